@@ -1,0 +1,88 @@
+"""What happens to a job, as frozen events.
+
+Protocol adapters yield ``Submitted``, ``Progress``, ``VideoReady`` and ``Failed``; the ``Job``
+adds ``Downloaded`` and ``Completed`` and hands every event to its listeners (views, the terminal
+bar). Events carry plain data only, never the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol, Union
+
+__all__ = [
+    "Completed",
+    "Downloaded",
+    "Event",
+    "Failed",
+    "JobListener",
+    "Progress",
+    "Submitted",
+    "VideoReady",
+]
+
+Phase = Literal["queued", "running"]
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """The relay accepted the request. ``task_id`` is its id exactly as sent (None if it gave none)."""
+
+    task_id: str | None
+    model: str | None = None  # the model the relay echoed back, which may differ from the one sent
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The relay reported progress. ``percent`` is 0..100 or None when the relay gave no number."""
+
+    percent: float | None
+    phase: Phase = "running"
+    message: str | None = None  # the relay's own words, as plain text (never HTML)
+    task_id: str | None = None  # set when the id only becomes known mid-way
+
+
+@dataclass(frozen=True, slots=True)
+class VideoReady:
+    """Clip ``index`` can be fetched from ``url``; ``authenticated`` means send the key with it."""
+
+    index: int
+    url: str
+    authenticated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """The generation failed or was refused; ``message`` quotes the relay where it said why."""
+
+    message: str
+    task_id: str | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Downloaded:
+    """Clip ``index`` is on disk at ``path``, verified as an MP4."""
+
+    index: int
+    path: Path
+    url: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    """The job reached a terminal status: succeeded, failed or cancelled."""
+
+    status: Literal["succeeded", "failed", "cancelled"]
+    error: str | None = None
+
+
+Event = Union[Submitted, Progress, VideoReady, Failed, Downloaded, Completed]
+
+
+class JobListener(Protocol):
+    """Anything called with each event of a job, on the job's worker thread."""
+
+    def __call__(self, event: Event, /) -> None: ...

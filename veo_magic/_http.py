@@ -1,0 +1,260 @@
+"""The one place that talks HTTP to a relay: retry policy, error mapping, idle watchdog.
+
+Adapters never call httpx directly for requests that matter; they go through ``Relay`` so that
+every protocol shares one rule for what may be retried:
+
+* ``create`` (a request that may start a paid task) is retried only when the relay provably did
+  not take it: the connection was never made, or it answered 429 / 503 (no task id exists then).
+  Anything else after the request left (a 5xx, a read timeout, a dropped connection) raises
+  ``VeoTaskUncertainError``: the task may exist, and blindly re-sending could charge twice.
+* ``fetch`` (polls, queries, downloads: safe to repeat) is retried with exponential backoff on
+  transport errors, 408, 425, 429 and 5xx, honouring ``Retry-After`` / ``retry-after-ms``.
+
+stamina does the waiting (and ``stamina.set_testing`` turns the waits off in tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import httpx
+import stamina
+
+from ._exceptions import VeoAPIError, VeoTaskUncertainError
+from ._secret import Secret, redact
+
+__all__ = ["Relay", "StreamIdleError", "api_error", "error_details", "retry_after_seconds"]
+
+log = logging.getLogger("veo_magic")
+T = TypeVar("T")
+
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# A create answered with one of these was provably not taken: no task exists, re-sending is safe.
+CREATE_NOT_TAKEN_STATUSES = frozenset({429, 503})
+# Transport failures that happen before a byte of the request reached the relay.
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+HINTS = {
+    401: "check the key (VEO_API_KEY or `%veo login`); relays accept it with or without 'Bearer '",
+    402: "the account is out of credit: top it up on the relay's dashboard",
+    403: "the key may lack credit or access to this model; check the relay's dashboard",
+    404: "check the base URL (VEO_BASE_URL) and the protocol (VEO_PROTOCOL)",
+    429: "the relay is rate-limiting; wait a little and try again",
+    503: "the relay has no channel for this model right now; try another model or later",
+}
+
+
+class StreamIdleError(Exception):
+    """A stream sent nothing for longer than the idle watchdog allows."""
+
+
+class _Retry(Exception):
+    """Internal: a response worth retrying, with the delay the server asked for (if any)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+        self.delay = retry_after_seconds(response.headers)
+
+
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
+    """Seconds the server asked us to wait: ``retry-after-ms``, ``Retry-After`` (seconds or date)."""
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _backoff(exc: Exception) -> bool | float:
+    """stamina hook: retry ``_Retry`` (with the server's delay when given) and transport errors."""
+    if isinstance(exc, _Retry):
+        return exc.delay if exc.delay is not None else True
+    return isinstance(exc, httpx.TransportError)
+
+
+def _create_backoff(exc: Exception) -> bool | float:
+    if isinstance(exc, _Retry):
+        return exc.delay if exc.delay is not None else True
+    return isinstance(exc, NOT_SENT_ERRORS)
+
+
+def error_details(response: httpx.Response) -> tuple[str, str | None]:
+    """(message, code) from any known error body shape, or the raw text."""
+    try:
+        body: Any = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    message: Any = None
+    code: Any = None
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict):  # OpenAI / new-api / Gemini: {"error": {message, code|status}}
+            message = err.get("message")
+            code = err.get("code") or err.get("status") or err.get("type")
+        elif isinstance(err, str):
+            message = err
+        if message is None:  # new-api task endpoints: {"code", "message", "data"}
+            message = body.get("message") or body.get("detail") or body.get("msg")
+            code = code or body.get("code")
+    if not message:
+        message = response.text.strip()[:500] or response.reason_phrase
+    return str(message), (str(code) if code not in (None, "") else None)
+
+
+def api_error(
+    response: httpx.Response, *, task_id: str | None = None, secret: Secret | None = None
+) -> VeoAPIError:
+    """A ``VeoAPIError`` a person can act on, built from an error response."""
+    message, code = error_details(response)
+    text = f"HTTP {response.status_code} from {response.request.method} {response.request.url.path}: {message}"
+    if hint := HINTS.get(response.status_code):
+        text += f" ({hint})"
+    return VeoAPIError(redact(text, secret), status_code=response.status_code, code=code, task_id=task_id)
+
+
+class Relay:
+    """What an adapter needs to talk to one relay.
+
+    ``http`` carries the key (in a header, never the URL) and has the relay's root as base URL;
+    ``public`` has no key and is used for result URLs on other hosts (CDNs), so the key never
+    leaves for a host that did not ask for it.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        public: httpx.AsyncClient,
+        *,
+        secret: Secret | None = None,
+        idle_timeout: float = 120.0,
+        retry_attempts: int = 8,
+        retry_timeout: float = 180.0,
+        poll_interval: tuple[float, float] = (1.0, 10.0),
+    ) -> None:
+        self.http = http
+        self.public = public
+        self.secret = secret
+        self.idle_timeout = idle_timeout
+        self.retry_attempts = retry_attempts
+        self.retry_timeout = retry_timeout
+        self.poll_interval = poll_interval
+
+    def error(self, response: httpx.Response, *, task_id: str | None = None) -> VeoAPIError:
+        return api_error(response, task_id=task_id, secret=self.secret)
+
+    async def create(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a request that may start a paid task; see the module docstring for the rule."""
+        try:
+            async for attempt in self._attempts(_create_backoff):
+                with attempt:
+                    response = await self._send_once(method, url, **kwargs)
+                    if response.status_code in CREATE_NOT_TAKEN_STATUSES:
+                        raise _Retry(response)
+        except _Retry as exc:
+            raise self.error(exc.response) from None
+        return self._checked(response)
+
+    @asynccontextmanager
+    async def stream_create(self, method: str, url: str, **kwargs: Any) -> AsyncIterator[httpx.Response]:
+        """Open a streamed create (SSE); same retry rule as ``create``. Yields a 2xx response."""
+        try:
+            async for attempt in self._attempts(_create_backoff):
+                with attempt:
+                    request = self.http.build_request(method, url, **kwargs)
+                    try:
+                        response = await self.http.send(request, stream=True)
+                    except NOT_SENT_ERRORS:
+                        raise
+                    except httpx.TransportError as exc:
+                        raise self._uncertain(exc) from exc
+                    if response.status_code in CREATE_NOT_TAKEN_STATUSES:
+                        await response.aread()
+                        await response.aclose()
+                        raise _Retry(response)
+        except _Retry as exc:
+            raise self.error(exc.response) from None
+        try:
+            if response.status_code >= 400:
+                await response.aread()
+                raise self.error(response)
+            yield response
+        finally:
+            await response.aclose()
+
+    async def fetch(
+        self, method: str, url: str, *, task_id: str | None = None, public: bool = False, **kwargs: Any
+    ) -> httpx.Response:
+        """A safe, repeatable request (a poll, a query), retried with backoff; returns a 2xx."""
+        client = self.public if public else self.http
+        try:
+            async for attempt in self._attempts(_backoff):
+                with attempt:
+                    response = await client.request(method, url, **kwargs)
+                    if response.status_code in RETRY_STATUSES:
+                        log.info("retrying %s %s after HTTP %s", method, url, response.status_code)
+                        raise _Retry(response)
+        except _Retry as exc:
+            raise self.error(exc.response, task_id=task_id) from None
+        except httpx.TransportError as exc:
+            raise VeoAPIError(
+                f"{method} {url} failed after retries: {type(exc).__name__}", task_id=task_id
+            ) from exc
+        return self._checked(response, task_id=task_id)
+
+    def _attempts(self, hook: Any) -> Any:
+        return stamina.retry_context(
+            on=hook, attempts=self.retry_attempts, timeout=self.retry_timeout,
+            wait_initial=0.5, wait_max=15.0,
+        )
+
+    async def _send_once(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return await self.http.request(method, url, **kwargs)
+        except NOT_SENT_ERRORS:
+            raise
+        except httpx.TransportError as exc:
+            raise self._uncertain(exc) from exc
+
+    def _uncertain(self, exc: Exception) -> VeoTaskUncertainError:
+        return VeoTaskUncertainError(
+            f"The create request was sent but no answer came back ({type(exc).__name__}). The relay "
+            "may have started the task and may charge for it: check its dashboard or task list before "
+            "submitting again.",
+        )
+
+    def _checked(self, response: httpx.Response, *, task_id: str | None = None) -> httpx.Response:
+        if response.status_code >= 400:
+            raise self.error(response, task_id=task_id)
+        return response
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+async def with_idle_timeout(items: AsyncIterator[T], seconds: float) -> AsyncIterator[T]:
+    """Yield from ``items``; raise ``StreamIdleError`` when nothing arrives for ``seconds``."""
+    iterator = items.__aiter__()
+    while True:
+        try:
+            item = await asyncio.wait_for(iterator.__anext__(), seconds)
+        except StopAsyncIteration:
+            return
+        except asyncio.TimeoutError as exc:
+            raise StreamIdleError(f"the stream sent nothing for {seconds:g} s") from exc
+        yield item

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, Union
+from typing import Literal, Protocol
 
 __all__ = [
     "Completed",
@@ -79,7 +79,7 @@ class Completed:
     error: str | None = None
 
 
-Event = Union[Submitted, Progress, VideoReady, Failed, Downloaded, Completed]
+Event = Submitted | Progress | VideoReady | Failed | Downloaded | Completed
 
 
 class JobListener(Protocol):

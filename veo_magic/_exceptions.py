@@ -41,7 +41,12 @@ class VeoInputError(VeoError, ValueError):
     """
 
     def __init__(
-        self, message: str, *, field: str | None = None, value: object = None, allowed: object = None
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        value: object = None,
+        allowed: object = None,
     ) -> None:
         super().__init__(message)
         self.field = field

@@ -30,7 +30,15 @@ import stamina
 from ._exceptions import VeoAPIError, VeoTaskUncertainError
 from ._secret import Secret, redact
 
-__all__ = ["Relay", "StreamIdleError", "api_error", "error_details", "retry_after_seconds"]
+__all__ = [
+    "Relay",
+    "StreamIdleError",
+    "api_error",
+    "download_backoff",
+    "error_details",
+    "retry_after_seconds",
+    "with_idle_timeout",
+]
 
 log = logging.getLogger("veo_magic")
 T = TypeVar("T")
@@ -88,6 +96,13 @@ def _backoff(exc: Exception) -> bool | float:
     return isinstance(exc, httpx.TransportError)
 
 
+def download_backoff(exc: Exception) -> bool | float:
+    """Downloads also retry a 404: some relays answer it for a moment after a task completes."""
+    if isinstance(exc, VeoAPIError) and exc.status_code in RETRY_STATUSES | {404}:
+        return True
+    return _backoff(exc)
+
+
 def _create_backoff(exc: Exception) -> bool | float:
     if isinstance(exc, _Retry):
         return exc.delay if exc.delay is not None else True
@@ -125,7 +140,9 @@ def api_error(
     text = f"HTTP {response.status_code} from {response.request.method} {response.request.url.path}: {message}"
     if hint := HINTS.get(response.status_code):
         text += f" ({hint})"
-    return VeoAPIError(redact(text, secret), status_code=response.status_code, code=code, task_id=task_id)
+    return VeoAPIError(
+        redact(text, secret), status_code=response.status_code, code=code, task_id=task_id
+    )
 
 
 class Relay:
@@ -161,7 +178,7 @@ class Relay:
     async def create(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send a request that may start a paid task; see the module docstring for the rule."""
         try:
-            async for attempt in self._attempts(_create_backoff):
+            async for attempt in self.attempts(_create_backoff):
                 with attempt:
                     response = await self._send_once(method, url, **kwargs)
                     if response.status_code in CREATE_NOT_TAKEN_STATUSES:
@@ -171,10 +188,12 @@ class Relay:
         return self._checked(response)
 
     @asynccontextmanager
-    async def stream_create(self, method: str, url: str, **kwargs: Any) -> AsyncIterator[httpx.Response]:
+    async def stream_create(
+        self, method: str, url: str, **kwargs: Any
+    ) -> AsyncIterator[httpx.Response]:
         """Open a streamed create (SSE); same retry rule as ``create``. Yields a 2xx response."""
         try:
-            async for attempt in self._attempts(_create_backoff):
+            async for attempt in self.attempts(_create_backoff):
                 with attempt:
                     request = self.http.build_request(method, url, **kwargs)
                     try:
@@ -198,12 +217,18 @@ class Relay:
             await response.aclose()
 
     async def fetch(
-        self, method: str, url: str, *, task_id: str | None = None, public: bool = False, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        *,
+        task_id: str | None = None,
+        public: bool = False,
+        **kwargs: Any,
     ) -> httpx.Response:
         """A safe, repeatable request (a poll, a query), retried with backoff; returns a 2xx."""
         client = self.public if public else self.http
         try:
-            async for attempt in self._attempts(_backoff):
+            async for attempt in self.attempts(_backoff):
                 with attempt:
                     response = await client.request(method, url, **kwargs)
                     if response.status_code in RETRY_STATUSES:
@@ -217,10 +242,14 @@ class Relay:
             ) from exc
         return self._checked(response, task_id=task_id)
 
-    def _attempts(self, hook: Any) -> Any:
+    def attempts(self, hook: Any) -> Any:
+        """stamina's retry loop with this relay's limits; ``hook`` decides what is retried."""
         return stamina.retry_context(
-            on=hook, attempts=self.retry_attempts, timeout=self.retry_timeout,
-            wait_initial=0.5, wait_max=15.0,
+            on=hook,
+            attempts=self.retry_attempts,
+            timeout=self.retry_timeout,
+            wait_initial=0.5,
+            wait_max=15.0,
         )
 
     async def _send_once(self, method: str, url: str, **kwargs: Any) -> httpx.Response:

@@ -39,7 +39,9 @@ class Adapter(Protocol):
 
     def __init__(self, relay: Relay) -> None: ...
 
-    def run(self, request: VideoRequest | None, *, task_id: str | None = None) -> AsyncIterator[Event]:
+    def run(
+        self, request: VideoRequest | None, *, task_id: str | None = None
+    ) -> AsyncIterator[Event]:
         """Yield the job's events; with ``task_id``, follow that existing task instead of creating."""
         ...
 

@@ -1,0 +1,478 @@
+"""Client: configuration, the HTTP clients, and the coroutine that runs each job.
+
+    >>> import veo_magic as veo
+    >>> job = veo.Client().submit("a red fox in snow", orientation="landscape")   # doctest: +SKIP
+    >>> job.wait().videos                                                         # doctest: +SKIP
+    [PosixPath('veo_outputs/20261121-101500_a-red-fox-in-snow_3fa2c1.mp4')]
+
+With no base URL and no key anywhere, the client starts the built-in simulator on a loopback
+port and every job says "simulated": the embedded default that lets anyone try it offline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ._events import Completed, Downloaded, Failed, Submitted, VideoReady
+from ._exceptions import VeoBudgetError, VeoError, VeoInputError
+from ._http import Relay
+from ._job import Job
+from ._journal import Journal
+from ._request import VideoRequest
+from ._runner import spawn
+from ._secret import Secret, redact
+
+__all__ = ["PROTOCOL_NAMES", "Client"]
+
+log = logging.getLogger("veo_magic")
+
+PROTOCOL_NAMES = ("chat", "videos", "create")
+DEFAULT_OUTPUT_DIR = "veo_outputs"
+DEFAULT_MODEL = "veo-3.1"
+_UNSET: Any = object()
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def normalise_base_url(value: str) -> str:
+    """``https://relay.example/v1/`` -> ``https://relay.example``; refuse anything not http(s)."""
+    url = value.strip().rstrip("/")
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise VeoInputError(
+            f"base_url {value!r} is not a URL; give one like https://api.example.com/v1",
+            field="base_url",
+            value=value,
+            allowed="http(s)://host[:port][/v1]",
+        ) from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise VeoInputError(
+            f"base_url {value!r} must start with http:// or https:// and name a host, "
+            "like https://api.example.com/v1",
+            field="base_url",
+            value=value,
+            allowed="http(s)://host[:port][/v1]",
+        )
+    if parsed.userinfo or parsed.query:
+        raise VeoInputError(
+            f"base_url {value!r} must not carry credentials or a query; put the key in "
+            "VEO_API_KEY (it is sent in a header, never in the URL)",
+            field="base_url",
+            value="<redacted>",
+            allowed="http(s)://host[:port][/v1]",
+        )
+    return re.sub(r"/v1(beta)?$", "", url)
+
+
+def output_name(job: Job, index: int) -> str:
+    """A file name from local facts only (time, prompt, job id): never from server data."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(job.created_at))
+    slug = "-".join(re.findall(r"[a-z0-9]+", job.prompt.lower()))[:40].strip("-") or "clip"
+    suffix = f"-{index + 1}" if index else ""
+    return f"{stamp}_{slug}_{job.id[:6]}{suffix}.mp4"
+
+
+class Client:
+    """Talks to one relay (or the built-in simulator) and runs jobs on the background loop.
+
+    Every argument defaults to its environment variable: ``VEO_BASE_URL``, ``VEO_API_KEY``,
+    ``VEO_PROTOCOL`` (chat), ``VEO_OUTPUT_DIR`` (veo_outputs), ``VEO_MODEL`` (veo-3.1),
+    ``VEO_BUDGET_USD`` (none).
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | Secret | None = None,
+        protocol: str | None = None,
+        output_dir: str | os.PathLike[str] | None = None,
+        *,
+        model: str | None = None,
+        budget_usd: float | None = None,
+        max_concurrency: int = 8,
+        poll_interval: tuple[float, float] | None = None,
+        idle_timeout: float = 120.0,
+        timeout: float = 60.0,
+        max_video_bytes: int | None = None,
+    ) -> None:
+        key = (
+            api_key if isinstance(api_key, Secret) else Secret(api_key or _env("VEO_API_KEY") or "")
+        )
+        url = base_url or _env("VEO_BASE_URL")
+        self._secret: Secret | None = key or None
+        self.simulated = url is None and self._secret is None
+        self.protocol = self._check_protocol(protocol or _env("VEO_PROTOCOL") or "chat")
+        self.model = model or _env("VEO_MODEL") or DEFAULT_MODEL
+        self.output_dir = Path(output_dir or _env("VEO_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR)
+        self.budget_usd = budget_usd if budget_usd is not None else _budget_from_env()
+        self.max_concurrency = max_concurrency
+        self.idle_timeout = idle_timeout
+        self.timeout = timeout
+        self.max_video_bytes = max_video_bytes or int(_env("VEO_MAX_VIDEO_BYTES") or 2 * 1024**3)
+        if self.simulated:
+            self._base_url: str | None = None  # known once the simulator is up
+            self.poll_interval = poll_interval or (0.2, 2.0)
+        else:
+            if url is None:
+                raise VeoInputError(
+                    "an API key is set but no base URL: set VEO_BASE_URL (or base_url=) to your "
+                    "relay, e.g. https://api.example.com/v1",
+                    field="base_url",
+                    value=None,
+                    allowed="http(s)://host[:port][/v1]",
+                )
+            self._base_url = normalise_base_url(url)
+            if self._secret is None:
+                raise VeoInputError(
+                    f"base URL {self._base_url} is set but no key: set VEO_API_KEY, pass api_key=, "
+                    "or run `%veo login` (the simulator accepts any key, e.g. sk-test)",
+                    field="api_key",
+                    value=None,
+                    allowed="the relay's key, e.g. sk-...",
+                )
+            self.poll_interval = poll_interval or (1.0, 10.0)
+        self.journal = Journal(self.output_dir)
+        self._relay: Relay | None = None
+        self._semaphore: asyncio.Semaphore | None = None
+        self._start_lock = threading.Lock()
+        self._jobs: dict[str, Job] = {}  # strong references: a running job is never collected
+
+    # -- configuration -------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_protocol(name: str) -> str:
+        from .protocols import PROTOCOLS
+
+        name = name.strip().lower()
+        if name not in PROTOCOLS:
+            raise VeoInputError(
+                f"unknown protocol {name!r}; allowed: {', '.join(PROTOCOLS)}",
+                field="protocol",
+                value=name,
+                allowed=tuple(PROTOCOLS),
+            )
+        return name
+
+    @property
+    def base_url(self) -> str:
+        """The relay root (no ``/v1``); for the embedded simulator, started on first use."""
+        if self._base_url is None:
+            self._base_url = self._start_simulator()
+        return self._base_url
+
+    def _start_simulator(self) -> str:
+        try:
+            from .simulator import shared_simulator
+        except ImportError as exc:
+            raise VeoError(
+                "no relay is configured (VEO_BASE_URL / VEO_API_KEY) and the built-in simulator "
+                "is not installed: pip install 'veo_magic[simulator]', or configure a relay"
+            ) from exc
+        return shared_simulator().base_url
+
+    def __repr__(self) -> str:
+        where = "simulator" if self.simulated else self._base_url
+        return f"<veo_magic.Client {self.protocol} {where} key={'***' if self._secret else None}>"
+
+    # -- the HTTP seam, built on the background loop -------------------------------------------
+
+    def _make_relay(self) -> Relay:
+        headers = {"Authorization": f"Bearer {(self._secret or Secret('sk-simulated')).reveal()}"}
+        timeout = httpx.Timeout(self.timeout, connect=15.0)
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+        http = httpx.AsyncClient(
+            base_url=self.base_url, headers=headers, timeout=timeout, limits=limits
+        )
+        public = httpx.AsyncClient(timeout=timeout, limits=limits)
+        return Relay(
+            http,
+            public,
+            secret=self._secret,
+            idle_timeout=self.idle_timeout,
+            poll_interval=self.poll_interval,
+        )
+
+    def _relay_on_loop(self) -> Relay:
+        if self._relay is None:
+            self._relay = self._make_relay()
+            self._semaphore = asyncio.Semaphore(self.max_concurrency)
+        return self._relay
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    def request(self, prompt: str, **options: Any) -> VideoRequest:
+        """Validate ``options`` for this client's protocol; raise ``VeoInputError`` if bad."""
+        protocol = self._check_protocol(str(options.pop("protocol", None) or self.protocol))
+        model = options.pop("model", None) or self.model
+        return VideoRequest.build(prompt, protocol=protocol, model=model, **options)
+
+    def submit(self, prompt: str, **options: Any) -> Job:
+        """Validate, check the budget, record, and start a job; returns at once."""
+        request = self.request(prompt, **options)
+        self._check_budget(request.estimated_cost)
+        job = Job(protocol=request.protocol, request=request, simulated=self.simulated)
+        self.journal.add(self._row(job))
+        return self._start(job, request=request, task_id=None)
+
+    def generate(self, prompt: str, **options: Any) -> Job:
+        """``submit`` then ``wait``: returns the finished job or raises."""
+        return self.submit(prompt, **options).wait()
+
+    def resume(self, task_id_or_job_id: str | Job) -> Job:
+        """Re-attach to a task the relay already has, by local job id or relay task id."""
+        key = (
+            task_id_or_job_id.id
+            if isinstance(task_id_or_job_id, Job)
+            else str(task_id_or_job_id).strip()
+        )
+        if key in self._jobs and not self._jobs[key].done():
+            return self._jobs[key]
+        row = self.journal.get(key)
+        if row is None:
+            job = Job(
+                protocol=self.protocol,
+                task_id=key,
+                simulated=self.simulated,
+                record={"prompt": "", "model": self.model, "resumed": True},
+            )
+            self.journal.add(self._row(job))
+        else:
+            if not row.get("task_id"):
+                raise VeoInputError(
+                    f"job {key} has no relay task id (the relay never confirmed it), so it cannot be "
+                    "resumed; submit it again if it did not run",
+                    field="task_id",
+                    value=key,
+                    allowed="a job that reached the relay",
+                )
+            job = Job(
+                protocol=row["protocol"],
+                record=row["request"],
+                job_id=row["id"],
+                task_id=row["task_id"],
+                simulated=bool(row["simulated"]),
+            )
+            job.created_at = row["created_at"]
+        return self._start(job, request=None, task_id=job.task_id)
+
+    def jobs(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest jobs from the journal, as dicts."""
+        return self.journal.list(limit)
+
+    def spend(self) -> float:
+        """Estimated USD committed so far in this output dir (simulated jobs counted apart)."""
+        return self.journal.spend(simulated=self.simulated)
+
+    def _check_budget(self, estimate: float) -> None:
+        if self.budget_usd is None:
+            return
+        spent = self.spend()
+        if spent + estimate > self.budget_usd + 1e-9:
+            raise VeoBudgetError(
+                f"budget ${self.budget_usd:.2f} would be passed: ${spent:.2f} spent so far + "
+                f"${estimate:.2f} for this request. Raise it with VEO_BUDGET_USD or `%veo budget N`.",
+                field="budget_usd",
+                value=estimate,
+                allowed=max(0.0, self.budget_usd - spent),
+            )
+
+    def _row(self, job: Job) -> dict[str, Any]:
+        return {
+            "id": job.id,
+            "protocol": job.protocol,
+            "base_url": "simulator" if self.simulated else self.base_url,
+            "simulated": self.simulated,
+            "prompt": job.prompt,
+            "model": job.model,
+            "request": job.record,
+            "task_id": job.task_id,
+            "status": job.status,
+            "cost": job.estimated_cost,
+            "created_at": job.created_at,
+        }
+
+    def _start(self, job: Job, *, request: VideoRequest | None, task_id: str | None) -> Job:
+        self._jobs[job.id] = job
+        job.add_listener(_JournalWriter(self.journal, job))
+        job._future = spawn(self._run(job, request, task_id))
+        return job
+
+    async def _run(self, job: Job, request: VideoRequest | None, task_id: str | None) -> None:
+        """The job's life on the background loop; every outcome ends in one ``Completed``."""
+        try:
+            relay = self._relay_on_loop()
+            assert self._semaphore is not None
+            async with self._semaphore:
+                await self._follow(relay, job, request, task_id)
+        except asyncio.CancelledError:
+            job._apply(Completed("cancelled", error="cancelled by the user"))
+            raise
+        except VeoError as exc:
+            job._apply(Completed("failed", error=redact(str(exc), self._secret)))
+        except Exception as exc:  # shown in the view: a background task's error is otherwise silent
+            log.exception("job %s crashed", job.id)
+            message = redact(f"internal error: {type(exc).__name__}: {exc}", self._secret)
+            job._apply(Completed("failed", error=message))
+        finally:
+            if job.done():  # finished jobs live on in the user's hands and the journal
+                self._jobs.pop(job.id, None)
+
+    async def _follow(
+        self, relay: Relay, job: Job, request: VideoRequest | None, task_id: str | None
+    ) -> None:
+        from .protocols import adapter_for
+
+        adapter = adapter_for(job.protocol)(relay)
+        ready: dict[int, VideoReady] = {}
+        failure: Failed | None = None
+        async for event in adapter.run(request, task_id=task_id):
+            if isinstance(event, Submitted) and event.task_id is None and job.task_id:
+                event = Submitted(job.task_id, event.model)
+            job._apply(event)
+            if isinstance(event, VideoReady):
+                ready[event.index] = event
+            elif isinstance(event, Failed):
+                failure = event
+                break
+        if failure is not None:
+            job._apply(Completed("failed", error=failure.message))
+            return
+        if not ready:
+            job._apply(Completed("failed", error="the relay reported success but gave no video"))
+            return
+        for index in sorted(ready):
+            await self._download(relay, adapter, job, ready[index])
+        job._apply(Completed("succeeded"))
+
+    async def _download(self, relay: Relay, adapter: Any, job: Job, ready: VideoReady) -> None:
+        from ._download import UrlExpiredError, download
+        from .protocols.status import find_video_url
+
+        dest = self.output_dir / output_name(job, ready.index)
+        try:
+            size = await download(
+                relay,
+                ready.url,
+                dest,
+                authenticated=ready.authenticated,
+                find_url=find_video_url,
+                max_bytes=self.max_video_bytes,
+            )
+        except UrlExpiredError:
+            if not job.task_id:
+                raise
+            fresh = await self._fresh_url(adapter, job, ready.index)
+            if fresh is None:
+                raise
+            ready = fresh
+            size = await download(
+                relay,
+                ready.url,
+                dest,
+                authenticated=ready.authenticated,
+                find_url=find_video_url,
+                max_bytes=self.max_video_bytes,
+            )
+        job._apply(Downloaded(ready.index, dest, ready.url, size))
+        self._write_sidecar(job, ready, dest, size)
+
+    async def _fresh_url(self, adapter: Any, job: Job, index: int) -> VideoReady | None:
+        """Ask the relay again for a finished task's result: links expire, the task does not."""
+        async for event in adapter.run(None, task_id=job.task_id):
+            if isinstance(event, VideoReady) and event.index == index:
+                return event
+        return None
+
+    def _write_sidecar(self, job: Job, ready: VideoReady, dest: Path, size: int) -> None:
+        record = {
+            "prompt": job.prompt,
+            "model": job.model,
+            "relay_model": job.relay_model,
+            "protocol": job.protocol,
+            "simulated": job.simulated,
+            "job_id": job.id,
+            "task_id": job.task_id,
+            "index": ready.index,
+            "source_url": ready.url,
+            "file": dest.name,
+            "bytes": size,
+            "request": job.record,
+            "timings": {
+                "created_at": job.created_at,
+                "started_at": job.started_at,
+                "downloaded_at": time.time(),
+            },
+        }
+        sidecar = dest.with_suffix(".json")
+        tmp = sidecar.with_name(sidecar.name + ".part")
+        tmp.write_text(
+            json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
+        os.replace(tmp, sidecar)
+
+    def close(self) -> None:
+        """Close the HTTP clients and the journal (jobs still running are left alone)."""
+        if self._relay is not None:
+            relay, self._relay = self._relay, None
+            spawn(_close_clients(relay))
+        self.journal.close()
+
+
+async def _close_clients(relay: Relay) -> None:
+    await relay.http.aclose()
+    await relay.public.aclose()
+
+
+class _JournalWriter:
+    """Keeps the job's journal row in step with its events (status, task id, files)."""
+
+    def __init__(self, journal: Journal, job: Job) -> None:
+        self.journal, self.job = journal, job
+        self._last_progress_write = 0.0
+
+    def __call__(self, event: object) -> None:
+        job = self.job
+        if isinstance(event, Completed | Submitted | Downloaded | VideoReady):
+            self.journal.update(
+                job.id,
+                status=job.status,
+                task_id=job.task_id,
+                progress=job.progress,
+                error=job.error,
+                video_urls=job.video_urls,
+                files=[str(p) for p in job.videos],
+            )
+        elif time.monotonic() - self._last_progress_write > 2.0:  # progress: at most every 2 s
+            self._last_progress_write = time.monotonic()
+            self.journal.update(
+                job.id, status=job.status, progress=job.progress, task_id=job.task_id
+            )
+
+
+def _budget_from_env() -> float | None:
+    value = _env("VEO_BUDGET_USD")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise VeoInputError(
+            f"VEO_BUDGET_USD={value!r} is not a number of dollars, e.g. 5 or 2.50",
+            field="budget_usd",
+            value=value,
+            allowed="a number",
+        ) from exc

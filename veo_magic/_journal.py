@@ -1,0 +1,160 @@
+"""A SQLite record of every job in the output dir (stdlib sqlite3, WAL).
+
+It is what makes a job outlive the process: ``client.resume()``, ``veo-magic jobs`` and
+``%veo jobs`` read it; spend for the budget guard is summed from it. Several processes may share
+one file: WAL lets readers run beside a writer, and a busy timeout serialises the writers.
+Never holds the key: rows are built from ``VideoRequest.describe()`` and job state only.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["JOURNAL_NAME", "Journal"]
+
+JOURNAL_NAME = "veo_journal.sqlite3"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id          TEXT PRIMARY KEY,
+    created_at  REAL NOT NULL,
+    updated_at  REAL NOT NULL,
+    protocol    TEXT NOT NULL,
+    base_url    TEXT NOT NULL,
+    simulated   INTEGER NOT NULL DEFAULT 0,
+    prompt      TEXT NOT NULL,
+    model       TEXT,
+    request     TEXT NOT NULL,           -- JSON of VideoRequest.describe()
+    task_id     TEXT,
+    status      TEXT NOT NULL,
+    progress    REAL NOT NULL DEFAULT 0,
+    error       TEXT,
+    video_urls  TEXT NOT NULL DEFAULT '[]',
+    files       TEXT NOT NULL DEFAULT '[]',
+    cost        REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_task_id ON jobs(task_id);
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at);
+"""
+
+JSON_COLUMNS = ("request", "video_urls", "files")
+# Money is committed for a job that is waiting, running or done, and for one cancelled after the
+# relay took it (it may still charge). Failed jobs are left out: relays refund failed tasks, and a
+# create that failed started nothing.
+SPEND_SQL = """
+SELECT COALESCE(SUM(cost), 0) FROM jobs
+WHERE simulated = ?
+  AND (status IN ('queued', 'running', 'succeeded') OR (status = 'cancelled' AND task_id IS NOT NULL))
+"""
+
+
+class Journal:
+    """The jobs table of one output dir."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.path = Path(directory) / JOURNAL_NAME
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, timeout=30, check_same_thread=False, isolation_level=None
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.executescript(SCHEMA)
+            self._conn = conn
+        return self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Insert a new job row (``id``, ``protocol``, ``base_url``, ``prompt``, ``request``, ...)."""
+        now = time.time()
+        values = {"created_at": now, "updated_at": now, "status": "queued", **row}
+        values = {k: _encode(k, v) for k, v in values.items()}
+        columns = ", ".join(values)
+        marks = ", ".join(f":{k}" for k in values)
+        with self._write() as conn:
+            conn.execute(f"INSERT OR REPLACE INTO jobs ({columns}) VALUES ({marks})", values)
+
+    def update(self, job_id: str, **fields: Any) -> None:
+        """Set some columns of one job."""
+        fields["updated_at"] = time.time()
+        sets = ", ".join(f"{k} = :{k}" for k in fields)
+        values = {k: _encode(k, v) for k, v in fields.items()}
+        with self._write() as conn:
+            conn.execute(f"UPDATE jobs SET {sets} WHERE id = :_id", {**values, "_id": job_id})
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The job whose local id or relay task id is ``key`` (the newest, if several)."""
+        with self._lock:
+            row = (
+                self._connection()
+                .execute(
+                    "SELECT * FROM jobs WHERE id = ? OR task_id = ? ORDER BY created_at DESC LIMIT 1",
+                    (key, key),
+                )
+                .fetchone()
+            )
+        return _decode(row) if row else None
+
+    def list(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest ``limit`` jobs, newest first."""
+        with self._lock:
+            rows = (
+                self._connection()
+                .execute("SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,))
+                .fetchall()
+            )
+        return [_decode(r) for r in rows]
+
+    def spend(self, *, simulated: bool = False) -> float:
+        """Estimated USD committed so far: jobs the relay took, simulated or not."""
+        with self._lock:
+            (total,) = self._connection().execute(SPEND_SQL, (int(simulated),)).fetchone()
+        return float(total)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+def _encode(column: str, value: Any) -> Any:
+    if column in JSON_COLUMNS:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _decode(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    for column in JSON_COLUMNS:
+        data[column] = (
+            json.loads(data[column]) if data.get(column) else ([] if column != "request" else {})
+        )
+    data["simulated"] = bool(data["simulated"])
+    return data

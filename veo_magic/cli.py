@@ -1,0 +1,154 @@
+"""The ``veo-magic`` command: generate, resume, jobs, models, simulate.
+
+Exit status: 0 done, 1 the generation failed (the message names the task), 2 bad input or
+configuration (nothing was sent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from ._exceptions import VeoError, VeoInputError
+from ._options import add_request_options, request_kwargs
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``veo-magic``."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except VeoInputError as exc:
+        print(f"veo-magic: {exc}", file=sys.stderr)
+        return 2
+    except VeoError as exc:
+        print(f"veo-magic: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "\nveo-magic: interrupted; a submitted task keeps running on the relay "
+            "(see `veo-magic jobs`, then `veo-magic resume ID`)",
+            file=sys.stderr,
+        )
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="veo-magic",
+        description="Generate Veo 3.1 clips through OpenAI-compatible relays.",
+        epilog="Configuration: VEO_BASE_URL, VEO_API_KEY, VEO_PROTOCOL, VEO_OUTPUT_DIR, VEO_MODEL, "
+        "VEO_BUDGET_USD. With no URL and no key, the built-in simulator answers.",
+    )
+    parser.set_defaults(command=None)
+    sub = parser.add_subparsers(title="commands")
+
+    gen = sub.add_parser("generate", help="Generate a clip and save it.")
+    gen.add_argument("prompt", help="What the clip shows.")
+    add_request_options(gen)
+    _client_options(gen)
+    gen.set_defaults(command="generate", run=_generate)
+
+    res = sub.add_parser("resume", help="Follow a job or relay task to the end and save its clip.")
+    res.add_argument("id", help="A local job id or the relay's task id (see `veo-magic jobs`).")
+    res.add_argument("--protocol", default=None, help="Protocol of a task not in the journal.")
+    _client_options(res)
+    res.set_defaults(command="resume", run=_resume)
+
+    jobs = sub.add_parser("jobs", help="List recorded jobs and the spend so far.")
+    jobs.add_argument("--limit", type=int, default=20)
+    _client_options(jobs)
+    jobs.set_defaults(command="jobs", run=_jobs)
+
+    models = sub.add_parser("models", help="List known models with capabilities and prices.")
+    models.set_defaults(command="models", run=_models)
+
+    sim = sub.add_parser(
+        "simulate", help="Run the relay simulator in the foreground.", add_help=False
+    )
+    sim.add_argument("rest", nargs=argparse.REMAINDER)
+    sim.set_defaults(command="simulate", run=_simulate)
+    return parser
+
+
+def _client_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", default=None, help="Relay base URL (default: VEO_BASE_URL).")
+    parser.add_argument("--out-dir", default=None, help="Output dir (default: VEO_OUTPUT_DIR).")
+
+
+def _client(args: argparse.Namespace, protocol: str | None = None):
+    from ._client import Client
+
+    return Client(base_url=args.base_url, protocol=protocol, output_dir=args.out_dir)
+
+
+def _follow(job) -> int:
+    from ._terminal import TerminalBar
+
+    job.add_listener(TerminalBar(job))
+    if job.simulated:
+        print(
+            "simulated: no relay configured, the built-in simulator is answering", file=sys.stderr
+        )
+    job.wait()
+    for path in job.videos:
+        print(path)
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    kwargs = request_kwargs(args)
+    client = _client(args, kwargs.pop("protocol", None))
+    job = client.submit(args.prompt, **kwargs)
+    return _follow(job)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    return _follow(_client(args, args.protocol).resume(args.id))
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    client = _client(args)
+    rows = client.jobs(args.limit)
+    if not rows:
+        print(f"no jobs recorded in {client.output_dir}/")
+        return 0
+    print(f"{'when':<17} {'job':<12} {'status':<10} {'cost':>6}  {'model':<26} prompt / file")
+    for row in rows:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["created_at"]))
+        files = ", ".join(row["files"]) or row.get("error") or ""
+        sim = " (sim)" if row["simulated"] else ""
+        print(
+            f"{when:<17} {row['id']:<12} {row['status']:<10} ${row['cost']:>5.2f}  "
+            f"{(row['model'] or '')[:26]:<26} {row['prompt'][:50]!r}{sim}"
+        )
+        if files:
+            print(f"{'':<17} {'':<12} {'':<10} {'':>6}  {'':<26} -> {files}")
+    print(f"spend so far: ${client.spend():.2f}{' (simulated)' if client.simulated else ''}")
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from ._catalog import known_models
+
+    for spec in known_models():
+        print(f"{spec.name:<34} ${spec.price_usd:.2f}/clip  {spec.summary}")
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from .simulator.__main__ import main as simulate
+
+    return simulate(args.rest) or 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

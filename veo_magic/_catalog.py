@@ -1,19 +1,704 @@
 """Model names in every relay spelling -> capabilities, wire names, prices.
 
-STUB: ``ModelSpec`` to be written with ``parse_model``.
+Relays name one Veo model many ways: apiyi ``veo-3.1-landscape-fast-fl``, seed 004
+``veo_3_1-landscape-fast``, vectorengine ``veo3.1-fast-components-4k``, glin
+``veo_3_1_t2v_fast_landscape``, Google ``veo-3.1-fast-generate-preview``. ``parse_model`` reads any
+of them into a ``ModelSpec``; ``compose`` writes the name one request needs, in the user's spelling.
+
+**Aliases and explicit names.** An *alias* is a Veo base (``veo-3.1``, ``veo_3_1``, ``veo3.1``,
+``veo3``, ``veo2``) with at most the mode suffixes ``fast``/``pro``/``lite``, ``fl``/``frames``,
+``components`` and ``4k``, in any order. Keywords add suffixes to an alias. Every other name is
+*explicit* and is sent exactly as given: one that carries ``-portrait``/``-landscape``, a relay's
+own dialect (``veo_3_1_t2v_…``), a Google id, ``sora-*``, ``jimeng-*``, or a name with a suffix we
+do not know (relays invent names, so a known family with odd suffixes parses with conservative
+capabilities instead of failing).
+
+**Wire names** (``compose``), for an alias; suffixes are joined with ``-`` in the order
+orientation, tier, components, frames, 4k, and suffixes the user wrote keep their spelling:
+
+- ``landscape`` is added on ``chat`` (the chat body has no size field) and, for the dash spelling
+  ``veo-3.1``, on ``videos`` (apiyi names orientation in the model there). The underscore and
+  compact spellings send orientation as ``size`` on ``videos`` (seed 002); ``create`` always sends
+  it as ``aspect_ratio``. ``portrait`` is the relays' default and never adds a suffix.
+- ``fast`` is added when asked for and the name has no tier yet.
+- a last frame adds ``fl`` to the dash and underscore spellings, ``frames`` to ``veo3``/``veo2``;
+  the compact ``veo3.1`` is adaptive (vectorengine) and needs no suffix.
+- references add ``components`` to ``veo3.1`` (and ``veo2-fast``/``veo2-pro``) on ``videos`` and
+  ``create``; the chat dialect has no reference images, so there only a name that already says
+  ``components`` takes them.
+- on ``gemini`` an alias becomes Google's id: ``veo-3.1[-fast]-generate-preview``,
+  ``veo-3.0[-fast]-generate-001``, ``veo-2.0-generate-001``.
+
+**Prices** are USD per clip: seed 001 (apiyi) for ``veo-3.1`` $0.25 and ``-fast`` $0.15; the rest
+are estimates (see ``DEFAULT_PRICES``). A 4K variant costs twice its tier unless priced itself.
+Override with ``set_price`` or the env var ``VEO_PRICES`` (JSON, e.g. ``{"veo-3.1-fast": 0.12}``):
+a model name sets its price class in every spelling (``veo_3_1-fast`` = ``veo-3.1-fast``); a
+family name from ``FAMILIES`` (note: ``veo3.1`` is the family) sets every model of the family.
+``set_price`` wins over ``VEO_PRICES``, which wins over the defaults.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import os
+import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
 
-__all__ = ["ModelSpec", "parse_model"]
+from ._exceptions import VeoInputError
+
+__all__ = [
+    "DEFAULT_PRICES",
+    "FAMILIES",
+    "PROTOCOL_NAMES",
+    "ROLES",
+    "ModelSpec",
+    "Orientation",
+    "catalog",
+    "compose",
+    "known_models",
+    "parse_model",
+    "reset_prices",
+    "respell",
+    "set_price",
+]
+
+Orientation = Literal["portrait", "landscape"]
+
+PROTOCOL_NAMES = ("chat", "videos", "create", "gemini")
+FAMILIES = ("veo3.1", "veo3", "veo2", "jimeng", "sora", "gemini")
+ROLES = ("first_frame", "last_frame", "reference")
+ORIENTATIONS: tuple[Orientation, ...] = ("portrait", "landscape")
+VEO_RATIOS = ("9:16", "16:9")
+JIMENG_RATIOS = ("9:16", "16:9", "3:4", "4:3", "1:1", "21:9", "2:3", "3:2")  # mj-studio + seed 003
+
+# USD per clip of the model's default length.
+DEFAULT_PRICES: dict[str, float] = {
+    "veo3.1": 0.25,  # seed 001, apiyi
+    "veo3.1-fast": 0.15,  # seed 001, apiyi
+    # Estimates (no relay publishes these): pro = 2x standard; Veo 3 priced like 3.1; Veo 2 a
+    # little cheaper (no audio); jimeng a budget model.
+    "veo3.1-pro": 0.50,
+    "veo3": 0.25,
+    "veo3-fast": 0.15,
+    "veo3-pro": 0.50,
+    "veo2": 0.20,
+    "veo2-fast": 0.12,
+    "veo2-pro": 0.40,
+    "jimeng": 0.10,
+    # OpenAI's list price at 720p ($0.10/s, pro $0.30/s) x the default 4 s; billed per second.
+    "sora-2": 0.40,
+    "sora-2-pro": 1.20,
+    # Google's list price for direct Gemini API calls x the default 8 s; billed per second:
+    # Veo 3.x $0.40/s, fast $0.15/s, Veo 2 $0.35/s. Lite has no figure here: it falls back to
+    # the standard price, an overestimate, which is the safe side for a budget.
+    "gemini-3.1": 3.20,
+    "gemini-3.1-fast": 1.20,
+    "gemini-3.0": 3.20,
+    "gemini-3.0-fast": 1.20,
+    "gemini-2.0": 2.80,
+}
+FOUR_K_FACTOR = 2.0  # estimate: a 4K clip costs twice its tier
+
+# The names a model picker offers (seeds 001-004 and PROTOCOLS.md 1.4, 3).
+_CATALOG_NAMES = (
+    # apiyi (seed 001)
+    "veo-3.1",
+    "veo-3.1-fl",
+    "veo-3.1-fast",
+    "veo-3.1-fast-fl",
+    "veo-3.1-landscape",
+    "veo-3.1-landscape-fl",
+    "veo-3.1-landscape-fast",
+    "veo-3.1-landscape-fast-fl",
+    # underscore spelling (seeds 002, 004)
+    "veo_3_1",
+    "veo_3_1-fast",
+    "veo_3_1-portrait",
+    "veo_3_1-landscape",
+    "veo_3_1-landscape-fast",
+    "veo_3_1-4K",
+    "veo_3_1-fast-4K",
+    "veo_3_1-components",
+    "veo_3_1-components-4K",
+    "veo_3_1-fast-components-4K",
+    # unified format (vectorengine, seed 002)
+    "veo3.1",
+    "veo3.1-fast",
+    "veo3.1-pro",
+    "veo3.1-4k",
+    "veo3.1-pro-4k",
+    "veo3.1-components",
+    "veo3.1-fast-components",
+    "veo3.1-components-4k",
+    "veo3",
+    "veo3-fast",
+    "veo3-pro",
+    "veo3-frames",
+    "veo3-fast-frames",
+    "veo3-pro-frames",
+    "veo2",
+    "veo2-fast",
+    "veo2-pro",
+    "veo2-fast-frames",
+    "veo2-fast-components",
+    "veo2-pro-components",
+    "jimeng-video-3.0",
+    "sora-2",
+    "sora-2-pro",
+    # Google ids (Gemini API; apiyi's official route on /v1/videos)
+    "veo-3.1-generate-preview",
+    "veo-3.1-fast-generate-preview",
+    "veo-3.0-generate-001",
+)
+_EXAMPLES = (
+    "veo-3.1",
+    "veo-3.1-fast",
+    "veo_3_1",
+    "veo3.1",
+    "veo3.1-components",
+    "veo3",
+    "veo2",
+    "jimeng-video-3.0",
+    "sora-2",
+    "sora-2-pro",
+    "veo-3.1-generate-preview",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class ModelSpec:
-    name: str
+    """A model name, read: what it is, which images it takes, how to re-spell it, its price.
+
+    Build one with ``parse_model``; the defaults describe a conservative explicit name.
+    """
+
+    name: str  # as the user gave it
+    family: str = "veo3.1"  # one of FAMILIES
+    version: str = "3.1"
+    spelling: str = ""  # the base as written ("veo-3.1", "veo_3_1", "veo3.1"); "" if not composable
+    style: str = "vendor"  # dash | underscore | compact | relay | google | vendor
+    suffixes: tuple[str, ...] = ()  # suffix tokens as written: ("landscape", "fast")
+    tier: str = "standard"  # standard | fast | pro | lite
+    frames: bool = False  # the name says -fl / -frames
+    components: bool = False  # the name says -components: 1-3 reference images
+    four_k: bool = False
+    orientation: Orientation | None = None  # fixed by the name
+    explicit: bool = True  # sent exactly as given; keywords cannot re-spell it
+    roles: tuple[str, ...] = ("first_frame",)  # image roles this exact name accepts
+    max_images: int = 1
+    seconds_allowed: tuple[tuple[str, tuple[int, ...]], ...] = ()  # (protocol, seconds) pairs
+    default_seconds: int = 8
+    orientations: tuple[Orientation, ...] = ORIENTATIONS
+    aspect_ratios: tuple[str, ...] = VEO_RATIOS
+    audio: bool = True
+    price_key: str = "veo3.1"  # the price class: family, tier, 4k
+    price_usd: float = 0.25  # per clip of default_seconds, overrides applied
+    per_second: bool = False  # billed by the second: a longer clip costs proportionally more
+
+    @property
+    def fast(self) -> bool:
+        """The quicker, cheaper tier."""
+        return self.tier == "fast"
+
+    @property
+    def pro(self) -> bool:
+        """The higher-quality tier."""
+        return self.tier == "pro"
+
+    def allowed_seconds(self, protocol: str) -> tuple[int, ...]:
+        """Clip lengths this model offers on ``protocol``."""
+        return dict(self.seconds_allowed).get(protocol, (self.default_seconds,))
+
+    def takes(self, role: str) -> bool:
+        """Whether this exact name accepts an image in ``role``."""
+        return role in self.roles
+
+    def clip_price(self, seconds: int | None = None) -> float:
+        """Estimated USD for one clip of ``seconds`` (default length when None)."""
+        if not self.per_second or not seconds:
+            return self.price_usd
+        return round(self.price_usd * seconds / self.default_seconds, 4)
+
+    @property
+    def summary(self) -> str:
+        """One line for a model picker: ``Veo 3.1 · fast · landscape · first+last frame · 8 s``."""
+        parts = [_FAMILY_LABELS.get(self.family, self.family)]
+        if self.family == "gemini":
+            parts[0] = f"Veo {self.version} (Gemini API)"
+        parts += [self.tier] if self.tier != "standard" else []
+        parts += ["4K"] if self.four_k else []
+        parts.append(self.orientation or "portrait/landscape")
+        parts.append(_images_label(self.roles, self.max_images))
+        parts.append("audio" if self.audio else "no audio")
+        tasks, chat = self.allowed_seconds("videos"), self.allowed_seconds("chat")
+        lengths = "/".join(map(str, tasks)) + " s"
+        parts.append(
+            lengths if chat == tasks else f"{lengths} (chat: {'/'.join(map(str, chat))} s)"
+        )
+        return " · ".join(parts)
+
+
+_FAMILY_LABELS = {
+    "veo3.1": "Veo 3.1",
+    "veo3": "Veo 3",
+    "veo2": "Veo 2",
+    "jimeng": "Jimeng",
+    "sora": "Sora 2",
+}
+
+
+def _images_label(roles: tuple[str, ...], max_images: int) -> str:
+    frames = "first+last frame" if "last_frame" in roles else "first frame"
+    if "reference" in roles and "first_frame" in roles:
+        return f"{frames} or 1-{max_images} references"
+    if "reference" in roles:
+        return f"1-{max_images} references"
+    return frames if "first_frame" in roles else "text only"
+
+
+# -- reading a name ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """A name split into its parts, before capabilities and prices are looked up."""
+
+    text: str
+    family: str
+    version: str
+    spelling: str = ""
+    style: str = "vendor"
+    suffixes: tuple[str, ...] = ()
+    tier: str = "standard"
+    frames: bool = False
+    components: bool = False
+    four_k: bool = False
+    orientation: Orientation | None = None
+    relay_mode: str | None = None  # glin's t2v / i2v
+    unknown: tuple[str, ...] = ()  # suffixes we could not read
+
+    @property
+    def explicit(self) -> bool:
+        return (
+            self.style in ("relay", "google", "vendor")
+            or self.orientation is not None
+            or bool(self.unknown)
+        )
+
+    @property
+    def price_key(self) -> str:
+        base = {"gemini": f"gemini-{self.version}", "sora": "sora-2"}.get(self.family, self.family)
+        tier = "" if self.tier == "standard" else f"-{self.tier}"
+        return base + tier + ("-4k" if self.four_k else "")
+
+
+_GOOGLE = re.compile(r"^veo-(?P<version>\d\.\d)-(?:(?P<tier>fast|lite)-)?generate\b", re.I)
+# "veo3.1pro" has minor 1; "veo3-4k" has none: a minor after - or _ must end the token.
+_VEO = re.compile(
+    r"^(?P<base>veo(?P<sep>[-_]?)(?P<major>\d)(?:\.(?P<minor>\d)|[_-](?P<minor2>\d)(?![0-9a-z]))?)"
+    r"(?P<rest>.*)$",
+    re.I,
+)
+_VEO_FAMILIES = {
+    ("3", "1"): "veo3.1",
+    ("3", None): "veo3",
+    ("3", "0"): "veo3",
+    ("2", None): "veo2",
+    ("2", "0"): "veo2",
+}
+_GOOGLE_VERSIONS = {"3.1": "veo3.1", "3.0": "veo3", "2.0": "veo2"}  # Google id version -> family
+_TOKEN_KINDS = {
+    "portrait": "orientation",
+    "landscape": "orientation",
+    "fast": "tier",
+    "pro": "tier",
+    "lite": "tier",
+    "fl": "frames",
+    "frames": "frames",
+    "components": "components",
+    "4k": "4k",
+    "t2v": "mode",
+    "i2v": "mode",
+    "s": "mode",
+}
+
+
+def _kind(token: str) -> str:
+    return _TOKEN_KINDS.get(token.lower(), "unknown")
+
+
+def _read(name: object, *, field: str) -> _Name:
+    """Split ``name`` into family, spelling and suffixes, or raise naming the known families."""
+    if not isinstance(name, str) or not name.strip():
+        raise _unknown_model(name, field)
+    text = name.strip()
+    if m := _GOOGLE.match(text):
+        if m["version"] not in _GOOGLE_VERSIONS:
+            raise _unknown_model(text, field)
+        return _Name(
+            text, "gemini", m["version"], style="google", tier=(m["tier"] or "standard").lower()
+        )
+    if re.match(r"^sora(?:$|[-_])", text, re.I):
+        tokens = re.split(r"[-_]", text.lower())
+        return _Name(text, "sora", "2", tier="pro" if "pro" in tokens else "standard")
+    if re.match(r"^jimeng(?:$|[-_])", text, re.I):
+        version = re.search(r"\d+(?:\.\d+)?", text)
+        return _Name(text, "jimeng", version[0] if version else "3.0")
+    m = _VEO.match(text)
+    family = _VEO_FAMILIES.get((m["major"], m["minor"] or m["minor2"])) if m else None
+    if m is None or family is None:
+        raise _unknown_model(text, field)
+    return _read_veo_suffixes(text, family, m)
+
+
+def _read_veo_suffixes(text: str, family: str, m: re.Match[str]) -> _Name:
+    rest = m["rest"]
+    style = {"-": "dash", "_": "underscore", "": "compact"}[m["sep"]]
+    if rest.startswith("_"):  # glin: veo_3_1_t2v_fast_landscape
+        style = "relay"
+    elif rest and not rest.startswith("-"):  # veo3.1pro: not a suffix we can split
+        return _Name(text, family, _version(family), m["base"], style, unknown=(rest,))
+    suffixes = tuple(t for t in re.split(r"[-_]+", rest) if t)
+    kinds = [_kind(t) for t in suffixes]
+    seen: dict[str, str] = {}
+    unknown: list[str] = []
+    for token, kind in zip(suffixes, kinds, strict=True):
+        if kind == "unknown" or (kind in seen and kind != "mode"):
+            unknown.append(token)  # an odd or repeated suffix: keep the name, trust it less
+        seen.setdefault(kind, token.lower())
+    return _Name(
+        text,
+        family,
+        _version(family),
+        m["base"],
+        style,
+        suffixes,
+        tier=seen.get("tier", "standard"),
+        frames="frames" in seen,
+        components="components" in seen,
+        four_k="4k" in seen,
+        orientation=seen.get("orientation"),  # type: ignore[arg-type]
+        relay_mode=seen.get("mode") if seen.get("mode") in ("t2v", "i2v") else None,
+        unknown=tuple(unknown),
+    )
+
+
+def _version(family: str) -> str:
+    return {"veo3.1": "3.1", "veo3": "3.0", "veo2": "2.0"}[family]
+
+
+def _unknown_model(name: object, field: str) -> VeoInputError:
+    known = ", ".join(_EXAMPLES)
+    what = (
+        f"unknown model {name!r}"
+        if isinstance(name, str) and name.strip()
+        else (f"model must be a name, got {name!r}")
+    )
+    return VeoInputError(
+        f"{what}; known: {known} — a full relay model name such as veo_3_1-landscape-fast "
+        "is sent as given, if it starts with one of these families",
+        field=field,
+        value=name,
+        allowed=FAMILIES,
+    )
+
+
+# -- capabilities --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    seconds: tuple[int, ...]  # on the task protocols; chat has no length field
+    default_seconds: int
+    audio: bool
+    aspect_ratios: tuple[str, ...]
+    per_second: bool = False
+
+
+_FACTS = {
+    "veo3.1": _Facts((4, 6, 8), 8, True, VEO_RATIOS),
+    "veo3": _Facts((4, 6, 8), 8, True, VEO_RATIOS),
+    "veo2": _Facts((5, 6, 7, 8), 8, False, VEO_RATIOS),
+    "jimeng": _Facts((5, 10), 5, False, JIMENG_RATIOS),
+    "sora": _Facts((4, 8, 12), 4, True, VEO_RATIOS, per_second=True),
+}
+
+
+def _facts(r: _Name) -> _Facts:
+    if r.family == "gemini":
+        base = _FACTS[_GOOGLE_VERSIONS[r.version]]
+        return _Facts(base.seconds, base.default_seconds, base.audio, base.aspect_ratios, True)
+    return _FACTS[r.family]
+
+
+def _image_roles(r: _Name) -> tuple[tuple[str, ...], int]:
+    """Which images this exact name takes (PROTOCOLS.md 1.4, seed 002), and how many at most."""
+    first, both = ("first_frame",), ("first_frame", "last_frame")
+    if r.components:
+        return ("reference",), 3
+    if r.family == "gemini":  # referenceImages only on 3.1; lastFrame on 3.1 and 2.0
+        return {"3.1": (ROLES, 3), "2.0": (both, 2)}.get(r.version, (first, 1))
+    if r.relay_mode == "t2v":
+        return (), 0
+    if r.family == "veo3.1" and r.style == "compact" and not r.unknown:
+        return both, 2  # vectorengine's veo3.1 is "adaptive": text, first, or first+last
+    if (
+        r.frames
+        and not (r.family == "veo3" and r.tier == "pro")
+        and not (r.family == "veo2" and r.tier != "fast")
+    ):
+        return both, 2  # veo3-pro-frames takes one image; of veo2 only veo2-fast-frames takes two
+    return first, 1
+
+
+def _spec(r: _Name) -> ModelSpec:
+    facts = _facts(r)
+    roles, max_images = _image_roles(r)
+    chat = (facts.default_seconds,)  # the chat body has no length field: the model's default
+    seconds = (("chat", chat), *((p, facts.seconds) for p in PROTOCOL_NAMES[1:]))
+    return ModelSpec(
+        name=r.text,
+        family=r.family,
+        version=r.version,
+        spelling=r.spelling,
+        style=r.style,
+        suffixes=r.suffixes,
+        tier=r.tier,
+        frames=r.frames,
+        components=r.components,
+        four_k=r.four_k,
+        orientation=r.orientation,
+        explicit=r.explicit,
+        roles=roles,
+        max_images=max_images,
+        seconds_allowed=seconds,
+        default_seconds=facts.default_seconds,
+        orientations=(r.orientation,) if r.orientation else ORIENTATIONS,
+        aspect_ratios=facts.aspect_ratios,
+        audio=facts.audio,
+        price_key=r.price_key,
+        price_usd=_price(r.price_key, r.family),
+        per_second=facts.per_second,
+    )
 
 
 def parse_model(name: str) -> ModelSpec:
-    raise NotImplementedError
+    """Read a model name in any relay spelling, or raise ``VeoInputError`` (field ``model``).
+
+    >>> parse_model("veo_3_1-landscape-fast").orientation
+    'landscape'
+    """
+    return _spec(_read(name, field="model"))
+
+
+def known_models() -> list[ModelSpec]:
+    """The models a picker offers, with current prices."""
+    return [parse_model(name) for name in _CATALOG_NAMES]
+
+
+catalog = known_models
+
+
+# -- writing a name ------------------------------------------------------------------------------
+
+
+def compose(
+    spec: ModelSpec,
+    protocol: str,
+    orientation: str | None = None,
+    fast: bool = False,
+    has_last_frame: bool = False,
+    has_references: bool = False,
+) -> str:
+    """The model name to send for this request (rules in the module docstring).
+
+    >>> compose(parse_model("veo-3.1"), "chat", "landscape", True, True, False)
+    'veo-3.1-landscape-fast-fl'
+    """
+    if spec.explicit or not spec.spelling:
+        return spec.name
+    if protocol == "gemini":
+        return _google_id(spec, fast)
+    written = {_kind(t): t for t in reversed(spec.suffixes)}  # the user's spelling of each suffix
+    landscape = orientation == "landscape" and (
+        protocol == "chat" or (protocol == "videos" and spec.style == "dash")
+    )
+    components = has_references and protocol in ("videos", "create") and _has_components(spec)
+    tokens = _join_tokens(
+        written,
+        orientation="landscape" if landscape else None,
+        tier="fast" if fast else None,
+        components=components,
+        frames=_frames_token(spec) if has_last_frame else None,
+    )
+    if sorted(t.lower() for t in tokens) == sorted(t.lower() for t in spec.suffixes):
+        return spec.name  # nothing added: keep the user's exact text and order
+    return spec.spelling + "".join(f"-{t}" for t in tokens)
+
+
+def respell(
+    spec: ModelSpec, *, fast: bool = False, last_frame: bool = False, references: bool = False
+) -> str | None:
+    """A variant of ``spec`` (even an explicit one) with a feature added, for error hints.
+
+    ``respell(parse_model("veo-3.1-landscape"), last_frame=True)`` is ``'veo-3.1-landscape-fl'``;
+    None where the dialect has no such variant.
+    """
+    if spec.family == "gemini":
+        family = _GOOGLE_VERSIONS[spec.version]
+        alias = ModelSpec(
+            spec.name,
+            family=family,
+            version=spec.version,
+            spelling="veo",
+            style="compact",
+            tier=spec.tier,
+            explicit=False,
+        )
+        return _google_id(alias, fast) if fast and spec.version != "2.0" else None
+    if not spec.spelling or spec.style == "relay":
+        return None
+    written = {_kind(t): t for t in reversed(spec.suffixes)}
+    tokens = _join_tokens(
+        written,
+        orientation=written.get("orientation"),
+        tier="fast" if fast else None,
+        components=references and _has_components(spec),
+        frames=_frames_token(spec) if last_frame else None,
+    )
+    return spec.spelling + "".join(f"-{t}" for t in tokens)
+
+
+def _join_tokens(
+    written: dict[str, str],
+    *,
+    orientation: str | None,
+    tier: str | None,
+    components: bool,
+    frames: str | None,
+) -> list[str]:
+    """Suffixes in the order every documented name uses: orientation, tier, components, frames, 4k."""
+    slots = [
+        written.get("orientation") or orientation,
+        written.get("tier") or tier,
+        written.get("components") or ("components" if components else None),
+        written.get("frames") or frames,
+        written.get("4k"),
+    ]
+    return [t for t in slots if t]
+
+
+def _has_components(spec: ModelSpec) -> bool:
+    # Documented: veo3.1-components in every spelling, veo2-fast-/veo2-pro-components.
+    return spec.family == "veo3.1" or (spec.family == "veo2" and spec.tier in ("fast", "pro"))
+
+
+def _frames_token(spec: ModelSpec) -> str | None:
+    if spec.style in ("dash", "underscore"):
+        return "fl"  # apiyi, seed 004
+    return None if spec.family == "veo3.1" else "frames"  # vectorengine: veo3.1 is adaptive
+
+
+def _google_id(spec: ModelSpec, fast: bool) -> str:
+    version = _version(spec.family) if spec.family != "gemini" else spec.version
+    tier = spec.tier if spec.tier in ("fast", "lite") else ("fast" if fast else "")
+    if version == "2.0":
+        tier = ""  # Google has no fast Veo 2; build() reports the mismatch
+    tail = "preview" if version == "3.1" else "001"
+    return f"veo-{version}-{tier + '-' if tier else ''}generate-{tail}"
+
+
+# -- prices --------------------------------------------------------------------------------------
+
+_overrides: dict[str, float] = {}
+
+
+def set_price(name_or_family: str, usd: float) -> None:
+    """Override a price (USD per clip): a model name sets its price class, a family name all of it."""
+    _overrides[_price_target(name_or_family, field="name_or_family")] = _check_usd(
+        usd, field="usd", where=f"set_price({name_or_family!r}, …)"
+    )
+
+
+def reset_prices() -> None:
+    """Forget every ``set_price`` override (``VEO_PRICES`` still applies)."""
+    _overrides.clear()
+
+
+def _price_target(key: object, *, field: str) -> str:
+    if isinstance(key, str) and key.strip().lower() in FAMILIES:
+        return f"family:{key.strip().lower()}"
+    return _read(key, field=field).price_key
+
+
+def _check_usd(usd: object, *, field: str, where: str) -> float:
+    if (
+        isinstance(usd, bool)
+        or not isinstance(usd, int | float)
+        or not math.isfinite(usd)
+        or usd < 0
+    ):
+        raise VeoInputError(
+            f"{where}: price {usd!r} is not a number of US dollars ≥ 0; give e.g. 0.15",
+            field=field,
+            value=usd,
+            allowed="a number ≥ 0",
+        )
+    return float(usd)
+
+
+def _env_prices() -> dict[str, float]:
+    return dict(_parse_price_json(os.environ.get("VEO_PRICES", "")))
+
+
+@lru_cache(maxsize=8)
+def _parse_price_json(raw: str) -> tuple[tuple[str, float], ...]:
+    if not raw.strip():
+        return ()
+    try:
+        table = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise VeoInputError(
+            f"VEO_PRICES is not valid JSON ({exc.msg} at character {exc.pos}); "
+            'write it like {"veo-3.1-fast": 0.12}',
+            field="VEO_PRICES",
+            value=raw,
+            allowed='a JSON object such as {"veo-3.1-fast": 0.12}',
+        ) from exc
+    if not isinstance(table, dict):
+        raise VeoInputError(
+            f"VEO_PRICES must be a JSON object of model -> USD, got {raw!r}; "
+            'write it like {"veo-3.1-fast": 0.12}',
+            field="VEO_PRICES",
+            value=raw,
+            allowed='a JSON object such as {"veo-3.1-fast": 0.12}',
+        )
+    where = "VEO_PRICES"
+    return tuple(
+        (_price_target(k, field="VEO_PRICES"), _check_usd(v, field="VEO_PRICES", where=where))
+        for k, v in table.items()
+    )
+
+
+def _price(key: str, family: str) -> float:
+    """USD per clip for a price class: set_price, then VEO_PRICES, then DEFAULT_PRICES."""
+    tables = (_overrides, _env_prices())
+    for table in tables:
+        if key in table:
+            return table[key]
+    if key.endswith("-4k"):  # unless priced itself, 4K costs a multiple of its tier (overrides too)
+        return round(_price(key[: -len("-4k")], family) * FOUR_K_FACTOR, 4)
+    for table in tables:
+        if f"family:{family}" in table:
+            return table[f"family:{family}"]
+    return _default_price(key)
+
+
+def _default_price(key: str) -> float:
+    if key in DEFAULT_PRICES:
+        return DEFAULT_PRICES[key]
+    base = key.rsplit("-", 1)[0]  # an unpriced tier (lite, veo2-lite): the standard price
+    return DEFAULT_PRICES.get(base, DEFAULT_PRICES["veo3.1"])

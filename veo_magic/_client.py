@@ -360,7 +360,10 @@ class Client:
 
     async def _download(self, relay: Relay, adapter: Any, job: Job, ready: VideoReady) -> None:
         from ._download import UrlExpiredError, download
-        from .protocols.status import find_video_url
+        from .protocols.status import video_urls
+
+        def find_video_url(body: Any) -> str | None:
+            return next(iter(video_urls(body)), None) if isinstance(body, dict) else None
 
         dest = self.output_dir / output_name(job, ready.index)
         try:

@@ -1,15 +1,40 @@
 """Images given as a path, an http(s) URL, a data URL, raw bytes or a PIL image.
 
-STUB: the shape below is fixed (adapters use it); loading, sniffing and size checks to be written.
+``load_image`` turns any of them into an ``ImageInput``: local bytes are read, sniffed from their
+magic bytes (PNG, JPEG, WebP: what every relay and Google accept) and size-checked; an http(s)
+URL is kept by reference, never fetched here. Every refusal is a ``VeoInputError`` whose ``field``
+is the keyword the user typed (``first_frame``, ``references[1]``) and whose message says the fix.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
-from dataclasses import dataclass
+import io
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import unquote_to_bytes, urlsplit
 
-__all__ = ["ImageInput", "load_image"]
+from ._exceptions import VeoInputError
+
+__all__ = [
+    "DEFAULT_MAX_IMAGE_BYTES",
+    "IMAGE_MIMES",
+    "URL_SCHEMES",
+    "ImageInput",
+    "load_image",
+    "max_image_bytes",
+    "sniff_mime",
+]
+
+DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024  # inline relays and Gemini's request cap sit near here
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/webp")
+URL_SCHEMES = ("http", "https", "data")
+_KINDS = ("PNG", "JPEG", "WebP")
+_GIVE = "give a path, an http(s) URL, a data: URL, bytes or a PIL image"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,12 +44,14 @@ class ImageInput:
     role: str  # "first_frame" | "last_frame" | "reference"
     source: str  # what the user gave, for messages and records: a file name, "bytes", a URL
     mime: str | None = None  # "image/png" | "image/jpeg" | "image/webp"; None for an unfetched URL
-    data: bytes | None = None
+    data: bytes | None = field(default=None, repr=False)  # megabytes have no place in a repr
     url: str | None = None  # http(s) URL given by the user, not fetched here
 
     @property
     def filename(self) -> str:
-        ext = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}.get(self.mime or "", "bin")
+        ext = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}.get(
+            self.mime or "", "bin"
+        )
         return f"{self.role}.{ext}"
 
     def data_url(self) -> str:
@@ -39,10 +66,264 @@ class ImageInput:
     def describe(self) -> dict[str, object]:
         """A JSON-safe record (no bytes) for journals and sidecars."""
         digest = hashlib.sha256(self.data).hexdigest()[:16] if self.data else None
-        return {"role": self.role, "source": self.source, "mime": self.mime,
-                "bytes": len(self.data) if self.data else None, "sha256": digest}
+        return {
+            "role": self.role,
+            "source": self.source,
+            "mime": self.mime,
+            "bytes": len(self.data) if self.data else None,
+            "sha256": digest,
+        }
 
 
 def load_image(value: object, *, role: str, field: str) -> ImageInput:
-    """Turn what the user gave into an ``ImageInput`` or raise ``VeoInputError`` naming ``field``."""
-    raise NotImplementedError
+    """Turn what the user gave into an ``ImageInput`` or raise ``VeoInputError`` naming ``field``.
+
+    >>> load_image("https://example.com/a.png", role="first_frame", field="first_frame").url
+    'https://example.com/a.png'
+    """
+    if isinstance(value, ImageInput):
+        return replace(value, role=role)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return _checked(bytes(value), role=role, field=field, source="bytes")
+    if isinstance(value, str):
+        return _from_text(value.strip(), role=role, field=field)
+    if isinstance(value, os.PathLike):
+        return _from_path(Path(os.fspath(value)), str(value), role=role, field=field)
+    if _is_pil_image(value):
+        return _from_pil(value, role=role, field=field)
+    raise VeoInputError(
+        f"{field} got {type(value).__name__} {_short(value)}; {_GIVE}",
+        field=field,
+        value=value,
+        allowed=("path", "http(s) URL", "data URL", "bytes", "PIL image"),
+    )
+
+
+def max_image_bytes() -> int:
+    """The size cap: ``VEO_MAX_IMAGE_BYTES`` if set, else 20 MiB."""
+    raw = os.environ.get("VEO_MAX_IMAGE_BYTES", "").strip()
+    if not raw:
+        return DEFAULT_MAX_IMAGE_BYTES
+    try:
+        cap = int(raw)
+    except ValueError:
+        cap = 0
+    if cap <= 0:
+        raise VeoInputError(
+            f"VEO_MAX_IMAGE_BYTES={raw!r} is not a positive whole number of bytes; "
+            f"unset it for the default {DEFAULT_MAX_IMAGE_BYTES} (20 MiB) or give e.g. 10485760",
+            field="VEO_MAX_IMAGE_BYTES",
+            value=raw,
+            allowed="a positive integer",
+        )
+    return cap
+
+
+def sniff_mime(data: bytes) -> str | None:
+    """``image/png``, ``image/jpeg`` or ``image/webp`` from the magic bytes, else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+# -- one function per kind of input --------------------------------------------------------------
+
+
+def _from_text(text: str, *, role: str, field: str) -> ImageInput:
+    if not text:
+        raise VeoInputError(
+            f"{field} is an empty string; {_GIVE}",
+            field=field,
+            value=text,
+            allowed=("path", "http(s) URL", "data URL", "bytes", "PIL image"),
+        )
+    if text[:5].lower() == "data:":
+        return _from_data_url(text, role=role, field=field)
+    scheme = re.match(r"^([a-z][a-z0-9+.-]+)://", text, re.I)  # 2+ letters: C:\x is a path
+    if scheme:
+        return _from_url(text, scheme[1].lower(), role=role, field=field)
+    return _from_path(Path(text), text, role=role, field=field)
+
+
+def _from_url(url: str, scheme: str, *, role: str, field: str) -> ImageInput:
+    if scheme not in ("http", "https"):
+        hint = ""
+        if scheme == "file":
+            hint = f" (for a local file give its path, e.g. {urlsplit(url).path!r})"
+        raise VeoInputError(
+            f"{field} {url!r} uses the {scheme}:// scheme, which relays cannot fetch; allowed "
+            f"schemes: http, https, data{hint}",
+            field=field,
+            value=url,
+            allowed=URL_SCHEMES,
+        )
+    parts = urlsplit(url)
+    if not parts.netloc or re.search(r"\s", url):
+        raise VeoInputError(
+            f"{field} {url!r} is not a valid http(s) URL (it needs a host and no spaces); "
+            "give e.g. 'https://example.com/frame.png'",
+            field=field,
+            value=url,
+            allowed=URL_SCHEMES,
+        )
+    return ImageInput(role=role, source=url, url=url)
+
+
+def _from_data_url(text: str, *, role: str, field: str) -> ImageInput:
+    header, comma, payload = text[5:].partition(",")
+    shown = text[:40] + ("…" if len(text) > 40 else "")
+    if not comma:
+        raise VeoInputError(
+            f"{field} {shown!r} is not a data URL (no comma before the data); "
+            "write it like 'data:image/png;base64,iVBORw0…'",
+            field=field,
+            value=shown,
+            allowed=URL_SCHEMES,
+        )
+    try:
+        if header.lower().endswith(";base64"):
+            data = base64.b64decode(re.sub(r"\s+", "", payload), validate=True)
+        else:
+            data = unquote_to_bytes(payload)
+    except (binascii.Error, ValueError) as exc:
+        raise VeoInputError(
+            f"{field} {shown!r}: the base64 data does not decode ({exc}); "
+            "re-encode the image with base64.b64encode",
+            field=field,
+            value=shown,
+            allowed=URL_SCHEMES,
+        ) from exc
+    return _checked(data, role=role, field=field, source="data URL")
+
+
+def _from_path(path: Path, given: str, *, role: str, field: str) -> ImageInput:
+    resolved = path.expanduser().absolute()
+    if not resolved.exists():
+        raise VeoInputError(
+            f"{field}: no such file {str(resolved)!r} (given as {given!r}, relative to "
+            f"{os.getcwd()!r}); check the path or give an http(s) URL",
+            field=field,
+            value=given,
+            allowed="an existing PNG, JPEG or WebP file",
+        )
+    if not resolved.is_file():
+        raise VeoInputError(
+            f"{field}: {str(resolved)!r} is a directory, not an image file; give the image's path",
+            field=field,
+            value=given,
+            allowed="an existing PNG, JPEG or WebP file",
+        )
+    cap = max_image_bytes()
+    size = resolved.stat().st_size
+    if size > cap:  # refuse before reading a huge file into memory
+        raise _too_big(field, given, size, cap)
+    try:
+        data = resolved.read_bytes()
+    except OSError as exc:
+        raise VeoInputError(
+            f"{field}: cannot read {str(resolved)!r} ({exc.strerror}); check its permissions",
+            field=field,
+            value=given,
+            allowed="a readable PNG, JPEG or WebP file",
+        ) from exc
+    return _checked(data, role=role, field=field, source=given)
+
+
+def _is_pil_image(value: object) -> bool:
+    # No PIL import here: importing veo_magic must stay cheap and Pillow is optional.
+    return type(value).__module__.startswith("PIL.") and hasattr(value, "save")
+
+
+def _from_pil(image: object, *, role: str, field: str) -> ImageInput:
+    mode = getattr(image, "mode", "RGB")
+    if mode not in ("1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"):  # modes PNG can store
+        image = image.convert("RGBA" if "A" in mode else "RGB")  # type: ignore[attr-defined]
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")  # type: ignore[attr-defined]
+    width, height = getattr(image, "size", ("?", "?"))
+    return _checked(buffer.getvalue(), role=role, field=field, source=f"PIL image {width}x{height}")
+
+
+# -- checks --------------------------------------------------------------------------------------
+
+
+def _checked(data: bytes, *, role: str, field: str, source: str) -> ImageInput:
+    cap = max_image_bytes()
+    if len(data) > cap:
+        raise _too_big(field, source, len(data), cap)
+    mime = sniff_mime(data)
+    if mime is None:
+        found = _what_is(data)
+        convert = (
+            " (convert it, e.g. PIL.Image.open(path).save('frame.png'))" if "image" in found else ""
+        )
+        raise VeoInputError(
+            f"{field} {source!r} is not an image (found {found}); give a PNG, JPEG or WebP{convert}",
+            field=field,
+            value=source,
+            allowed=_KINDS,
+        )
+    return ImageInput(role=role, source=source, mime=mime, data=data)
+
+
+def _too_big(field: str, source: str, size: int, cap: int) -> VeoInputError:
+    return VeoInputError(
+        f"{field} {source!r} is {_human(size)}; the limit is {_human(cap)} (VEO_MAX_IMAGE_BYTES "
+        "changes it); downscale the image or save it as JPEG",
+        field=field,
+        value=source,
+        allowed=f"at most {cap} bytes",
+    )
+
+
+_SIGNATURES = (
+    (b"GIF8", "a GIF image"),
+    (b"BM", "a BMP image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x00\x00\x01\x00", "an ICO image"),
+    (b"\x1a\x45\xdf\xa3", "a WebM/Matroska video"),
+)
+
+
+def _what_is(data: bytes) -> str:
+    """Words for bytes that are not PNG/JPEG/WebP, to put in the error message."""
+    if not data:
+        return "no bytes at all: the file is empty"
+    for magic, words in _SIGNATURES:
+        if data.startswith(magic):
+            return words
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        if brand in (b"heic", b"heix", b"mif1", b"msf1"):
+            return "a HEIC image"
+        return "an AVIF image" if brand == b"avif" else "an MP4/QuickTime video"
+    head = data[:512].lstrip()
+    if head[:5].lower() in (b"<svg ", b"<?xml"):
+        return "SVG/XML text"
+    # A 512-byte cut may split one multi-byte character: allow a few replacement marks for that.
+    text = data[:512].decode("utf-8", errors="replace")
+    if text.count("\ufffd") <= 3 and all(
+        c.isprintable() or c.isspace() or c == "\ufffd" for c in text
+    ):
+        return "text/plain-looking bytes"
+    return f"unrecognised binary data starting {data[:4].hex(' ')}"
+
+
+def _human(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

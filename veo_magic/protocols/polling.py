@@ -1,0 +1,228 @@
+"""Following a task until it ends: the adaptive poll schedule and the one poll loop.
+
+Used by the task protocols: ``GET /v1/videos/{id}`` (PROTOCOLS.md §1.2) and
+``GET /v1/video/query?id=`` (§1.3), and by chat when its stream breaks (§1.1). The server's own
+hint wins (``openai-poll-after-ms``, §2; ``Retry-After``); otherwise the schedule learns the
+task's progress rate and aims its polls at the predicted end, so a long job costs few requests
+and its completion is noticed soon after it happens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from .._events import Event, Failed, Progress, Submitted, VideoReady
+from .._exceptions import VeoInputError, VeoTaskUncertainError
+from .._http import Relay, retry_after_seconds
+from .status import read_task
+
+if TYPE_CHECKING:
+    from .._request import VideoRequest
+
+__all__ = [
+    "PollSchedule",
+    "create_and_follow",
+    "created_task",
+    "follow_task",
+    "server_hint",
+    "video_ready",
+]
+
+log = logging.getLogger("veo_magic")
+
+FIRST_DELAY = 2.0  # seconds between polls until a progress rate is known
+ARRIVAL_MARGIN = 0.05  # aim this long after the predicted end, so the poll finds it finished
+SHORTEST_HALF = 0.25  # halving a wait shorter than this buys nothing: aim at the end instead
+MAX_HINT = 600.0  # a server hint is honoured up to this many seconds
+
+
+def server_hint(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds the server asked us to wait before the next poll, if it said."""
+    if not headers:
+        return None
+    headers = httpx.Headers(headers)
+    if (ms := headers.get("openai-poll-after-ms")) is not None:
+        try:
+            return min(MAX_HINT, max(0.0, float(ms) / 1000))
+        except ValueError:
+            pass
+    seconds = retry_after_seconds(headers)
+    return None if seconds is None else min(MAX_HINT, seconds)
+
+
+class PollSchedule:
+    """When to poll next, from the progress seen so far.
+
+    With a rate known, wait half the estimated remaining time, clamped to
+    ``[min_interval, max_interval]``; once half would fall below ``min_interval`` (or a quarter
+    second), wait for the whole remaining time plus a little, so the poll lands just after the
+    predicted end.
+    Progress that goes backwards restarts the estimate. Pure: the clock is injected.
+
+    >>> schedule = PollSchedule(1.0, 10.0, clock=lambda: 0.0)
+    >>> schedule.next_delay(None)
+    2.0
+    """
+
+    def __init__(
+        self,
+        min_interval: float,
+        max_interval: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.min_interval = min_interval
+        self.max_interval = max(min_interval, max_interval)
+        self._clock = clock
+        self._start: tuple[float, float] | None = None  # (time, progress) the estimate starts from
+        self._last: tuple[float, float] | None = None  # the latest (time, progress)
+
+    def next_delay(self, progress: float | None, headers: Mapping[str, str] | None = None) -> float:
+        """Record ``progress`` (0..100 or None) seen now; return the seconds to wait."""
+        now = self._clock()
+        if progress is not None:
+            if self._last is None or progress < self._last[1]:
+                self._start = (now, progress)
+            self._last = (now, progress)
+        hint = server_hint(headers)
+        if hint is not None:
+            return hint
+        remaining = self.remaining(now)
+        if remaining is None:
+            return self._clamp(FIRST_DELAY)
+        if remaining / 2 >= max(self.min_interval, SHORTEST_HALF):
+            return self._clamp(remaining / 2)
+        if remaining >= self.min_interval:
+            return self._clamp(remaining + ARRIVAL_MARGIN)
+        return self.min_interval
+
+    def remaining(self, now: float) -> float | None:
+        """Estimated seconds until 100 %, or None while no rate is known."""
+        if self._start is None or self._last is None:
+            return None
+        (t0, p0), (t1, p1) = self._start, self._last
+        if p1 >= 100:
+            return 0.0
+        if p1 <= p0 or t1 <= t0:
+            return None
+        rate = (p1 - p0) / (t1 - t0)
+        return max(0.0, (100 - p1) / rate - (now - t1))
+
+    def _clamp(self, seconds: float) -> float:
+        return min(self.max_interval, max(self.min_interval, seconds))
+
+
+def video_ready(relay: Relay, index: int, url: str) -> VideoReady:
+    """Clip ``index`` at ``url``; the key goes along only to the relay itself.
+
+    A relative URL or one on the relay's own host is fetched with the key; a CDN link is not,
+    so the key never leaves for a host that did not ask for it.
+    """
+    target = httpx.URL(url)
+    base = relay.http.base_url
+    own = not target.is_absolute_url or (
+        (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port)
+    )
+    return VideoReady(index, url, authenticated=own)
+
+
+def created_task(response: httpx.Response) -> tuple[str, str | None]:
+    """(task id exactly as sent, model echoed) from a create answer: ``id``, else ``task_id``."""
+    body = _json(response)
+    for source in (body, body.get("data") if isinstance(body, Mapping) else None):
+        if isinstance(source, Mapping):
+            for key in ("id", "task_id"):
+                value = source.get(key)
+                if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+                    model = source.get("model")
+                    return str(value), (model if isinstance(model, str) else None)
+    raise VeoTaskUncertainError(
+        f"The relay accepted the request (HTTP {response.status_code}) but its answer has no task "
+        f"id, so the task cannot be followed; it may still run and be charged. The relay said: "
+        f"{response.text.strip()[:300]!r}",
+        status_code=response.status_code,
+    )
+
+
+async def create_and_follow(
+    request: VideoRequest | None,
+    task_id: str | None,
+    *,
+    create: Callable[[VideoRequest], Awaitable[httpx.Response]],
+    follow: Callable[..., AsyncIterator[Event]],
+) -> AsyncIterator[Event]:
+    """``create`` the task (unless ``task_id`` names one to resume), report it, ``follow`` it.
+
+    ``follow(task_id, first=response)`` gets the create answer to read before its first poll.
+    """
+    first: httpx.Response | None = None
+    model = None
+    if task_id is None:
+        if request is None:
+            raise VeoInputError("Give a request to submit or a task id to resume.", field="task_id")
+        first = await create(request)
+        task_id, model = created_task(first)
+    yield Submitted(task_id, model=model)
+    async for event in follow(task_id, first=first):
+        yield event
+
+
+async def follow_task(
+    relay: Relay,
+    url: str,
+    *,
+    task_id: str,
+    params: Mapping[str, str] | None = None,
+    content_url: str | None = None,
+    first: httpx.Response | None = None,
+) -> AsyncIterator[Event]:
+    """Poll ``url`` until the task ends: ``Progress`` on news, then ``VideoReady``s or ``Failed``.
+
+    ``first`` is an answer already in hand (the create response), read before the first poll.
+    A success without any URL field yields ``content_url`` (a key-carrying relay path) if given.
+    """
+    schedule = PollSchedule(*relay.poll_interval)
+    response = first
+    last_news: tuple[object, ...] | None = None
+    while True:
+        if response is None:
+            response = await relay.fetch("GET", url, task_id=task_id, params=params)
+        body = _json(response)
+        if body is None:
+            log.info("the relay answered %s with something that is not JSON; polling again", url)
+        report = read_task(body)
+        if report.state == "succeeded":
+            urls = report.urls or ((content_url,) if content_url else ())
+            if not urls:
+                yield Failed(
+                    f"The relay reported {report.word!r} but gave no video URL.", task_id=task_id
+                )
+            for index, video_url in enumerate(urls):
+                yield video_ready(relay, index, video_url)
+            return
+        if report.state == "failed":
+            said = f": {report.reason}" if report.reason else " and gave no reason."
+            yield Failed(
+                f"The relay reported {report.word!r}{said}", task_id=task_id, code=report.code
+            )
+            return
+        news = (report.state, report.progress, report.word)
+        if news != last_news:
+            last_news = news
+            yield Progress(report.progress, phase=report.state, message=report.word or None)
+        delay = schedule.next_delay(report.progress, response.headers)
+        response = None
+        await relay.sleep(delay)
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None

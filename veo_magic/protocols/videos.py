@@ -1,0 +1,111 @@
+"""The OpenAI-style task API: ``POST /v1/videos``, ``GET /v1/videos/{id}`` (PROTOCOLS.md §1.2, §2).
+
+What is sent:
+
+* No image: JSON ``{"model", "prompt", "seconds": "8", "size": "720x1280"}``, plus
+  ``"metadata": {"negativePrompt", "seed", "personGeneration"}`` for those that are set. new-api
+  reads Veo parameters from ``metadata`` under Gemini's own camelCase names
+  (``relay/channel/task/gemini``).
+* Images: ``multipart/form-data`` with the same fields as strings, the metadata entries as
+  plain form fields (new-api folds unknown multipart fields into ``metadata``), and one
+  ``input_reference`` file part per image in wire order: first frame, last frame, references.
+  An image given as an http(s) URL is downloaded first, without the key. JSON's
+  ``input_reference: {"image_url": …}`` is not used: new-api types that field as a string and
+  would reject the object, while every relay in the seeds takes the file.
+
+``seconds`` is always a string (an integer is rejected upstream) and is left out when the
+request leaves it to the model. The created ``id`` (else ``task_id``) is kept exactly as sent.
+A success with no URL in any known field yields ``/v1/videos/{id}/content``, relay-relative and
+fetched with the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from .._events import Event
+from .polling import create_and_follow, follow_task
+
+if TYPE_CHECKING:
+    from .._http import Relay
+    from .._media import ImageInput
+    from .._request import VideoRequest
+
+__all__ = ["VideosAdapter", "create_fields", "is_landscape", "task_path"]
+
+CREATE_PATH = "/v1/videos"
+
+
+def task_path(task_id: str) -> str:
+    """``/v1/videos/{id}`` with the id as sent (``:`` kept; ``/``, ``?``, ``#`` escaped)."""
+    return f"{CREATE_PATH}/{quote(task_id, safe=':@')}"
+
+
+def is_landscape(request: VideoRequest) -> bool:
+    """Whether the clip is wider than tall."""
+    width, height = request.pixel_size
+    return width > height
+
+
+def create_fields(request: VideoRequest) -> dict[str, Any]:
+    """The create body as JSON; ``metadata`` only when something goes in it."""
+    fields: dict[str, Any] = {"model": request.wire_model, "prompt": request.prompt}
+    if request.seconds is not None:
+        fields["seconds"] = str(request.seconds)
+    fields["size"] = request.size or ("1280x720" if is_landscape(request) else "720x1280")
+    metadata: dict[str, Any] = {}
+    if request.negative_prompt:
+        metadata["negativePrompt"] = request.negative_prompt
+    if request.seed is not None:
+        metadata["seed"] = request.seed
+    if person_generation := request.options.get("person_generation"):
+        metadata["personGeneration"] = person_generation
+    if metadata:
+        fields["metadata"] = metadata
+    return fields
+
+
+class VideosAdapter:
+    """``/v1/videos``: create a task, then poll it until it ends."""
+
+    name: ClassVar[str] = "videos"
+
+    def __init__(self, relay: Relay) -> None:
+        self.relay = relay
+
+    def run(
+        self, request: VideoRequest | None, *, task_id: str | None = None
+    ) -> AsyncIterator[Event]:
+        """Create the task (or re-attach to ``task_id``) and follow it to the end."""
+        return create_and_follow(request, task_id, create=self._create, follow=self.follow)
+
+    def follow(self, task_id: str, *, first: httpx.Response | None = None) -> AsyncIterator[Event]:
+        """Poll ``GET /v1/videos/{task_id}`` until the task succeeds or fails."""
+        path = task_path(task_id)
+        return follow_task(
+            self.relay, path, task_id=task_id, content_url=f"{path}/content", first=first
+        )
+
+    async def _create(self, request: VideoRequest) -> httpx.Response:
+        fields = create_fields(request)
+        if not request.images:
+            return await self.relay.create("POST", CREATE_PATH, json=fields)
+        metadata = fields.pop("metadata", {})
+        data = {key: str(value) for key, value in {**fields, **metadata}.items()}
+        files = [("input_reference", await self._file(image)) for image in request.images]
+        return await self.relay.create("POST", CREATE_PATH, data=data, files=files)
+
+    async def _file(self, image: ImageInput) -> tuple[str, bytes, str]:
+        """(filename, bytes, content type) of one image, downloading a URL-only image first."""
+        if image.data is None:
+            assert image.url is not None
+            response = await self.relay.fetch("GET", image.url, public=True)
+            mime = response.headers.get("content-type", "").partition(";")[0].strip()
+            image = dataclasses.replace(image, data=response.content, mime=mime or None)
+        assert image.data is not None
+        return image.filename, image.data, image.mime or "application/octet-stream"

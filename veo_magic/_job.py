@@ -167,8 +167,9 @@ class Job:
                 self.progress = 100.0
             self.error = event.error if event.status != "succeeded" else None
             self.finished_at = time.time()
-            self._done.set()
         self._emit(event)
+        if isinstance(event, Completed):
+            self._done.set()  # after the listeners, so a waiter sees their final output first
 
     # -- waiting -------------------------------------------------------------------------------
 

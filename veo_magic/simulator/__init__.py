@@ -1,0 +1,39 @@
+"""A Veo relay simulator: the stand-in for every relay veo_magic talks to.
+
+No real relay is reachable from tests, classrooms or CI, so this server speaks all three wire
+protocols the way the relays in ``seeds/`` do (PROTOCOLS.md), byte for byte where the seeds show
+the bytes, and renders real H.264/AAC MP4s with the prompt drawn on the frames:
+
+* ``POST /v1/chat/completions``: SSE stream (seed 001) or non-stream reply (seed 000);
+* ``/v1/videos`` (create, retrieve, list, delete, remix, ``/content`` with Range), new-api style;
+* ``POST /v1/video/create`` + ``GET /v1/video/query?id=``, the unified format's Veo statuses;
+* result URLs on the same server (``/files/…``, ``/assets/flow/…``, ``/cdn/…``) standing in for CDNs.
+
+Start it::
+
+    python -m veo_magic.simulator --port 8765 [--generation-seconds 6] [--scenario NAME] [--dialect NAME]
+
+or in-process (tests, and the client's default when no key or URL is configured)::
+
+    from veo_magic.simulator import Simulator, shared_simulator
+    with Simulator(generation_seconds=1.0) as sim:   # a free loopback port, a daemon thread
+        sim.base_url, sim.requests, sim.accepted_creates, sim.tasks
+        sim.set_scenario("refuse")
+
+Any key is accepted (``sk-…`` or ``Bearer sk-…``); a missing one gets new-api's 401. Keys are
+never logged or echoed.
+
+Scenarios (``SCENARIOS``) script refusals and faults: server-wide, or per request with a tag in the
+prompt, ``[[sim:refuse]]``, stripped from the drawn text. Dialects (``DIALECTS``) switch between
+the spellings relays use for the same thing: full-width chat punctuation, status words, where the
+video URL sits, id shapes, JSON ``/content``. ``python -m veo_magic.simulator --help`` lists both.
+"""
+
+from __future__ import annotations
+
+from .dialects import DIALECTS
+from .scenarios import SCENARIOS
+from .server import Simulator, shared_simulator
+from .state import LoggedRequest
+
+__all__ = ["DIALECTS", "SCENARIOS", "LoggedRequest", "Simulator", "shared_simulator"]

@@ -1,0 +1,75 @@
+"""Whether a create is taken, and the faults scenarios inject around it and around polls.
+
+One place decides, for all three protocols: read the ``[[sim:…]]`` tags, pick the scenario and
+dialect the new task will live under, refuse before a task exists (nothing charged), or misbehave
+after it exists (charged, which is what double-charge tests look for).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.responses import Response
+
+from .dialects import Dialect, resolve_dialect
+from .errors import invalid_request, relay_error
+from .scenarios import Hang, Reject, Scenario, Tags, get_scenario, parse_tags
+from .state import SimState
+from .tasks import ProtocolName, Task
+
+__all__ = ["Admission", "admit", "after_accept", "poll_fault"]
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A create the simulator agreed to start."""
+
+    tags: Tags
+    scenario: Scenario
+    dialect: Dialect
+
+
+def admit(
+    state: SimState, prompt: str, *, protocol: ProtocolName, model: str
+) -> Admission | Response:
+    """The task's scenario and dialect, or the error response that refuses the create."""
+    try:
+        tags = parse_tags(prompt)
+        dialect = resolve_dialect(tags.dialects, base=state.dialect)
+    except ValueError as exc:
+        return invalid_request(str(exc), param="prompt")
+    scenario = state.scenario
+    if tags.scenario is not None:
+        scenario = get_scenario(tags.scenario)
+        if scenario.on_request is not None:  # a tagged "auth": only this request is refused
+            return _reject(scenario.on_request, protocol, model)
+    reject = scenario.on_create
+    if reject is not None and state.fires(reject, "create", scenario.name):
+        return _reject(reject, protocol, model)
+    return Admission(tags, scenario, dialect)
+
+
+async def after_accept(state: SimState, task: Task) -> Response | None:
+    """A fault injected after ``task`` exists: an error response, or a long hold (then ``None``)."""
+    fault = task.scenario.after_accept
+    if fault is None or not state.fires(fault, task.id, "accept"):
+        return None
+    if isinstance(fault, Reject):
+        return _reject(fault, task.protocol, task.model)
+    await state.hold()
+    return None
+
+
+async def poll_fault(state: SimState, task: Task) -> Response | None:
+    """A fault injected into one poll of ``task``: an error response, or a hold (then ``None``)."""
+    fault = task.scenario.on_poll
+    if fault is None or not state.fires(fault, task.id, "poll"):
+        return None
+    if isinstance(fault, Hang):
+        await state.hold()
+        return None
+    return _reject(fault, task.protocol, task.model)
+
+
+def _reject(fault: Reject, protocol: ProtocolName, model: str) -> Response:
+    return relay_error(fault.kind, protocol=protocol, model=model, retry_after=fault.retry_after)

@@ -1,0 +1,142 @@
+"""Wire dialects: the ways relays differ while meaning the same thing (PROTOCOLS.md §1, §5).
+
+A ``Dialect`` is a frozen set of choices. Named dialects change a few of them; names combine with
+commas (``"fullwidth,no_ordinal"``), later names winning. The default is what the seeds show:
+apiyi's chat stream (seed 001), new-api's ``/v1/videos`` with OpenAI status words and the URL at
+``metadata.url``, and the unified ``/v1/video/create`` format with model-prefixed ids.
+
+Adding a dialect is one entry in ``_NAMED``: a description and the fields it changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["DEFAULT_DIALECT", "DIALECTS", "Dialect", "is_dialect", "resolve_dialect"]
+
+Phase = Literal["queued", "running", "succeeded", "failed"]
+
+STATUS_WORDS: dict[str, dict[str, str]] = {
+    # new-api's ToVideoStatus output, identical to OpenAI's Video.status.
+    "openai": {
+        "queued": "queued",
+        "running": "in_progress",
+        "succeeded": "completed",
+        "failed": "failed",
+    },
+    # Words the Sora adaptor family accepts from upstreams (sora/adaptor.go).
+    "sora": {
+        "queued": "pending",
+        "running": "processing",
+        "succeeded": "succeeded",
+        "failed": "failed",
+    },
+    # new-api's internal task statuses, as some relays leak them.
+    "upper": {
+        "queued": "QUEUED",
+        "running": "IN_PROGRESS",
+        "succeeded": "SUCCESS",
+        "failed": "FAILURE",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one relay spells things on the wire."""
+
+    names: tuple[str, ...] = ("default",)
+    # chat: "flow" is seed 001 (progress lines, ✅ links); "asyncdata" is seed 000 (任务ID first).
+    chat_style: Literal["flow", "asyncdata"] = "flow"
+    chat_fullwidth: bool = False  # 进度：98.7% and 视频生成成功， (a third-party doc)
+    chat_ordinal_single: bool = True  # "第1个" even when n == 1 (seed 001 style)
+    status_words: Literal["openai", "sora", "upper"] = "openai"
+    url_field: Literal["metadata.url", "video_url", "url", "metadata.video_url"] = "metadata.url"
+    content_json: bool = False  # /content answers JSON with video_url instead of bytes (poloapi)
+    video_id: Literal["video", "uuid", "task", "model"] = "video"
+    minimal_video: bool = False  # seed 004's create reply: no progress, no size
+    query_id_bare: bool = False  # unified query answers the id without its model prefix
+    upsample_url: bool = False  # unified query carries detail.upsample_video_url
+
+    @property
+    def name(self) -> str:
+        return ",".join(self.names)
+
+    def status(self, phase: Phase) -> str:
+        return STATUS_WORDS[self.status_words][phase]
+
+
+_NAMED: dict[str, tuple[str, dict[str, Any]]] = {
+    "default": ("the seeds: apiyi chat stream, new-api /v1/videos, unified create", {}),
+    "fullwidth": (
+        "chat lines with full-width punctuation (进度：98.7%, 视频生成成功，)",
+        {"chat_fullwidth": True},
+    ),
+    "no_ordinal": (
+        "chat success line without 第N个 when one video is asked for",
+        {"chat_ordinal_single": False},
+    ),
+    "asyncdata": (
+        "chat stream in seed 000's style: 任务ID and tracking links first",
+        {"chat_style": "asyncdata"},
+    ),
+    "sora_status": (
+        "videos statuses pending/processing/succeeded/failed",
+        {"status_words": "sora"},
+    ),
+    "upper_status": (
+        "videos statuses QUEUED/IN_PROGRESS/SUCCESS/FAILURE",
+        {"status_words": "upper"},
+    ),
+    "video_url": ("videos URL in a top-level video_url (poloapi)", {"url_field": "video_url"}),
+    "url": ("videos URL in a top-level url", {"url_field": "url"}),
+    "metadata_video_url": ("videos URL in metadata.video_url", {"url_field": "metadata.video_url"}),
+    "content_json": (
+        "/content answers JSON with video_url instead of MP4 bytes (poloapi)",
+        {"content_json": True},
+    ),
+    "id_uuid": ("videos ids as a bare uuid (seed 004)", {"video_id": "uuid"}),
+    "id_task": ("videos ids as new-api public ids task_…", {"video_id": "task"}),
+    "minimal": (
+        "videos objects with seed 004's fields only (no progress, no size)",
+        {"minimal_video": True},
+    ),
+    "query_id_bare": (
+        "unified query answers the id without its model prefix",
+        {"query_id_bare": True},
+    ),
+    "upsample": (
+        "unified query carries detail.upsample_video_url (top-level URL is the upsampled one)",
+        {"upsample_url": True},
+    ),
+    "poloapi": (
+        "poloapi: ids veo3.1:…, top-level video_url, JSON /content",
+        {"video_id": "model", "url_field": "video_url", "content_json": True},
+    ),
+}
+
+DIALECTS: dict[str, str] = {name: description for name, (description, _) in _NAMED.items()}
+DEFAULT_DIALECT = Dialect()
+
+
+def is_dialect(name: str) -> bool:
+    return name in _NAMED
+
+
+def resolve_dialect(spec: str | None, base: Dialect = DEFAULT_DIALECT) -> Dialect:
+    """``base`` with the named dialects in ``spec`` (comma-separated) applied in order."""
+    if not spec:
+        return base
+    dialect = base
+    names = [n for n in base.names if n != "default"]
+    for name in (part.strip() for part in spec.split(",")):
+        if not name:
+            continue
+        if name not in _NAMED:
+            raise ValueError(f"unknown dialect {name!r}; known: {', '.join(_NAMED)}")
+        dialect = dataclasses.replace(dialect, **_NAMED[name][1])
+        if name != "default":
+            names.append(name)
+    return dataclasses.replace(dialect, names=tuple(names) or ("default",))

@@ -1,0 +1,149 @@
+"""Error bodies in the shapes relays really send (PROTOCOLS.md §4).
+
+Three shapes exist side by side, and a client must parse all of them:
+
+* OpenAI's ``{"error": {"message", "type", "param", "code"}}`` (validation, unknown routes);
+* new-api's middleware ``{"error": {"message": "… (request id: …)", "type": "new_api_error",
+  "code": ""}}`` (auth, quota, no channel);
+* new-api's task endpoints ``{"code", "message", "data": null}`` (``dto.TaskError``).
+
+``relay_error(kind, protocol, model)`` picks the body a given relay route answers with for one
+kind of failure; scenarios name kinds, never bodies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.responses import Response
+
+from .gojson import GoJSONResponse
+from .ids import request_id
+
+__all__ = [
+    "REFUSAL_MESSAGE",
+    "invalid_request",
+    "invalid_url",
+    "new_api_error",
+    "openai_error",
+    "relay_error",
+    "task_error",
+]
+
+# The text a Veo relay returns when Google's filter rejects a prompt (vectorengine query example).
+REFUSAL_MESSAGE = (
+    "your request contains unsafe prompt or images, the request has been rejected by google "
+    "(Support codes: 58061214)"
+)
+RATE_LIMITED = "当前分组上游负载已饱和，请稍后再试"  # new-api rewrites every upstream 429 to this
+
+
+def openai_error(
+    status: int,
+    message: str,
+    *,
+    type: str = "invalid_request_error",
+    param: str | None = None,
+    code: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body = {"error": {"message": message, "type": type, "param": param, "code": code}}
+    return GoJSONResponse(body, status_code=status, headers=headers)
+
+
+def invalid_request(message: str, *, param: str | None = None, code: str | None = None) -> Response:
+    """A 400 for a request the relay would refuse before starting anything."""
+    return openai_error(400, message, param=param, code=code)
+
+
+def new_api_error(
+    status: int, message: str, *, code: str = "", headers: Mapping[str, str] | None = None
+) -> Response:
+    """new-api's ``abortWithOpenAiMessage``: the message carries a request id."""
+    body = {
+        "error": {
+            "message": f"{message} (request id: {request_id()})",
+            "type": "new_api_error",
+            "code": code,
+        }
+    }
+    return GoJSONResponse(body, status_code=status, headers=headers)
+
+
+def task_error(
+    status: int, code: str, message: str, *, headers: Mapping[str, str] | None = None
+) -> Response:
+    """new-api's ``dto.TaskError``, unwrapped, as the task endpoints send it."""
+    return GoJSONResponse(
+        {"code": code, "message": message, "data": None}, status_code=status, headers=headers
+    )
+
+
+def invalid_url(method: str, path: str) -> Response:
+    """new-api's ``RelayNotFound``: gin answers unknown routes and wrong methods alike."""
+    body = {
+        "error": {
+            "message": f"Invalid URL ({method} {path})",
+            "type": "invalid_request_error",
+            "param": "",
+            "code": "",
+        }
+    }
+    return GoJSONResponse(body, status_code=404)
+
+
+def relay_error(
+    kind: str, *, protocol: str, model: str = "", retry_after: float | None = None
+) -> Response:
+    """The response a relay sends for one ``kind`` of failure on one ``protocol``'s routes.
+
+    ``protocol`` is ``chat``, ``videos`` or ``create``; ``videos`` routes use the task-error shape
+    where new-api's task controller (not its middleware) produces the error.
+    """
+    headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None
+    if kind == "auth":
+        return new_api_error(401, "无效的令牌", headers=headers)
+    if kind == "quota":
+        return new_api_error(
+            403, "user quota is not enough", code="insufficient_user_quota", headers=headers
+        )
+    if kind == "no_channel":
+        return new_api_error(
+            503, f"当前分组 default 下对于模型 {model} 无可用渠道", headers=headers
+        )
+    if kind == "rate_limit":
+        if protocol == "videos":
+            return task_error(429, "rate_limit_exceeded", RATE_LIMITED, headers=headers)
+        return openai_error(
+            429, RATE_LIMITED, type="upstream_error", code="rate_limit_exceeded", headers=headers
+        )
+    if kind == "upstream_failed":  # the relay took the task, then its upstream call blew up
+        if protocol == "videos":
+            return task_error(
+                502, "do_request_failed", "Upstream service returned status 502", headers=headers
+            )
+        return openai_error(
+            500,
+            "internal server error",
+            type="new_api_error",
+            code="do_request_failed",
+            headers=headers,
+        )
+    if kind == "unavailable":  # a poll the relay could not answer right now
+        if protocol == "videos":
+            return task_error(
+                503,
+                "fail_to_fetch_task",
+                "upstream service temporarily unavailable",
+                headers=headers,
+            )
+        return openai_error(
+            503, "upstream service temporarily unavailable", type="upstream_error", headers=headers
+        )
+    if kind == "content_missing":
+        return GoJSONResponse(
+            {"error": {"message": "Video content not found", "type": "invalid_request_error"}},
+            status_code=404,
+            headers=headers,
+        )
+    raise ValueError(f"unknown relay error kind {kind!r}")

@@ -36,8 +36,11 @@ __all__ = ["PROTOCOL_NAMES", "Client"]
 
 log = logging.getLogger("veo_magic")
 
-PROTOCOL_NAMES = ("chat", "videos", "create")
+PROTOCOL_NAMES = ("chat", "videos", "create", "gemini")
 DEFAULT_OUTPUT_DIR = "veo_outputs"
+# Google's own API: its base when none is given, and the key variables its SDK reads.
+GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
+GEMINI_KEY_VARIABLES = ("VEO_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
 DEFAULT_MODEL = "veo-3.1"
 _UNSET: Any = object()
 
@@ -167,6 +170,11 @@ class Client:
             )
         return name
 
+    def _switchable_protocols(self) -> tuple[str, ...]:
+        from .protocols import PROTOCOLS
+
+        return tuple(p for p in PROTOCOLS if (p == "gemini") == (self.protocol == "gemini"))
+
     @property
     def base_url(self) -> str:
         """The relay root (no ``/v1``); for the embedded simulator, started on first use."""
@@ -191,7 +199,14 @@ class Client:
     # -- the HTTP seam, built on the background loop -------------------------------------------
 
     def _make_relay(self) -> Relay:
-        headers = {"Authorization": f"Bearer {(self._secret or Secret('sk-simulated')).reveal()}"}
+        key = (self._secret or Secret("sk-simulated")).reveal()
+        # Google takes its key in x-goog-api-key (a Bearer header there means an OAuth token);
+        # relays take Authorization, with or without "Bearer ", and we send it with.
+        headers = (
+            {"x-goog-api-key": key}
+            if self.protocol == "gemini"
+            else {"Authorization": f"Bearer {key}"}
+        )
         timeout = httpx.Timeout(self.timeout, connect=15.0)
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
         http = httpx.AsyncClient(
@@ -217,6 +232,15 @@ class Client:
     def request(self, prompt: str, **options: Any) -> VideoRequest:
         """Validate ``options`` for this client's protocol; raise ``VeoInputError`` if bad."""
         protocol = self._check_protocol(str(options.pop("protocol", None) or self.protocol))
+        if (protocol == "gemini") != (self.protocol == "gemini"):
+            raise VeoInputError(
+                f"protocol={protocol!r} needs a client of its own: Google's API and the relays "
+                f"differ in address and key header (this client speaks {self.protocol!r}); "
+                f"make one with veo_magic.Client(protocol={protocol!r})",
+                field="protocol",
+                value=protocol,
+                allowed=self._switchable_protocols(),
+            )
         model = options.pop("model", None) or self.model
         return VideoRequest.build(prompt, protocol=protocol, model=model, **options)
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ._job import Job
     from ._request import VideoRequest
     from ._secret import Secret
+    from .notebook import batch, form
 
 __version__ = "0.1.0"
 
@@ -59,6 +60,8 @@ __all__ = [
     "VideoReady",
     "VideoRequest",
     "__version__",
+    "batch",
+    "form",
     "load_ipython_extension",
     "unload_ipython_extension",
 ]
@@ -74,6 +77,8 @@ _LAZY = {
     "Failed": "._events",
     "Downloaded": "._events",
     "Completed": "._events",
+    "form": ".notebook",
+    "batch": ".notebook",
 }
 
 

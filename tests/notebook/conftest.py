@@ -1,0 +1,97 @@
+"""Notebook-front fixtures: a clean environment, a kernel-less IPython shell, fake widget comms."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import veo_magic
+
+VEO_ENV = (
+    "VEO_BASE_URL",
+    "VEO_API_KEY",
+    "VEO_PROTOCOL",
+    "VEO_MODEL",
+    "VEO_BUDGET_USD",
+    "VEO_OUTPUT_DIR",
+    "VEO_EMBED_MAX_MB",
+    "VSCODE_PID",
+    "VSCODE_CWD",
+)
+
+HAS_SIMULATOR = (Path(veo_magic.__file__).parent / "simulator" / "__init__.py").exists()
+
+
+@pytest.fixture
+def sim():
+    """Marks a test that runs real jobs on the embedded simulator."""
+    if not HAS_SIMULATOR:
+        pytest.skip("the simulator is not written yet")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    """No relay configured (so the built-in simulator answers), short jobs, a fresh cwd."""
+    for name in VEO_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("VEO_SIM_SECONDS", "0.5")
+    monkeypatch.chdir(tmp_path)
+    from veo_magic.notebook import session
+
+    monkeypatch.setattr(session, "_current", None)
+    yield tmp_path
+    current = session._current
+    if current is not None:
+        for job in current.jobs:
+            job.cancel()
+
+
+@pytest.fixture
+def ip():
+    """IPython's test shell with the extension loaded (no kernel)."""
+    from IPython.testing.globalipapp import get_ipython
+
+    shell = get_ipython()
+    shell.run_line_magic("load_ext", "veo_magic")
+    yield shell
+    shell.run_line_magic("unload_ext", "veo_magic")
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Every comm message widgets send, as a list (no kernel needed)."""
+    import ipywidgets
+
+    messages: list[dict] = []
+
+    def send(self, msg, buffers=None):
+        messages.append({"model": self.model_id, **msg})
+
+    monkeypatch.setattr(ipywidgets.Widget, "_send", send)
+    return messages
+
+
+def _make_mp4(path: Path, seconds: float = 1.0) -> Path:
+    """A tiny real H.264 clip made with imageio-ffmpeg's ffmpeg."""
+    from imageio_ffmpeg import get_ffmpeg_exe
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+         f"testsrc=size=160x90:rate=10:duration={seconds}", "-pix_fmt", "yuv420p", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture
+def make_mp4():
+    return _make_mp4
+
+
+@pytest.fixture
+def mp4(tmp_path) -> Path:
+    """A 2 s clip under ./veo_outputs (the cwd is tmp_path)."""
+    return _make_mp4(tmp_path / "veo_outputs" / "clip.mp4", seconds=2.0)

@@ -1,0 +1,142 @@
+"""The form: inline validation by the core, price, Generate, uploads, "Show as %%veo"."""
+
+import datetime
+import io
+import time
+
+from PIL import Image
+
+from veo_magic.notebook.form import Form, model_options, seconds_options
+from veo_magic.notebook.session import current_session
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+def png(color=(200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 36), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def upload(data: bytes, name="frame.png"):
+    return (
+        {
+            "name": name,
+            "type": "image/png",
+            "size": len(data),
+            "content": memoryview(data),
+            "last_modified": datetime.datetime.now(datetime.timezone.utc),
+        },
+    )
+
+
+def test_models_with_prices():
+    options = model_options("veo-3.1")
+    names = [name for _, name in options]
+    assert "veo-3.1" in names and "veo-3.1-fast" in names
+    assert any("$0.25" in label for label, _ in options)
+    assert model_options("my-relay-model")[0] == ("my-relay-model", "my-relay-model")
+
+
+def test_seconds_follow_the_model_and_protocol():
+    assert [v for _, v in seconds_options("veo-3.1", "videos")] == [0, 4, 6, 8]
+    assert [v for _, v in seconds_options("veo-3.1", "chat")] == [0, 8]
+    form = Form()
+    assert form.seconds.label == "model default (8 s)" and "seconds" not in form.options()
+    form.seconds.value = 8
+    form.model.value = "veo-3.1-fast"
+    assert form.seconds.value == 8
+
+
+def test_generate_is_disabled_until_valid_and_price_shows():
+    form = Form()
+    assert form.generate.disabled and "Type a prompt" in form.problem.value
+    form.prompt.value = "a red fox in snow"
+    assert not form.generate.disabled
+    assert "$0.25" in form.cost.value and "simulated" in form.cost.value
+    form.fast.value = True
+    assert "$0.15" in form.cost.value
+    form.n.value = 2
+    assert "$0.30" in form.cost.value
+
+
+def test_inline_error_from_the_core():
+    form = Form()
+    form.prompt.value = "a fox"
+    form.last_frame.value = upload(png())  # a last frame without a first frame
+    assert form.generate.disabled
+    assert "first" in form.problem.value.lower()
+    form.first_frame.value = upload(png((0, 0, 200)))
+    assert not form.generate.disabled, form.problem.value
+    assert len(form.thumbnails.children) == 2
+    saved = sorted((current_session().client.output_dir / "uploads").glob("*.png"))
+    assert len(saved) == 2
+    form.clear_images.click()
+    assert form.thumbnails.children == () and not form.generate.disabled
+
+
+def test_show_as_cell_escapes_braces_and_refers_to_saved_uploads():
+    form = Form()
+    form.prompt.value = "a {curly} fox"
+    form.orientation.value = "landscape"
+    form.fast.value = True
+    form.negative.value = "blurry, text"
+    form.first_frame.value = upload(png())
+    text = form.as_cell()
+    line, body = text.split("\n", 1)
+    assert line.startswith("%%veo --landscape --fast --image veo_outputs/uploads/")
+    assert "--negative 'blurry, text'" in line
+    assert body == "a {{curly}} fox"
+    form.show_cell.click()
+    assert "%%veo --landscape" in form.cell_text.value
+
+
+def test_show_as_cell_runs_as_the_same_request(ip):
+    form = Form()
+    form.prompt.value = "a {curly} fox"
+    form.orientation.value = "landscape"
+    form.seconds.value = 8
+    line, body = form.as_cell().split("\n", 1)
+    ip.run_cell_magic("veo", line.removeprefix("%%veo ") + " --out same", body)
+    job = ip.user_ns["same"]
+    assert job.prompt == "a {curly} fox" and job.record["orientation"] == "landscape"
+
+
+def test_generate_adds_a_view_and_stays_ready():
+    form = Form()
+    form.prompt.value = EVIL
+    form.generate.click()
+    form.generate.click()
+    assert len(form.views.children) == 2 and len(form.jobs) == 2
+    assert not form.generate.disabled and form.prompt.value == EVIL
+    for view in form.views.children:
+        assert "<img" not in view.header.value and "&lt;img" in view.header.value
+    assert current_session().jobs[-2:] == form.jobs
+    for job in form.jobs:
+        job.cancel()
+
+
+def test_no_password_or_key_in_form_state(monkeypatch):
+    key = "sk-form-secret-0123456789"
+    monkeypatch.setenv("VEO_API_KEY", key)
+    monkeypatch.setenv("VEO_BASE_URL", "https://relay.example/v1")
+    form = Form()
+    form.prompt.value = "a fox"
+    for widget in _walk(form):
+        state = str(widget.get_state())
+        assert key not in state
+        assert type(widget).__name__ != "Password"
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
+
+
+def test_validation_is_quick():
+    form = Form()
+    start = time.perf_counter()
+    for i in range(50):
+        form.prompt.value = f"a fox {i}"
+    assert (time.perf_counter() - start) / 50 < 0.05

@@ -1,0 +1,390 @@
+"""%%veo and %veo in IPython's test shell (no kernel): parsing, interpolation, every error path."""
+
+from __future__ import annotations
+
+import getpass
+
+import pytest
+from IPython.core.error import UsageError
+
+from veo_magic.notebook.magics import VeoCellError
+from veo_magic.notebook.session import current_session
+
+KEY = "sk-notebook-secret-0123456789"
+
+
+def cell(ip, line, body):
+    return ip.run_cell_magic("veo", line, body)
+
+
+def last_job():
+    return current_session().jobs[-1]
+
+
+# -- documentation and parsing ------------------------------------------------------------------
+
+
+def test_help_documents_every_option(ip):
+    doc = ip.find_cell_magic("veo").__doc__
+    for flag in (
+        "--model",
+        "--landscape",
+        "--portrait",
+        "--fast",
+        "--image",
+        "--last-frame",
+        "--reference",
+        "--seconds",
+        "--size",
+        "--n",
+        "--negative",
+        "--seed",
+        "--protocol",
+        "--wait",
+        "--embed",
+        "--out",
+        "--vary",
+        "--concurrency",
+    ):
+        assert flag in doc, flag
+    line_doc = ip.find_line_magic("veo").__doc__
+    for sub in ("form", "jobs", "resume", "cancel", "models", "login", "config", "budget"):
+        assert sub in line_doc
+
+
+def test_unknown_option_gets_usage(ip):
+    with pytest.raises(UsageError, match=r"(?s)unrecognized arguments: --colour.*usage: %%veo"):
+        cell(ip, "--colour red", "a fox")
+
+
+def test_option_missing_its_value(ip):
+    with pytest.raises(UsageError, match="expected one argument"):
+        cell(ip, "--model", "a fox")
+
+
+def test_empty_body(ip):
+    with pytest.raises(UsageError, match="prompt, and it is empty"):
+        cell(ip, "", "   \n ")
+
+
+def test_bad_out_name(ip):
+    with pytest.raises(UsageError, match="not a Python variable name"):
+        cell(ip, "--out 2fast", "a fox")
+    with pytest.raises(UsageError, match="not a Python variable name"):
+        cell(ip, "--out class", "a fox")
+
+
+def test_unknown_name_in_prompt(ip):
+    ip.user_ns.pop("animal", None)
+    with pytest.raises(UsageError, match=r"\{animal\}.*no variable 'animal'"):
+        cell(ip, "", "a {animal} in snow")
+    assert current_session().jobs == []
+
+
+def test_core_validation_errors_are_one_line(ip):
+    with pytest.raises(UsageError) as info:
+        cell(ip, "--n 9", "a fox")
+    assert "\n" not in str(info.value) and "n" in str(info.value)
+    with pytest.raises(UsageError):
+        cell(ip, "--protocol carrier-pigeon", "a fox")
+    with pytest.raises(UsageError):
+        cell(ip, "--seconds 99 --protocol videos", "a fox")
+    with pytest.raises(UsageError):
+        cell(ip, "--last-frame end.png", "a fox")  # a last frame needs a first frame
+    assert current_session().jobs == []
+
+
+def test_interpolation_and_options_reach_the_job(ip, capsys):
+    ip.user_ns["animal"] = "red fox"
+    cell(ip, "--landscape --fast --seconds 8 --out myjob", "a {animal} in {{snow}}")
+    job = ip.user_ns["myjob"]
+    assert job is last_job()
+    assert job.prompt == "a red fox in {snow}"
+    assert job.record["orientation"] == "landscape" and job.record["fast"] is True
+    assert job.simulated
+
+
+def test_budget_error_is_a_usage_error(ip):
+    ip.run_line_magic("veo", "budget 0.01")
+    with pytest.raises(UsageError, match="budget"):
+        cell(ip, "", "a fox")
+
+
+def test_cell_returns_at_once(ip):
+    import time
+
+    start = time.monotonic()
+    cell(ip, "", "a quick fox")
+    assert time.monotonic() - start < 2
+    assert not last_job().done() or last_job().status != "queued"
+
+
+# -- with the embedded simulator ----------------------------------------------------------------
+
+
+def test_wait_runs_to_the_end_and_shows_the_clip(ip, sim, capsys):
+    ip.user_ns["animal"] = "fox"
+    cell(ip, "--landscape --wait --out job", "a {animal} in snow")
+    job = ip.user_ns["job"]
+    assert job.status == "succeeded" and job.progress == 100
+    assert job.videos and job.videos[0].exists()
+    assert job.videos[0].with_suffix(".jpg").exists()  # the poster
+
+
+def test_wait_on_a_refused_prompt_is_one_line(ip, sim):
+    with pytest.raises(VeoCellError, match="failed") as info:
+        cell(ip, "--wait --protocol videos", "a fox [[sim:refuse]]")
+    lines = info.value._render_traceback_()
+    assert len(lines) == 1
+    assert last_job().status == "failed"
+
+
+def test_fire_and_forget_then_await(ip, sim):
+    cell(ip, "--out j", "a fox")
+    job = ip.user_ns["j"]
+    job.wait(timeout=30)
+    assert job.status == "succeeded"
+
+
+def test_vary_fans_out_with_total_cost(ip, capsys):
+    cell(
+        ip,
+        "--vary style=watercolor,noir,claymation --vary fast=yes,no --out g",
+        "a lighthouse, {style}",
+    )
+    gallery = ip.user_ns["g"]
+    assert len(gallery.variants) == 6
+    out = capsys.readouterr().out
+    assert "6 jobs" in out and f"${gallery.estimated_cost:.2f}" in out
+    prompts = {v.prompt for v in gallery.variants}
+    assert prompts == {"a lighthouse, watercolor", "a lighthouse, noir", "a lighthouse, claymation"}
+    assert {v.options["fast"] for v in gallery.variants} == {True, False}
+    # fast ones are cheaper than standard ones
+    costs = {v.options["fast"]: v.estimated_cost for v in gallery.variants}
+    assert costs[True] < costs[False]
+    # the concurrency limit: at most 4 started at first
+    assert sum(j is not None and not j.done() for j in gallery.jobs) <= 4
+    gallery.cancel()
+
+
+def test_vary_errors(ip):
+    with pytest.raises(UsageError, match="no \\{colour\\}"):
+        cell(ip, "--vary colour=red,blue", "a fox")
+    with pytest.raises(UsageError, match="KEY=value1"):
+        cell(ip, "--vary style", "a {style} fox")
+    with pytest.raises(UsageError, match="twice"):
+        cell(ip, "--vary style=a --vary style=b", "a {style} fox")
+    with pytest.raises(UsageError, match="none empty"):
+        cell(ip, "--vary style=a,,b", "a {style} fox")
+    with pytest.raises(UsageError, match="concurrency"):
+        cell(ip, "--vary style=a,b --concurrency 0", "a {style} fox")
+    ip.run_line_magic("veo", "budget 0.2")
+    with pytest.raises(UsageError, match="budget"):
+        cell(ip, "--vary style=a,b", "a {style} fox")
+    assert current_session().jobs == []
+
+
+def test_vary_over_options_only(ip):
+    cell(ip, "--vary seconds=4,8 --protocol videos --out g", "a fox")
+    gallery = ip.user_ns["g"]
+    assert [v.options["seconds"] for v in gallery.variants] == ["4", "8"]
+    assert [v.label for v in gallery.variants] == ["seconds=4", "seconds=8"]
+    gallery.cancel()
+
+
+def test_vary_with_wait(ip, sim):
+    cell(ip, "--vary style=ink,oil --wait --concurrency 1 --out g", "a fox, {style}")
+    gallery = ip.user_ns["g"]
+    assert gallery.done()
+    assert [j.status for j in gallery.jobs] == ["succeeded", "succeeded"]
+
+
+# -- %veo subcommands -----------------------------------------------------------------------------
+
+
+def test_no_subcommand_prints_help(ip, capsys):
+    ip.run_line_magic("veo", "")
+    out = capsys.readouterr().out
+    assert "%veo jobs" in out and "%veo login" in out
+
+
+def test_unknown_subcommand_lists_them(ip):
+    with pytest.raises(UsageError, match=r"(?s)unknown subcommand 'fly'.*%veo form.*%veo budget"):
+        ip.run_line_magic("veo", "fly away")
+
+
+def test_config_shows_everything_but_the_key(ip, capsys, monkeypatch):
+    ip.run_line_magic("veo", "config")
+    out = capsys.readouterr().out
+    assert "built-in simulator" in out and "protocol:" in out and "chat" in out
+    assert "key:" in out and "not set" in out and "yes" in out
+    assert "veo_outputs" in out and "budget:" in out
+    monkeypatch.setenv("VEO_API_KEY", KEY)
+    monkeypatch.setenv("VEO_BASE_URL", "https://relay.example/v1")
+    current_session().configure()  # settings changed underneath: make the client again
+    ip.run_line_magic("veo", "config")
+    out = capsys.readouterr().out
+    assert KEY not in out and "*** (from VEO_API_KEY)" in out and "https://relay.example" in out
+    assert "simulated:  no" in out
+
+
+def test_config_changes_settings(ip, capsys):
+    ip.run_line_magic("veo", "config protocol=videos model=veo-3.1-fast output_dir=clips")
+    out = capsys.readouterr().out
+    assert "videos" in out and "veo-3.1-fast" in out and "clips" in out
+    client = current_session().client
+    assert client.protocol == "videos" and str(client.output_dir) == "clips"
+    with pytest.raises(UsageError, match="KEY one of"):
+        ip.run_line_magic("veo", "config colour=red")
+    with pytest.raises(UsageError, match="protocol"):
+        ip.run_line_magic("veo", "config protocol=pigeon")
+    assert current_session().client.protocol == "videos"  # a bad change leaves the old settings
+
+
+def test_budget(ip, capsys):
+    ip.run_line_magic("veo", "budget")
+    assert "no budget set" in capsys.readouterr().out
+    ip.run_line_magic("veo", "budget 5")
+    assert "budget $5.00" in capsys.readouterr().out
+    assert current_session().client.budget_usd == 5.0
+    ip.run_line_magic("veo", "config protocol=videos")  # survives a new client
+    assert current_session().client.budget_usd == 5.0
+    ip.run_line_magic("veo", "budget off")
+    assert current_session().client.budget_usd is None
+    for bad in ("lots", "-1", "1 2"):
+        with pytest.raises(UsageError):
+            ip.run_line_magic("veo", f"budget {bad}")
+
+
+def test_models(ip, capsys):
+    ip.run_line_magic("veo", "models")
+    out = capsys.readouterr().out
+    assert "veo-3.1" in out and "$" in out
+    with pytest.raises(UsageError):
+        ip.run_line_magic("veo", "models extra")
+
+
+def test_login_keeps_the_key_out_of_everything(ip, capsys, monkeypatch):
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": KEY)
+    ip.run_line_magic("veo", "login https://relay.example/v1")
+    out = capsys.readouterr().out
+    assert "logged in" in out and KEY not in out
+    client = current_session().client
+    assert not client.simulated and KEY not in repr(client)
+    assert all(KEY not in repr(v) for v in ip.user_ns.values() if not callable(v))
+    ip.run_line_magic("veo", "config")
+    out = capsys.readouterr().out
+    assert KEY not in out and "%veo login" in out
+    ip.run_line_magic("veo", "logout")
+    assert current_session().client.simulated
+
+
+def test_login_errors(ip, monkeypatch):
+    with pytest.raises(UsageError, match="which relay"):
+        ip.run_line_magic("veo", "login")
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": "  ")
+    with pytest.raises(UsageError, match="no key entered"):
+        ip.run_line_magic("veo", "login https://relay.example/v1")
+    assert current_session().client.simulated
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": KEY)
+    with pytest.raises(UsageError, match="base_url"):
+        ip.run_line_magic("veo", "login ftp://relay.example")
+    with pytest.raises(UsageError, match="usage"):
+        ip.run_line_magic("veo", "login a b")
+
+
+def test_jobs_table(ip, sim):
+    table = ip.run_line_magic("veo", "jobs")
+    assert "No jobs recorded" in table._repr_html_()
+    ip.user_ns["animal"] = "<b>fox</b>"
+    cell(ip, "", "a {animal}")
+    table = ip.run_line_magic("veo", "jobs --limit 5")
+    page = table._repr_html_()
+    assert "&lt;b&gt;fox&lt;/b&gt;" in page and "<b>fox" not in page
+    assert f"%veo cancel {last_job().id}" in page
+    assert "Spend so far" in page and "simulated" in page
+    assert last_job().id in str(table)
+    with pytest.raises(UsageError):
+        ip.run_line_magic("veo", "jobs --limit many")
+
+
+def test_cancel(ip, capsys, sim):
+    with pytest.raises(UsageError, match="no job 'nope'"):
+        ip.run_line_magic("veo", "cancel nope")
+    with pytest.raises(UsageError, match="usage"):
+        ip.run_line_magic("veo", "cancel")
+    cell(ip, "", "a slow fox")
+    job = last_job()
+    ip.run_line_magic("veo", f"cancel {job.id}")
+    assert "cancelled job" in capsys.readouterr().out
+    job._done.wait(5)
+    assert job.status == "cancelled"
+    ip.run_line_magic("veo", f"cancel {job.id}")
+    assert "already ended" in capsys.readouterr().out
+    cell(ip, "", "fox one")
+    cell(ip, "", "fox two")
+    ip.run_line_magic("veo", "cancel all")
+    assert "cancelled 2 job(s)" in capsys.readouterr().out
+
+
+def test_resume(ip, sim):
+    cell(ip, "--wait --protocol videos --out j", "a fox")
+    task = ip.user_ns["j"].task_id
+    assert task
+    ip.run_line_magic("veo", f"resume {task} --wait --out again")
+    again = ip.user_ns["again"]
+    assert again.task_id == task and again.status == "succeeded"
+
+
+def test_resume_errors(ip):
+    with pytest.raises(UsageError, match="arguments are required"):
+        ip.run_line_magic("veo", "resume")
+    with pytest.raises(UsageError, match="not a Python variable name"):
+        ip.run_line_magic("veo", "resume abc --out 1x")
+
+
+def test_form_subcommand(ip, capsys):
+    ip.run_line_magic("veo", "form")
+    assert "Form(children=" in capsys.readouterr().out  # the widget, shown as text without a kernel
+    with pytest.raises(UsageError, match="no arguments"):
+        ip.run_line_magic("veo", "form now")
+
+
+def test_unload_and_reload(ip):
+    ip.run_line_magic("unload_ext", "veo_magic")
+    assert ip.find_cell_magic("veo") is None and ip.find_line_magic("veo") is None
+    ip.run_line_magic("load_ext", "veo_magic")
+    assert ip.find_cell_magic("veo") is not None
+
+
+def test_stop_button_stops_waiting_not_the_job(ip, monkeypatch, sim):
+    from veo_magic._job import Job
+
+    def interrupted(self, timeout=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Job, "wait", interrupted)
+    with pytest.raises(VeoCellError, match=r"stopped waiting.*keeps running.*%veo cancel"):
+        cell(ip, "--wait", "a patient fox")
+    job = last_job()
+    assert job._done.wait(30) and job.status == "succeeded"  # it went on without the cell
+
+
+def test_load_ext_is_cheap():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time\n"
+        "from IPython.testing.globalipapp import get_ipython\n"
+        "ip = get_ipython()\n"
+        "start = time.perf_counter()\n"
+        "ip.run_line_magic('load_ext', 'veo_magic')\n"
+        "elapsed = time.perf_counter() - start\n"
+        "heavy = [m for m in ('ipywidgets', 'httpx', 'veo_magic._client') if m in sys.modules]\n"
+        "print(elapsed, heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    elapsed, heavy = out.stdout.split(" ", 1)
+    assert heavy.strip() == "[]"
+    assert float(elapsed) < 0.5  # measured: ~9 ms

@@ -1,0 +1,65 @@
+"""The notebook front: ``%%veo``, ``%veo``, the job view, the form, galleries, history.
+
+Importing this package is cheap: ipywidgets and httpx load on first use (a view, a form, the
+first job), not on ``%load_ext veo_magic``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .form import Form
+    from .gallery import Gallery
+
+__all__ = ["batch", "form", "load_ipython_extension", "unload_ipython_extension"]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register ``%%veo`` and ``%veo`` with ``ipython``."""
+    from .magics import VeoMagics
+
+    ipython.register_magics(VeoMagics)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Remove ``%%veo`` and ``%veo`` (running jobs keep going)."""
+    magics = ipython.magics_manager.magics
+    magics["line"].pop("veo", None)
+    magics["cell"].pop("veo", None)
+    ipython.magics_manager.registry.pop("VeoMagics", None)
+
+
+def form() -> Form:
+    """The generation form (show it as the last line of a cell)."""
+    from .form import form as make
+
+    return make()
+
+
+def batch(
+    template: str,
+    vary: Mapping[str, Sequence[Any]],
+    *,
+    values: Mapping[str, Any] | None = None,
+    concurrency: int = 4,
+    wait: bool = False,
+    embed: bool = False,
+    **options: Any,
+) -> Gallery:
+    """Fan ``template`` out over every combination of ``vary`` and show a gallery.
+
+    >>> batch("a lighthouse, {style}", vary={"style": ["watercolor", "noir"]})  # doctest: +SKIP
+    """
+    from .gallery import batch as run
+
+    return run(
+        template,
+        vary,
+        values=values,
+        concurrency=concurrency,
+        wait=wait,
+        embed=embed,
+        **options,
+    )

@@ -1,0 +1,232 @@
+"""The clip as HTML: a relative ``<video>`` Jupyter serves, a poster frame, and when to embed.
+
+Default: ``<video src="veo_outputs/….mp4" poster="….jpg">``, a few hundred bytes in the saved
+notebook. Embedded as base64 only where a relative file cannot play (Colab, VS Code) or when asked
+(``--embed``), and only up to ``embed_cap()`` bytes; a bigger clip gets its path instead.
+
+Every piece of text here (paths, labels, prompts) is escaped: nothing from a user or a relay is
+ever rendered as markup.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+__all__ = [
+    "ClipArea",
+    "clip_html",
+    "embed_by_default",
+    "embed_cap",
+    "handle_sink",
+    "poster_for",
+    "relative_url",
+    "thumbnail_for",
+]
+
+DEFAULT_EMBED_CAP_MB = 20.0
+
+
+def embed_by_default() -> bool:
+    """True where a relative ``<video src>`` cannot be served: Colab and VS Code."""
+    return (
+        "google.colab" in sys.modules
+        or bool(os.environ.get("VSCODE_PID"))
+        or bool(os.environ.get("VSCODE_CWD"))
+    )
+
+
+def embed_cap() -> int:
+    """Largest clip embedded, in bytes: ``VEO_EMBED_MAX_MB`` (default 20 MB)."""
+    try:
+        megabytes = float(os.environ.get("VEO_EMBED_MAX_MB") or DEFAULT_EMBED_CAP_MB)
+    except ValueError:
+        megabytes = DEFAULT_EMBED_CAP_MB
+    return int(megabytes * 1024 * 1024)
+
+
+def relative_url(path: Path, base: Path | None = None) -> str | None:
+    """``path`` as a URL relative to ``base`` (the kernel's cwd), or None if it lies outside it.
+
+    Jupyter serves files under the notebook's folder, which is the kernel's cwd; a path that
+    escapes it (``..``, another drive) would not be found, so it is not offered as a URL.
+    """
+    base = (base or Path.cwd()).resolve()
+    try:
+        rel = path.resolve().relative_to(base)
+    except ValueError:
+        return None
+    return "/".join(quote(part) for part in rel.parts)
+
+
+def _ffmpeg_frame(source: Path, dest: Path, *, width: int, seeks: tuple[str, ...]) -> Path | None:
+    """One JPEG frame of ``source`` at most ``width`` wide, made once with imageio-ffmpeg's ffmpeg."""
+    if dest.exists() and dest.stat().st_mtime >= source.stat().st_mtime:
+        return dest
+    try:
+        from imageio_ffmpeg import get_ffmpeg_exe
+
+        ffmpeg = get_ffmpeg_exe()
+    except Exception:  # not installed, or no binary for this platform: no frame
+        return None
+    for seek in seeks:
+        command = [
+            ffmpeg, "-nostdin", "-y", "-loglevel", "error", *(("-ss", seek) if seek else ()),
+            "-i", str(source), "-frames:v", "1", "-vf", f"scale='min({width},iw)':-2",
+            "-q:v", "5", str(dest),
+        ]  # fmt: skip
+        try:
+            subprocess.run(command, capture_output=True, timeout=30, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        if dest.exists() and dest.stat().st_size > 0:
+            return dest
+    return None
+
+
+def poster_for(video: Path, *, width: int = 640) -> Path | None:
+    """A JPEG frame beside ``video`` (``clip.jpg``), or None without ffmpeg.
+
+    One second in shows more than a fade-in; a shorter clip falls back to its first frame.
+    """
+    return _ffmpeg_frame(video, video.with_suffix(".jpg"), width=width, seeks=("1", "0"))
+
+
+def thumbnail_for(image: Path, *, width: int = 128) -> Path | None:
+    """A small JPEG beside ``image`` (``name.thumb.jpg``), or None without ffmpeg."""
+    return _ffmpeg_frame(image, image.with_suffix(".thumb.jpg"), width=width, seeks=("",))
+
+
+def _data_url(path: Path, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def clip_html(video: Path, *, embed: bool = False, cap: int | None = None) -> str:
+    """One clip: ``<video>``, its poster frame, the file path and a download link.
+
+    ``embed`` puts the bytes in the page (up to ``cap``); otherwise the clip is referenced by a
+    URL relative to the kernel's cwd. A clip that can be neither gets its path as text.
+
+    The relative poster is fallback content (an ``<img>`` inside ``<video>``, shown where video is
+    not supported), not a ``poster`` attribute: JupyterLab resolves relative ``src`` and ``href``
+    against the notebook's folder but not ``poster``, and Chrome sizes a video by its poster
+    until it plays, so a poster that does not load leaves a 300x150 box.
+    """
+    cap = embed_cap() if cap is None else cap
+    poster = poster_for(video)
+    url = relative_url(video)
+    size = video.stat().st_size if video.exists() else 0
+    name = html.escape(video.name)
+    shown_path = html.escape(str(video))
+    note = poster_attr = fallback = ""
+    if embed and size <= cap:
+        src = _data_url(video, "video/mp4")
+        if poster is not None:  # a data URL needs no resolving
+            poster_attr = f' poster="{_data_url(poster, "image/jpeg")}"'
+    elif url is not None:
+        src = url
+        poster_url = relative_url(poster) if poster else None
+        if poster_url is not None:
+            fallback = f'<img src="{html.escape(poster_url, quote=True)}" alt="{name}">'
+        if embed:
+            note = f" · too large to embed ({size / 1e6:.1f} MB &gt; {cap / 1e6:.0f} MB)"
+    else:
+        reason = (
+            f"{size / 1e6:.1f} MB, over the embed cap" if embed else "outside the notebook folder"
+        )
+        return (
+            '<div class="veo-clip">Saved at <code>'
+            f"{shown_path}</code> ({html.escape(reason)}; Jupyter cannot serve it here).</div>"
+        )
+    link = (
+        f'<a href="{html.escape(url, quote=True)}" download="{name}">download</a> · '
+        if url is not None
+        else ""
+    )
+    return (
+        '<div class="veo-clip">'
+        f'<video controls playsinline preload="metadata" style="max-width:100%;max-height:480px"'
+        f' src="{html.escape(src, quote=True)}"{poster_attr}>{fallback}</video>'
+        f'<div style="font-size:90%;opacity:.8">{link}<code>{shown_path}</code>{note}</div>'
+        "</div>"
+    )
+
+
+Bundle = dict[str, str]  # a MIME bundle: text/html for Jupyter, text/plain for text exports
+
+
+class ClipArea:
+    """Where finished clips appear: one block, re-rendered whole as slots fill.
+
+    ``sink(bundle)`` publishes it: a display handle's ``update`` in a cell, an ``Output`` widget
+    in the form. Slots keep their order, so a gallery shows its clips in the order of its grid.
+    Safe to call from any thread; the last render always reflects every filled slot.
+    """
+
+    def __init__(
+        self, sink: Callable[[Bundle], None] | None = None, *, labelled: bool = False
+    ) -> None:
+        self._sink = sink
+        self._labelled = labelled
+        self._slots: dict[int, tuple[str, str, str]] = {}
+        self._lock = threading.Lock()
+
+    def attach(self, sink: Callable[[Bundle], None]) -> None:
+        """Publish through ``sink`` from now on (and at once, if a clip is already in)."""
+        with self._lock:
+            self._sink = sink
+            if self._slots:
+                sink(self.bundle())
+
+    def set(self, slot: int, body: str, label: str = "", plain: str = "") -> None:
+        """Fill ``slot`` with trusted ``body`` HTML under a plain-text ``label``."""
+        with self._lock:
+            self._slots[slot] = (label, body, plain)
+            if self._sink is not None:
+                self._sink(self.bundle())
+
+    def bundle(self) -> Bundle:
+        """The HTML block and its plain-text stand-in (the files, one a line)."""
+        slots = [self._slots[k] for k in sorted(self._slots)]
+        plain = "\n".join(f"{label}: {text}" if label else text for label, _, text in slots)
+        return {"text/html": self.render(), "text/plain": plain or "veo_magic clips"}
+
+    def render(self) -> str:
+        """The HTML: a single clip as is, several in a responsive grid."""
+        slots = [self._slots[k] for k in sorted(self._slots)]
+        if not self._labelled and len(slots) == 1:
+            return slots[0][1]
+        cells = "".join(
+            f'<figure style="margin:0"><figcaption style="font-weight:600">'
+            f"{html.escape(label)}</figcaption>{body}</figure>"
+            for label, body, _ in slots
+        )
+        return (
+            '<div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));'
+            f'gap:12px">{cells}</div>'
+        )
+
+
+def handle_sink() -> Callable[[Bundle], None]:
+    """Show an empty block in the current cell now; the returned function replaces it later.
+
+    Must run on the kernel's main thread, inside the cell. The update goes by display id, so it
+    lands in this cell's output from any thread, and JupyterLab resolves the relative ``src``
+    against the notebook's folder.
+    """
+    from IPython.display import display
+
+    handle = display({"text/plain": ""}, raw=True, display_id=True)
+
+    def update(bundle: Bundle) -> None:
+        if handle is not None:
+            handle.update(bundle, raw=True)
+
+    return update

@@ -1,0 +1,314 @@
+"""The generation form: ``%veo form`` or ``veo_magic.form()``.
+
+Every change is validated by the core (``client.request``), so the form shows the same errors and
+the same price as ``%%veo`` would, and Generate stays disabled while the input is invalid. Each
+Generate adds a job view below; the form stays ready for the next one. Uploaded images are saved
+under ``<output dir>/uploads/`` (named by content), so "Show as %%veo" can refer to them by path.
+
+The prompt is only ever a widget value or escaped text, never markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+
+from .._exceptions import VeoError
+from .display import thumbnail_for
+from .view import JobView
+
+if TYPE_CHECKING:
+    from .._job import Job
+    from .session import Session
+
+__all__ = ["Form", "catalog_models", "form"]
+
+IMAGE_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
+DEFAULT = 0  # the seconds dropdown's "model default" (a Dropdown cannot show None as chosen)
+SECONDS = [("model default", DEFAULT), ("4 s", 4), ("6 s", 6), ("8 s", 8)]
+
+
+def catalog_models() -> list[Any]:
+    """The catalog's ``ModelSpec``s, or [] while the catalog cannot list them."""
+    try:
+        from .._catalog import known_models  # type: ignore[attr-defined]
+
+        return list(known_models())
+    except Exception:  # the catalog is optional for the form: fall back to the default model
+        return []
+
+
+def model_options(default: str) -> list[tuple[str, str]]:
+    """Dropdown choices ``(label with price, name)``, the client's default model included."""
+    options = []
+    for spec in catalog_models():
+        name = str(getattr(spec, "name", "") or "")
+        if not name:
+            continue
+        price = getattr(spec, "price_usd", None)
+        label = f"{name} · ${price:.2f}/clip" if isinstance(price, int | float) else name
+        options.append((label, name))
+    if default not in {name for _, name in options}:
+        options.insert(0, (default, default))
+    return options
+
+
+def seconds_options(model: str, protocol: str) -> list[tuple[str, int]]:
+    """Length choices the model offers on ``protocol`` (a fixed list if the catalog cannot say)."""
+    try:
+        from .._catalog import parse_model
+
+        spec = parse_model(model)
+        allowed, default = spec.allowed_seconds(protocol), spec.default_seconds
+    except Exception:  # an unknown name: the relay decides; validation still runs on Generate
+        return SECONDS
+    return [(f"model default ({default} s)", DEFAULT), *((f"{s} s", s) for s in allowed)]
+
+
+def _save_upload(item: Any, folder: Path) -> Path:
+    """Save one ``FileUpload`` entry under ``folder`` by content hash; return its path."""
+    data = bytes(item["content"])
+    suffix = IMAGE_TYPES.get(str(item.get("type") or ""), "")
+    if not suffix:
+        suffix = Path(str(item.get("name") or "")).suffix.lower()
+        if suffix not in (".png", ".jpg", ".jpeg", ".webp"):
+            suffix = ".bin"  # the core sniffs the bytes and says what is wrong
+    path = folder / f"{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return path
+
+
+class Form(widgets.VBox):
+    """Prompt, model, orientation, fast, seconds, clips, images, negative prompt, price, Generate."""
+
+    def __init__(self, session: Session | None = None) -> None:
+        from .session import current_session
+
+        self.session = session or current_session()
+        self.jobs: list[Job] = []
+        self._images: dict[str, list[Path]] = {"first": [], "last": [], "ref": []}
+        full = widgets.Layout(width="100%")
+        self.prompt = widgets.Textarea(
+            placeholder="Describe the clip: subject, action, setting, camera, light, sound…",
+            rows=3,
+            layout=full,
+        )
+        default_model = self._default_model()
+        self.model = widgets.Dropdown(
+            options=model_options(default_model), value=default_model, description="Model"
+        )
+        self.orientation = widgets.ToggleButtons(
+            options=[("Portrait", "portrait"), ("Landscape", "landscape")], value="portrait"
+        )
+        self.fast = widgets.Checkbox(value=False, description="Fast (quicker, cheaper)")
+        self.seconds = widgets.Dropdown(
+            options=seconds_options(default_model, self._protocol()),
+            value=DEFAULT,
+            description="Length",
+        )
+        self.n = widgets.BoundedIntText(value=1, min=1, max=4, description="Clips")
+        accept = ",".join(IMAGE_TYPES)
+        self.first_frame = widgets.FileUpload(accept=accept, description="First frame")
+        self.last_frame = widgets.FileUpload(accept=accept, description="Last frame")
+        self.references = widgets.FileUpload(
+            accept=accept, multiple=True, description="References (≤3)"
+        )
+        self.clear_images = widgets.Button(description="Clear images")
+        self.thumbnails = widgets.HBox()
+        self.negative = widgets.Text(
+            placeholder="What the clip should not contain", description="Avoid", layout=full
+        )
+        self.cost = widgets.HTML()
+        self.problem = widgets.HTML()
+        self.generate = widgets.Button(
+            description="Generate", button_style="primary", icon="play", disabled=True
+        )
+        self.show_cell = widgets.Button(description="Show as %%veo", icon="code")
+        self.cell_text = widgets.HTML()
+        self.views = widgets.VBox()
+        for control in (
+            self.prompt,
+            self.model,
+            self.orientation,
+            self.fast,
+            self.seconds,
+            self.n,
+            self.first_frame,
+            self.last_frame,
+            self.negative,
+        ):
+            control.observe(self._changed, names="value")
+        for upload in (self.first_frame, self.last_frame, self.references):
+            upload.observe(self._uploads_changed, names="value")
+        self.model.observe(self._model_changed, names="value")
+        self.generate.on_click(self._on_generate)
+        self.show_cell.on_click(self._on_show_cell)
+        self.clear_images.on_click(self._on_clear_images)
+        super().__init__(
+            [
+                self.prompt,
+                widgets.HBox([self.model, self.orientation]),
+                widgets.HBox([self.fast, self.seconds, self.n]),
+                widgets.HBox(
+                    [self.first_frame, self.last_frame, self.references, self.clear_images]
+                ),
+                self.thumbnails,
+                self.negative,
+                widgets.HBox([self.generate, self.show_cell, self.cost]),
+                self.problem,
+                self.cell_text,
+                self.views,
+            ]
+        )
+        self._changed()
+
+    def _default_model(self) -> str:
+        try:
+            return self.session.client.model
+        except VeoError:
+            return "veo-3.1"
+
+    def _protocol(self) -> str:
+        try:
+            return self.session.client.protocol
+        except VeoError:
+            return "chat"
+
+    def _model_changed(self, change: Any) -> None:
+        options = seconds_options(change["new"], self._protocol())
+        keep = self.seconds.value if self.seconds.value in {v for _, v in options} else DEFAULT
+        self.seconds.options = options
+        self.seconds.value = keep
+
+    # -- input -> keywords ---------------------------------------------------------------------
+
+    def options(self) -> dict[str, Any]:
+        """The ``Client.submit`` keywords the form describes now (uploads saved as files)."""
+        kwargs: dict[str, Any] = {"model": self.model.value}
+        if self.orientation.value == "landscape":
+            kwargs["orientation"] = "landscape"
+        if self.fast.value:
+            kwargs["fast"] = True
+        if self.seconds.value != DEFAULT:
+            kwargs["seconds"] = self.seconds.value
+        if self.n.value != 1:
+            kwargs["n"] = self.n.value
+        first, last, refs = self._images["first"], self._images["last"], self._images["ref"]
+        if first:
+            kwargs["first_frame"] = str(first[0])
+        if last:
+            kwargs["last_frame"] = str(last[0])
+        if refs:
+            kwargs["references"] = tuple(str(p) for p in refs)
+        if self.negative.value.strip():
+            kwargs["negative_prompt"] = self.negative.value.strip()
+        return kwargs
+
+    def _changed(self, _change: object = None) -> None:
+        """Validate with the core; show the price or the problem; enable Generate if valid."""
+        prompt = self.prompt.value.strip()
+        try:
+            request = self.session.client.request(prompt or "-", **self.options())
+        except VeoError as exc:
+            self.problem.value = (
+                f'<span style="color:var(--jp-error-color1,#c62828)">{html.escape(str(exc))}</span>'
+            )
+            self.cost.value = ""
+            self.generate.disabled = True
+            return
+        except Exception as exc:  # the core is still growing: say so instead of breaking the form
+            self.problem.value = html.escape(f"cannot validate yet: {type(exc).__name__}: {exc}")
+            self.generate.disabled = True
+            return
+        self.problem.value = "" if prompt else "Type a prompt to start."
+        sim = " (simulated: free)" if self.session.client.simulated else ""
+        self.cost.value = f"≈ ${request.estimated_cost:.2f}{html.escape(sim)}"
+        self.generate.disabled = not prompt
+
+    def _uploads_changed(self, _change: object = None) -> None:
+        """Save the uploads, show their thumbnails, validate again."""
+        items = []
+        try:
+            folder = self.session.client.output_dir / "uploads"
+            for label, upload in (
+                ("first", self.first_frame),
+                ("last", self.last_frame),
+                ("ref", self.references),
+            ):
+                self._images[label] = [_save_upload(item, folder) for item in upload.value]
+                for path in self._images[label]:
+                    thumb = thumbnail_for(path)
+                    image = widgets.Image(
+                        value=(thumb or path).read_bytes(),
+                        format="jpeg" if thumb else path.suffix.lstrip("."),
+                        layout=widgets.Layout(max_width="96px", max_height="96px"),
+                    )
+                    items.append(widgets.VBox([image, widgets.Label(label)]))
+        except (OSError, VeoError) as exc:
+            self.problem.value = html.escape(f"cannot save the upload: {exc}")
+        for old in self.thumbnails.children:
+            old.close()
+        self.thumbnails.children = items
+        self._changed()
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def _on_generate(self, _button: object) -> None:
+        prompt = self.prompt.value.strip()
+        try:
+            job = self.session.client.submit(prompt, **self.options())
+        except VeoError as exc:
+            self.problem.value = (
+                f'<span style="color:var(--jp-error-color1,#c62828)">{html.escape(str(exc))}</span>'
+            )
+            return
+        self.session.keep(job)
+        self.jobs.append(job)
+        self.views.children = (*self.views.children, JobView(job))
+
+    def as_cell(self) -> str:
+        """The ``%%veo`` cell that asks for what the form describes."""
+        kwargs = self.options()
+        parts = ["%%veo"]
+        if kwargs.get("model") != self._default_model():
+            parts += ["--model", kwargs["model"]]
+        flags = {
+            "orientation": lambda v: ["--landscape"],
+            "fast": lambda v: ["--fast"],
+            "seconds": lambda v: ["--seconds", str(v)],
+            "n": lambda v: ["--n", str(v)],
+            "first_frame": lambda v: ["--image", v],
+            "last_frame": lambda v: ["--last-frame", v],
+            "references": lambda v: [x for ref in v for x in ("--reference", ref)],
+            "negative_prompt": lambda v: ["--negative", v],
+        }
+        for name, render in flags.items():
+            if name in kwargs:
+                parts += render(kwargs[name])
+        line = " ".join(shlex.quote(p) if i else p for i, p in enumerate(parts))
+        body = self.prompt.value.strip().replace("{", "{{").replace("}", "}}")
+        return f"{line}\n{body}"
+
+    def _on_show_cell(self, _button: object) -> None:
+        self.cell_text.value = (
+            "<div>The same request as a cell (copy it into a new cell):</div>"
+            f"<pre style='white-space:pre-wrap'>{html.escape(self.as_cell())}</pre>"
+        )
+
+    def _on_clear_images(self, _button: object) -> None:
+        for upload in (self.first_frame, self.last_frame, self.references):
+            upload.value = ()
+
+
+def form() -> Form:
+    """The generation form for this kernel's client; display it (last line of a cell)."""
+    return Form()

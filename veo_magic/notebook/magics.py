@@ -1,0 +1,436 @@
+"""``%%veo`` (a prompt cell) and ``%veo`` (subcommands), on IPython's ``magic_arguments``.
+
+Errors the user can fix before anything is sent (bad options, an unknown ``{name}``, a model that
+cannot do what was asked, the budget) are ``UsageError``s: one red line, no traceback, and the
+cell counts as failed. A generation that fails while the cell waits, or a wait stopped with the
+stop button, ends the cell with a one-line ``VeoCellError``; its view says the rest.
+
+This module imports neither ipywidgets nor httpx: ``%load_ext veo_magic`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import getpass
+import keyword
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import (
+    MagicArgumentParser,
+    argument,
+    magic_arguments,
+    parse_argstring,
+)
+
+from .._exceptions import VeoError
+from .._options import REQUEST_OPTIONS, request_kwargs
+
+if TYPE_CHECKING:
+    from .gallery import Gallery
+    from .session import Session
+    from .view import JobView
+
+__all__ = ["SUBCOMMANDS", "VeoCellError", "VeoMagics"]
+
+SUBCOMMANDS = {
+    "form": "form                      open the generation form",
+    "jobs": "jobs [--limit N]          recorded jobs, spend so far, resume/cancel commands",
+    "resume": "resume ID [--wait] [--out NAME]   follow a job or relay task to its end",
+    "cancel": "cancel ID|all             stop following running job(s) started here",
+    "models": "models                    known models and their prices",
+    "login": "login [BASE_URL]          enter the relay's key (hidden; kept in memory only)",
+    "logout": "logout                    forget the key entered with login",
+    "config": "config [KEY=VALUE ...]    show, or change base_url, protocol, model, output_dir",
+    "budget": "budget [USD|off]          show, set or clear the spending limit",
+}
+
+
+class VeoCellError(VeoError):
+    """A waiting cell ended badly (generation failed, wait interrupted): shown as one line."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a traceback
+        return [f"\x1b[0;31mveo\x1b[0m: {self}"]
+
+
+def _help() -> str:
+    lines = "\n".join(f"  %veo {text}" for text in SUBCOMMANDS.values())
+    return f"%veo subcommands:\n{lines}\nand %%veo [options] with the prompt as the cell body (see %%veo?)."
+
+
+def request_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """One ``@argument`` per entry of the shared option table (the CLI uses the same table)."""
+    for flags, kwargs in reversed(REQUEST_OPTIONS):
+        func = argument(*flags, **kwargs)(func)
+    return func
+
+
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """Turn the core's input and configuration errors into one-line ``UsageError``s."""
+    try:
+        yield
+    except VeoError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check_name(name: str | None) -> None:
+    if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
+        raise UsageError(f"--out {name!r} is not a Python variable name")
+
+
+def _session() -> Session:
+    from .session import current_session
+
+    return current_session()
+
+
+def _wait_job(view: JobView) -> None:
+    """Block until the job ends (it runs on another thread), then send its final state."""
+    job = view.job
+    assert job is not None
+    try:
+        job.wait()
+    except KeyboardInterrupt:
+        raise VeoCellError(
+            f"stopped waiting; job {job.id} keeps running and its view keeps updating. "
+            f"`%veo cancel {job.id}` stops it."
+        ) from None
+    except VeoError:
+        pass  # the view shows what happened; the one-line error follows below
+    view.finish()
+    view.resend()
+    if job.status == "failed":
+        hint = f"; resume with `%veo resume {job.task_id}`" if job.task_id else ""
+        raise VeoCellError(f"the generation failed: {job.error}{hint}")
+
+
+def _wait_gallery(gallery: Gallery) -> None:
+    try:
+        gallery.wait()
+    except KeyboardInterrupt:
+        raise VeoCellError(
+            "stopped waiting; the gallery's jobs keep running (the rest start as slots free up). "
+            "`gallery.cancel()` on the --out object, or `%veo cancel all`, stops them."
+        ) from None
+    failed = [
+        v.label
+        for v, j in zip(gallery.variants, gallery.jobs, strict=True)
+        if j is None or j.status == "failed"
+    ]
+    if failed:
+        raise VeoCellError(
+            f"{len(failed)} of {len(gallery.variants)} variants failed: {', '.join(failed)}"
+        )
+
+
+@magics_class
+class VeoMagics(Magics):
+    """``%%veo`` and ``%veo``."""
+
+    def _parse(self, func: Any, line: str) -> Any:
+        try:
+            return parse_argstring(func, line)
+        except UsageError as exc:
+            usage = " ".join(func.parser.format_usage().replace("::", "").split())
+            raise UsageError(f"{exc}\nusage: {usage}\nSee %%veo? for every option.") from None
+
+    @magic_arguments("%veo")
+    @request_options
+    @argument(
+        "--wait",
+        action="store_true",
+        help="Block the cell until the clip is ready, with live progress (use it in notebooks "
+        "run headless, such as CI). The stop button stops waiting, not the job.",
+    )
+    @argument(
+        "--embed",
+        action="store_true",
+        help="Embed the clip in the notebook (base64, up to VEO_EMBED_MAX_MB, default 20) instead "
+        "of referring to the saved file; automatic in Colab and VS Code.",
+    )
+    @argument("--out", metavar="NAME", help="Store the Job (or the gallery) in variable NAME.")
+    @argument(
+        "--vary",
+        action="append",
+        metavar="KEY=V1,V2",
+        help="Fan out: {KEY} in the prompt, or a request option such as model or seconds, takes "
+        "each value; repeat for a grid (the cartesian product). The total estimate is shown first.",
+    )
+    @argument(
+        "--concurrency",
+        type=int,
+        default=4,
+        metavar="N",
+        help="With --vary: at most N jobs at a time (default 4).",
+    )
+    @cell_magic("veo")
+    def veo_cell(self, line: str, cell: str) -> None:
+        """Generate a video; the cell body is the prompt.
+
+        ``{name}`` in the body is filled from your variables (plain names only, with an
+        optional format such as ``{n:02d}``); ``{{`` and ``}}`` are literal braces. The cell
+        returns at once and the view keeps updating; ``--wait`` blocks until the clip is ready.
+        """
+        from .display import embed_by_default
+        from .template import fill
+
+        args = self._parse(self.veo_cell, line)
+        _check_name(args.out)
+        template = cell.strip()
+        if not template:
+            raise UsageError("the cell body is the prompt, and it is empty; describe the clip")
+        embed = bool(args.embed) or embed_by_default()
+        session = _session()
+        namespace = self.shell.user_ns if self.shell is not None else {}
+        with usage_errors():
+            options = request_kwargs(args)
+            if args.vary:
+                from .gallery import build, parse_vary
+
+                gallery = build(
+                    session.client,
+                    template,
+                    parse_vary(args.vary),
+                    namespace=namespace,
+                    options=options,
+                    concurrency=args.concurrency,
+                    embed=embed,
+                    session=session,
+                )
+            else:
+                job = session.keep(session.client.submit(fill(template, namespace), **options))
+        if args.vary:
+            print(f"veo: {gallery.summary}")
+            gallery.show().start()
+            self._store(args.out, gallery)
+            if args.wait:
+                _wait_gallery(gallery)
+            return
+        from .view import show_job
+
+        view = show_job(job, embed=embed)
+        self._store(args.out, job)
+        if args.wait:
+            _wait_job(view)
+
+    def _store(self, name: str | None, value: object) -> None:
+        if name and self.shell is not None:
+            self.shell.user_ns[name] = value
+
+    @line_magic("veo")
+    def veo_line(self, line: str) -> Any:
+        """Manage veo_magic from a line: ``%veo SUBCOMMAND [ARGS]`` (the list follows)."""
+        from IPython.utils.process import arg_split
+
+        argv = arg_split(line)
+        if not argv:
+            print(_help())
+            return None
+        name, rest = argv[0], argv[1:]
+        handler = getattr(self, f"_cmd_{name}", None) if name in SUBCOMMANDS else None
+        if handler is None:
+            raise UsageError(f"unknown subcommand {name!r}.\n{_help()}")
+        return handler(rest)
+
+    # -- subcommands ---------------------------------------------------------------------------
+
+    def _cmd_form(self, argv: list[str]) -> None:
+        from IPython.display import display
+
+        from .form import form
+
+        self._no_args("form", argv)
+        with usage_errors():
+            display(form())
+
+    def _cmd_jobs(self, argv: list[str]) -> Any:
+        parser = MagicArgumentParser(prog="%veo jobs", add_help=False)
+        parser.add_argument("--limit", type=int, default=20)
+        args = parser.parse_args(argv)
+        from .history import JobTable
+
+        session = _session()
+        with usage_errors():
+            client = session.client
+            running = frozenset(job.id for job in session.jobs if not job.done())
+            return JobTable(
+                client.jobs(args.limit),
+                spend=client.spend(),
+                simulated=client.simulated,
+                output_dir=client.output_dir,
+                running=running,
+            )
+
+    def _cmd_resume(self, argv: list[str]) -> None:
+        parser = MagicArgumentParser(prog="%veo resume", add_help=False)
+        parser.add_argument("id")
+        parser.add_argument("--wait", action="store_true")
+        parser.add_argument("--embed", action="store_true")
+        parser.add_argument("--out", default=None)
+        args = parser.parse_args(argv)
+        _check_name(args.out)
+        from .display import embed_by_default
+        from .view import show_job
+
+        session = _session()
+        with usage_errors():
+            job = session.keep(session.client.resume(args.id))
+        view = show_job(job, embed=args.embed or embed_by_default())
+        self._store(args.out, job)
+        if args.wait:
+            _wait_job(view)
+
+    def _cmd_cancel(self, argv: list[str]) -> None:
+        if len(argv) != 1:
+            raise UsageError(
+                "usage: %veo cancel ID (a job id or relay task id), or %veo cancel all"
+            )
+        session = _session()
+        if argv[0] == "all":
+            running = [job for job in session.jobs if not job.done()]
+            cancelled = [job.id for job in running if job.cancel()]
+            print(
+                f"cancelled {len(cancelled)} job(s)"
+                + (f": {', '.join(cancelled)}" if cancelled else "")
+            )
+            return
+        job = session.find(argv[0])
+        if job is None:
+            raise UsageError(
+                f"no job {argv[0]!r} was started in this kernel; `%veo jobs` lists them all "
+                "(a task still on the relay can be followed with `%veo resume ID`)"
+            )
+        if job.cancel():
+            print(
+                f"cancelled job {job.id}: no longer followed; the relay may still finish (and charge) it"
+            )
+        else:
+            print(f"job {job.id} has already ended ({job.status})")
+
+    def _cmd_models(self, argv: list[str]) -> None:
+        from .form import catalog_models
+
+        self._no_args("models", argv)
+        specs = catalog_models()
+        if not specs:
+            print(
+                "the model catalog is not available in this version; any model name the relay "
+                "knows can still be given with --model"
+            )
+            return
+        for spec in specs:
+            price = getattr(spec, "price_usd", None)
+            price_text = f"${price:.2f}/clip" if isinstance(price, int | float) else "price n/a"
+            summary = getattr(spec, "summary", "") or ""
+            print(f"{spec.name:<34} {price_text:>12}  {summary}".rstrip())
+
+    def _cmd_login(self, argv: list[str]) -> None:
+        from .._secret import Secret
+
+        if len(argv) > 1:
+            raise UsageError(
+                "usage: %veo login [BASE_URL] (the key is asked for, never typed in a cell)"
+            )
+        session = _session()
+        url = argv[0] if argv else session.setting("base_url")
+        if not url:
+            raise UsageError(
+                "which relay? give its URL: %veo login https://api.example.com/v1 "
+                "(or set VEO_BASE_URL)"
+            )
+        key = getpass.getpass(f"API key for {url}: ").strip()
+        if not key:
+            raise UsageError("no key entered; nothing changed")
+        with usage_errors():
+            session.login(Secret(key), base_url=url)
+        del key
+        client = session.client
+        print(
+            f"logged in: {client.base_url}, protocol {client.protocol}, key *** "
+            "(kept in this kernel's memory only)"
+        )
+
+    def _cmd_logout(self, argv: list[str]) -> None:
+        self._no_args("logout", argv)
+        with usage_errors():
+            _session().login(None)
+        self._cmd_config([])
+
+    def _cmd_config(self, argv: list[str]) -> None:
+        from .session import SETTINGS
+
+        session = _session()
+        if argv:
+            changes: dict[str, str | None] = {}
+            for item in argv:
+                name, sep, value = item.partition("=")
+                if not sep or name not in SETTINGS:
+                    allowed = ", ".join(f"{k} ({v})" for k, v in SETTINGS.items())
+                    raise UsageError(f"%veo config KEY=VALUE, with KEY one of: {allowed}")
+                changes[name] = value.strip() or None
+            with usage_errors():
+                session.configure(**changes)
+        with usage_errors():
+            client = session.client
+        budget = f"${client.budget_usd:.2f}" if client.budget_usd is not None else "none"
+        source = session.key_source
+        rows = [
+            (
+                "relay",
+                "built-in simulator (no VEO_BASE_URL / VEO_API_KEY)"
+                if client.simulated
+                else client.base_url,
+            ),
+            ("protocol", client.protocol),
+            ("model", client.model),
+            ("output dir", f"{client.output_dir} (cwd {os.getcwd()})"),
+            ("key", f"*** (from {source})" if source else "not set"),
+            ("simulated", "yes" if client.simulated else "no"),
+            ("budget", budget),
+        ]
+        for label, value in rows:
+            print(f"{label + ':':<12}{value}")
+
+    def _cmd_budget(self, argv: list[str]) -> None:
+        session = _session()
+        if len(argv) > 1:
+            raise UsageError("usage: %veo budget [USD|off]")
+        if argv:
+            word = argv[0].strip().lstrip("$").lower()
+            if word in ("off", "none"):
+                session.set_budget(None)
+            else:
+                try:
+                    usd = float(word)
+                except ValueError:
+                    raise UsageError(
+                        f"%veo budget {argv[0]!r}: give dollars, e.g. 5 or 2.50, or off"
+                    ) from None
+                if usd < 0:
+                    raise UsageError("a budget cannot be negative")
+                session.set_budget(usd)
+        with usage_errors():
+            client = session.client
+            spent = client.spend()
+        kind = " (simulated jobs)" if client.simulated else ""
+        if client.budget_usd is None:
+            print(
+                f"no budget set; spent so far{kind}: ${spent:.2f} (estimated). Set one: %veo budget 5"
+            )
+        else:
+            left = max(0.0, client.budget_usd - spent)
+            print(
+                f"budget ${client.budget_usd:.2f}; spent{kind} ${spent:.2f} (estimated); left ${left:.2f}"
+            )
+
+    @staticmethod
+    def _no_args(name: str, argv: list[str]) -> None:
+        if argv:
+            raise UsageError(f"%veo {name} takes no arguments")
+
+
+VeoMagics.veo_line.__doc__ = f"{VeoMagics.veo_line.__doc__}\n\n{_help()}"

@@ -1,0 +1,148 @@
+"""The kernel's current ``Client`` and the settings it was made from.
+
+``%veo login``, ``%veo config KEY=VALUE`` and ``%veo budget N`` change the settings; the client is
+made again on next use, so it always matches them. A client that still has running jobs is kept
+(its jobs keep going); the session also holds every job it started, so none is collected.
+
+The key entered with ``%veo login`` lives only here, as a ``Secret`` inside the client: never in
+the user namespace, a widget, the notebook or the history.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .._client import Client
+    from .._job import Job
+    from .._secret import Secret
+
+__all__ = ["SETTINGS", "Session", "current_session"]
+
+# name -> what it means; the names `%veo config KEY=VALUE` accepts.
+SETTINGS = {
+    "base_url": "relay base URL (VEO_BASE_URL)",
+    "protocol": "wire protocol: chat, videos or create (VEO_PROTOCOL)",
+    "model": "default model (VEO_MODEL)",
+    "output_dir": "where clips and the journal go (VEO_OUTPUT_DIR)",
+}
+
+
+class Session:
+    """Settings, the client made from them, and the jobs started in this kernel."""
+
+    def __init__(self) -> None:
+        self._settings: dict[str, Any] = {}
+        self._secret: Secret | None = None
+        self._budget: float | None = None
+        self._budget_set = False
+        self._client: Client | None = None
+        self._lock = threading.RLock()
+        self.jobs: list[Job] = []  # strong references, oldest first
+        self._retired: list[Client] = []
+
+    @property
+    def client(self) -> Client:
+        """The client for the current settings; raises ``VeoInputError`` if they do not fit."""
+        with self._lock:
+            if self._client is None:
+                from .._client import Client
+
+                client = Client(api_key=self._secret, **self._settings)
+                if self._budget_set:
+                    client.budget_usd = self._budget
+                self._client = client
+            return self._client
+
+    def configure(self, **changes: Any) -> None:
+        """Change settings (None restores the environment's value) and make the client anew.
+
+        Raises ``VeoInputError`` if the new settings do not make a client; the old ones stay.
+        """
+        unknown = set(changes) - set(SETTINGS)
+        if unknown:
+            raise KeyError(", ".join(sorted(unknown)))
+        with self._lock:
+            settings = dict(self._settings)
+            for name, value in changes.items():
+                if value is None:
+                    settings.pop(name, None)
+                else:
+                    settings[name] = value
+            self._apply(settings, self._secret)
+
+    def login(self, secret: Secret | None, base_url: str | None = None) -> None:
+        """Use ``secret`` (None: back to ``VEO_API_KEY`` or the simulator) and ``base_url``."""
+        with self._lock:
+            settings = dict(self._settings)
+            if base_url is not None:
+                settings["base_url"] = base_url
+            elif secret is None:
+                settings.pop("base_url", None)
+            self._apply(settings, secret)
+
+    def _apply(self, settings: dict[str, Any], secret: Secret | None) -> None:
+        old = (self._settings, self._secret, self._client)
+        self._settings, self._secret, self._client = settings, secret, None
+        try:
+            self.client  # noqa: B018 - made now, so bad settings fail here, not at the next job
+        except Exception:
+            self._settings, self._secret, self._client = old
+            raise
+        self._retire(old[2])
+
+    def set_budget(self, usd: float | None) -> None:
+        """A spending limit in USD for this kernel's client (None: no limit)."""
+        with self._lock:
+            self._budget, self._budget_set = usd, True
+            if self._client is not None:
+                self._client.budget_usd = usd
+
+    def setting(self, name: str) -> str | None:
+        """A setting as configured here, else from the environment."""
+        value = self._settings.get(name)
+        return value if value is not None else os.environ.get(f"VEO_{name.upper()}") or None
+
+    @property
+    def key_source(self) -> str | None:
+        """Where the key comes from (``%veo login`` or ``VEO_API_KEY``), or None; never the key."""
+        if self._secret:
+            return "%veo login"
+        return "VEO_API_KEY" if os.environ.get("VEO_API_KEY", "").strip() else None
+
+    def keep(self, job: Job) -> Job:
+        """Hold ``job`` for the kernel's lifetime (finished ones are cheap; they stay listable)."""
+        with self._lock:
+            self.jobs.append(job)
+        return job
+
+    def find(self, key: str) -> Job | None:
+        """A job started in this kernel, by local id or relay task id (newest first)."""
+        with self._lock:
+            for job in reversed(self.jobs):
+                if key in (job.id, job.task_id):
+                    return job
+        return None
+
+    def _retire(self, old: Client | None) -> None:
+        if old is None:
+            return
+        if any(not job.done() for job in self.jobs):
+            self._retired.append(old)  # its jobs still run on its HTTP clients
+        else:
+            old.close()
+
+
+_current: Session | None = None
+_current_lock = threading.Lock()
+
+
+def current_session() -> Session:
+    """The one session of this process (one kernel, one session)."""
+    global _current
+    with _current_lock:
+        if _current is None:
+            _current = Session()
+        return _current

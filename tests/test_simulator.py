@@ -980,6 +980,58 @@ def test_task_error_shape_for_unknown_ids(simulator):
             assert r.json() == {"code": "task_not_exist", "message": "task_not_exist", "data": None}
 
 
+def test_filtered_completes_without_a_video_and_says_why(simulator):
+    with http(simulator) as client:
+        video = create_video(client, "x [[sim:filtered]]")
+        done = poll_video(client, video["id"])[-1]
+        assert done["status"] == "completed" and video_url(done) is None
+        assert "Responsible AI" in done["error"]["message"]
+
+
+def test_no_channel_then_ok_refuses_twice_without_a_task(simulator):
+    simulator.set_scenario("no_channel_then_ok")
+    with http(simulator) as client:
+        codes = [client.post("/v1/videos", json={"prompt": "x"}).status_code for _ in range(3)]
+    assert codes == [503, 503, 200] and simulator.accepted_creates == 1
+
+
+@pytest.mark.parametrize(
+    ("prompt", "location"),
+    [
+        ("x [[sim:redirect_other_host]]", "http://localhost:"),
+        ("x [[sim:redirect_file]]", "file://"),
+        ("x [[sim:redirect_ftp]]", "ftp://"),
+    ],
+)
+def test_download_redirect_scenarios(simulator, prompt, location):
+    with http(simulator) as client:
+        video = create_video(client, prompt)
+        url = video_url(poll_video(client, video["id"])[-1])
+        r = client.get(url)
+        assert r.status_code == 302 and r.headers["location"].startswith(location)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "kind"),
+    [("x [[sim:html_download]]", "text/html"), ("x [[sim:not_mp4]]", "video/mp4")],
+)
+def test_corrupt_download_scenarios(simulator, prompt, kind):
+    with http(simulator) as client:
+        video = create_video(client, prompt)
+        r = client.get(video_url(poll_video(client, video["id"])[-1]))
+        assert r.headers["content-type"].startswith(kind) and r.content[4:8] != b"ftyp"
+
+
+def test_hostile_ids_dialect(simulator):
+    with http(simulator) as client:
+        made = client.post(
+            "/v1/video/create", json={"model": "veo3.1", "prompt": "x [[sim:hostile_ids]]"}
+        ).json()
+        assert made["id"].startswith("../")
+        video = create_video(client, "y [[sim:hostile_ids]]")
+        assert "/" not in video["id"] and ".." in video["id"]
+
+
 def test_every_scenario_is_exercised_here():
     source = Path(__file__).read_text()
     untested = [

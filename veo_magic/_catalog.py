@@ -151,7 +151,10 @@ _CATALOG_NAMES = (
     # Google ids (Gemini API; apiyi's official route on /v1/videos)
     "veo-3.1-generate-preview",
     "veo-3.1-fast-generate-preview",
+    "veo-3.1-lite-generate-preview",
     "veo-3.0-generate-001",
+    "veo-3.0-fast-generate-001",
+    "veo-2.0-generate-001",
 )
 _EXAMPLES = (
     "veo-3.1",
@@ -235,9 +238,10 @@ class ModelSpec:
         parts.append("audio" if self.audio else "no audio")
         tasks, chat = self.allowed_seconds("videos"), self.allowed_seconds("chat")
         lengths = "/".join(map(str, tasks)) + " s"
-        parts.append(
-            lengths if chat == tasks else f"{lengths} (chat: {'/'.join(map(str, chat))} s)"
-        )
+        if chat == tasks or self.family == "gemini":  # a Google id is not sent over chat
+            parts.append(lengths)
+        else:
+            parts.append(f"{lengths} (chat: {'/'.join(map(str, chat))} s)")
         return " · ".join(parts)
 
 

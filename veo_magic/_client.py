@@ -24,8 +24,16 @@ from typing import Any
 import httpx
 
 from ._events import Completed, Downloaded, Failed, Submitted, VideoReady
-from ._exceptions import VeoBudgetError, VeoError, VeoInputError
-from ._http import Relay
+from ._exceptions import (
+    VeoAPIError,
+    VeoBudgetError,
+    VeoDownloadError,
+    VeoError,
+    VeoGenerationError,
+    VeoInputError,
+    VeoTaskUncertainError,
+)
+from ._http import STREAM_LOST, Relay
 from ._job import Job
 from ._journal import Journal
 from ._request import VideoRequest
@@ -42,6 +50,8 @@ DEFAULT_OUTPUT_DIR = "veo_outputs"
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
 GEMINI_KEY_VARIABLES = ("VEO_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
 DEFAULT_MODEL = "veo-3.1"
+# A relay answering these about a task says it does not know it: resuming will not help.
+TASK_GONE_STATUSES = frozenset({400, 404, 410})
 _UNSET: Any = object()
 
 
@@ -50,35 +60,83 @@ def _env(name: str) -> str | None:
     return value or None
 
 
-def normalise_base_url(value: str) -> str:
-    """``https://relay.example/v1/`` -> ``https://relay.example``; refuse anything not http(s)."""
-    url = value.strip().rstrip("/")
+# Something that looks like a key, pasted where a URL belongs: masked in every message.
+_KEYLIKE = re.compile(r"(?i)\b(sk|key|token)([-_:=])[^\s/@?&#'\"]{4,}")
+
+
+def normalise_base_url(value: str, secret: Secret | None = None) -> str:
+    """``https://relay.example/v1/`` -> ``https://relay.example``; refuse anything not http(s).
+
+    Error messages never echo a key: credentials and queries are cut from the URL shown, and
+    anything key-shaped (or the configured key) is masked.
+    """
+    url = str(value).strip().rstrip("/")
+    shown = redact(_KEYLIKE.sub(r"\1\2***", url), secret)
+    allowed = "http(s)://host[:port][/v1]"
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
+    except (httpx.InvalidURL, TypeError):
         raise VeoInputError(
-            f"base_url {value!r} is not a URL; give one like https://api.example.com/v1",
+            f"base_url {shown!r} is not a URL; allowed: {allowed}, e.g. https://api.example.com/v1",
             field="base_url",
-            value=value,
-            allowed="http(s)://host[:port][/v1]",
-        ) from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+            value=shown,
+            allowed=allowed,
+        ) from None  # httpx's own message repeats the URL
+    if parsed.userinfo or parsed.query or parsed.fragment:
+        bare = f"{parsed.scheme}://{parsed.host}{f':{parsed.port}' if parsed.port else ''}{parsed.path}"
         raise VeoInputError(
-            f"base_url {value!r} must start with http:// or https:// and name a host, "
-            "like https://api.example.com/v1",
-            field="base_url",
-            value=value,
-            allowed="http(s)://host[:port][/v1]",
-        )
-    if parsed.userinfo or parsed.query:
-        raise VeoInputError(
-            f"base_url {value!r} must not carry credentials or a query; put the key in "
-            "VEO_API_KEY (it is sent in a header, never in the URL)",
+            f"base_url {redact(bare, secret)!r} (as given) carries credentials, a query or a "
+            f"fragment; allowed: {allowed}. Put the key in VEO_API_KEY: it is sent in a header, "
+            "never in the URL",
             field="base_url",
             value="<redacted>",
-            allowed="http(s)://host[:port][/v1]",
+            allowed=allowed,
+        )
+    if parsed.scheme not in ("http", "https") or not parsed.host or re.search(r"\s", url):
+        raise VeoInputError(
+            f"base_url {shown!r} must start with http:// or https:// and name a host (no spaces); "
+            f"allowed: {allowed}, e.g. https://api.example.com/v1",
+            field="base_url",
+            value=shown,
+            allowed=allowed,
         )
     return re.sub(r"/v1(beta)?$", "", url)
+
+
+def _check_key(secret: Secret) -> Secret:
+    """The key as relays take it: printable ASCII, no spaces, no ``Bearer `` (we add that)."""
+    value = secret.reveal()
+    if value.lower().startswith("bearer "):
+        value = value[7:].strip()
+    if not value.isascii() or not value.isprintable() or any(c.isspace() for c in value):
+        raise VeoInputError(
+            "api_key has characters a relay cannot take in a header (spaces, line breaks or "
+            "non-ASCII); allowed: the key exactly as the relay's dashboard shows it, e.g. sk-...",
+            field="api_key",
+            value="***",
+            allowed="printable ASCII without spaces, e.g. sk-...",
+        )
+    return Secret(value)
+
+
+def _check_budget_value(value: object, source: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not number >= 0 or number == float("inf"):
+        raise VeoInputError(
+            f"{source}={value!r} is not a budget; allowed: a number of US dollars, 0 or more "
+            "(e.g. 5 or 2.50)",
+            field="budget_usd",
+            value=value,
+            allowed="a number of dollars >= 0",
+        )
+    return number
 
 
 def output_name(job: Job, index: int) -> str:
@@ -116,12 +174,16 @@ class Client:
             api_key if isinstance(api_key, Secret) else Secret(api_key or _env("VEO_API_KEY") or "")
         )
         url = base_url or _env("VEO_BASE_URL")
-        self._secret: Secret | None = key or None
+        self._secret: Secret | None = _check_key(key) if key else None
         self.simulated = url is None and self._secret is None
         self.protocol = self._check_protocol(protocol or _env("VEO_PROTOCOL") or "chat")
         self.model = model or _env("VEO_MODEL") or DEFAULT_MODEL
         self.output_dir = Path(output_dir or _env("VEO_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR)
-        self.budget_usd = budget_usd if budget_usd is not None else _budget_from_env()
+        self.budget_usd = (
+            _check_budget_value(budget_usd, "budget_usd")
+            if budget_usd is not None
+            else _budget_from_env()
+        )
         self.max_concurrency = max_concurrency
         self.idle_timeout = idle_timeout
         self.timeout = timeout
@@ -138,7 +200,7 @@ class Client:
                     value=None,
                     allowed="http(s)://host[:port][/v1]",
                 )
-            self._base_url = normalise_base_url(url)
+            self._base_url = normalise_base_url(url, self._secret)
             if self._secret is None:
                 raise VeoInputError(
                     f"base URL {self._base_url} is set but no key: set VEO_API_KEY, pass api_key=, "
@@ -345,12 +407,27 @@ class Client:
         except asyncio.CancelledError:
             job._apply(Completed("cancelled", error="cancelled by the user"))
             raise
-        except VeoError as exc:
-            job._apply(Completed("failed", error=redact(str(exc), self._secret)))
-        except Exception as exc:  # shown in the view: a background task's error is otherwise silent
-            log.exception("job %s crashed", job.id)
-            message = redact(f"internal error: {type(exc).__name__}: {exc}", self._secret)
-            job._apply(Completed("failed", error=message))
+        except VeoTaskUncertainError as exc:
+            self.journal.update(job.id, may_charge=True)
+            message = f"{exc} (local job {job.id}; `veo-magic jobs` lists it)"
+            job._apply(Completed("failed", error=redact(message, self._secret)))
+        except VeoGenerationError as exc:  # the relay's own verdict: nothing left to follow
+            job._apply(Completed("failed", error=redact(exc.message, self._secret)))
+        except Exception as exc:
+            if isinstance(exc, VeoError):
+                message = str(exc)
+            else:  # a background task's error is otherwise silent
+                log.exception("job %s crashed", job.id)
+                message = f"internal error: {type(exc).__name__}: {exc}"
+            if job.started_at is not None:  # the relay took the job: it may run and bill on
+                self.journal.update(job.id, may_charge=True)
+            gone = isinstance(exc, VeoAPIError) and exc.status_code in TASK_GONE_STATUSES
+            if job.task_id and not gone:
+                message += (
+                    f" The relay's task {job.task_id} is not lost: resume it with "
+                    f"client.resume({job.id!r}) or `veo-magic resume {job.id}`."
+                )
+            job._apply(Completed("failed", error=redact(message, self._secret)))
         finally:
             if job.done():  # finished jobs live on in the user's hands and the journal
                 self._jobs.pop(job.id, None)
@@ -373,6 +450,8 @@ class Client:
                 failure = event
                 break
         if failure is not None:
+            if failure.code == STREAM_LOST:  # no task id to follow, yet the relay works on
+                self.journal.update(job.id, may_charge=True)
             job._apply(Completed("failed", error=failure.message))
             return
         if not ready:
@@ -389,31 +468,41 @@ class Client:
         def find_video_url(body: Any) -> str | None:
             return next(iter(video_urls(body)), None) if isinstance(body, dict) else None
 
+        async def fetch(ready: VideoReady) -> int:
+            try:
+                return await download(
+                    relay,
+                    ready.url,
+                    dest,
+                    authenticated=ready.authenticated,
+                    find_url=find_video_url,
+                    max_bytes=self.max_video_bytes,
+                )
+            except VeoAPIError as exc:
+                if exc.status_code != 404:
+                    raise
+                # Still 404 after the retries: the relay called the task done but has no clip.
+                raise VeoGenerationError(
+                    f"The relay reported the video ready, but {ready.url} has none "
+                    f"({exc.message}); a safety filter may have withheld it.",
+                    task_id=job.task_id,
+                ) from None
+
         dest = self.output_dir / output_name(job, ready.index)
         try:
-            size = await download(
-                relay,
-                ready.url,
-                dest,
-                authenticated=ready.authenticated,
-                find_url=find_video_url,
-                max_bytes=self.max_video_bytes,
-            )
-        except UrlExpiredError:
+            size = await fetch(ready)
+        except UrlExpiredError as exc:
             if not job.task_id:
-                raise
+                raise VeoDownloadError(
+                    f"{exc}. The relay gave no task id, so no fresh link can be asked for: "
+                    "download the clip from the relay's dashboard."
+                ) from None
             fresh = await self._fresh_url(adapter, job, ready.index)
             if fresh is None:
                 raise
+            log.info("job %s: the video link expired; the relay gave a fresh one", job.id)
             ready = fresh
-            size = await download(
-                relay,
-                ready.url,
-                dest,
-                authenticated=ready.authenticated,
-                find_url=find_video_url,
-                max_bytes=self.max_video_bytes,
-            )
+            size = await fetch(ready)
         job._apply(Downloaded(ready.index, dest, ready.url, size))
         self._write_sidecar(job, ready, dest, size)
 
@@ -445,7 +534,7 @@ class Client:
             },
         }
         sidecar = dest.with_suffix(".json")
-        tmp = sidecar.with_name(sidecar.name + ".part")
+        tmp = sidecar.with_name(f"{sidecar.name}.{os.getpid()}.{job.id}.part")
         tmp.write_text(
             json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
@@ -470,10 +559,14 @@ class _JournalWriter:
     def __init__(self, journal: Journal, job: Job) -> None:
         self.journal, self.job = journal, job
         self._last_progress_write = 0.0
+        self._task_id = job.task_id
 
     def __call__(self, event: object) -> None:
         job = self.job
-        if isinstance(event, Completed | Submitted | Downloaded | VideoReady):
+        # A new task id is written at once: it is what a restarted process resumes from.
+        new_task = job.task_id is not None and job.task_id != self._task_id
+        self._task_id = job.task_id
+        if new_task or isinstance(event, Completed | Submitted | Downloaded | VideoReady):
             self.journal.update(
                 job.id,
                 status=job.status,
@@ -491,15 +584,4 @@ class _JournalWriter:
 
 
 def _budget_from_env() -> float | None:
-    value = _env("VEO_BUDGET_USD")
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError as exc:
-        raise VeoInputError(
-            f"VEO_BUDGET_USD={value!r} is not a number of dollars, e.g. 5 or 2.50",
-            field="budget_usd",
-            value=value,
-            allowed="a number",
-        ) from exc
+    return _check_budget_value(_env("VEO_BUDGET_USD"), "VEO_BUDGET_USD")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,6 @@ from ._http import Relay, api_error, download_backoff
 __all__ = ["DEFAULT_MAX_BYTES", "UrlExpiredError", "download", "is_mp4"]
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
-CHUNK = 1024 * 1024
 MAX_REDIRECTS = 5
 MAX_JSON_HOPS = 2
 VIDEO_TYPES = ("video/", "application/octet-stream", "binary/octet-stream", "application/binary")
@@ -48,30 +49,34 @@ async def download(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> int:
     """Fetch ``url`` into ``dest`` atomically; return its size in bytes."""
-    part = dest.with_name(dest.name + ".part")
+    # One part file per call: two processes resuming the same job never write into each other's.
+    part = dest.with_name(f"{dest.name}.{uuid.uuid4().hex[:8]}.part")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    for _ in range(MAX_JSON_HOPS + 1):
-        body = await _fetch_with_retries(
-            relay, url, part, authenticated=authenticated, max_bytes=max_bytes
-        )
-        if body is None:
-            break
-        next_url = find_url(body)
-        if not next_url:
-            part.unlink(missing_ok=True)
-            raise VeoDownloadError(
-                f"the relay answered JSON with no video URL at {url}: {str(body)[:300]}"
+    try:
+        for _ in range(MAX_JSON_HOPS + 1):
+            body = await _fetch_with_retries(
+                relay, url, part, authenticated=authenticated, max_bytes=max_bytes
             )
-        url, authenticated = next_url, authenticated and _same_origin(relay, next_url)
-    else:
-        raise VeoDownloadError(f"too many JSON hops while fetching {url}")
-    with part.open("rb") as f:
-        head = f.read(12)
-    if not is_mp4(head):
-        part.unlink(missing_ok=True)
-        raise VeoDownloadError(f"the file from {url} is not an MP4 (no 'ftyp' box at the start)")
-    size = part.stat().st_size
-    os.replace(part, dest)
+            if body is None:
+                break
+            next_url = find_url(body)
+            if not next_url:
+                raise VeoDownloadError(
+                    f"the relay answered JSON with no video URL at {url}: {str(body)[:300]}"
+                )
+            url, authenticated = next_url, authenticated and _same_origin(relay, next_url)
+        else:
+            raise VeoDownloadError(f"too many JSON hops while fetching {url}")
+        with part.open("rb") as f:
+            head = f.read(12)
+        if not is_mp4(head):
+            raise VeoDownloadError(
+                f"the file from {url} is not an MP4 (no 'ftyp' box at the start); not saved"
+            )
+        size = part.stat().st_size
+        os.replace(part, dest)
+    finally:
+        part.unlink(missing_ok=True)  # whatever went wrong, no half file is left behind
     return size
 
 
@@ -119,15 +124,28 @@ async def _fetch_once(
             raise VeoDownloadError(
                 f"{url} is {int(total):,} bytes, over the {max_bytes:,}-byte cap"
             )
-        mode = "ab" if response.status_code == 206 and have else "wb"
-        written = have if mode == "ab" else 0
-        with part.open(mode) as f:
-            async for chunk in response.aiter_bytes(CHUNK):
+        resuming = response.status_code == 206 and have > 0
+        if resuming and _range_start(response) != have:
+            part.unlink(missing_ok=True)
+            raise VeoDownloadError(
+                f"{url} answered byte range {response.headers.get('content-range')!r} to a "
+                f"request for bytes={have}-; not stitching a clip from the wrong pieces"
+            )
+        written = have if resuming else 0
+        with part.open("ab" if resuming else "wb") as f:
+            # Chunks as they arrive (no re-chunking buffer): whatever came before a cut is kept.
+            async for chunk in response.aiter_bytes():
                 written += len(chunk)
                 if written > max_bytes:
                     raise VeoDownloadError(f"{url} passed the {max_bytes:,}-byte cap")
                 f.write(chunk)
     return None
+
+
+def _range_start(response: httpx.Response) -> int | None:
+    """The first byte position of a 206's ``Content-Range: bytes START-END/TOTAL``."""
+    match = re.match(r"\s*bytes\s+(\d+)-", response.headers.get("content-range", ""))
+    return int(match[1]) if match else None
 
 
 class _open:

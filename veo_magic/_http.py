@@ -4,9 +4,10 @@ Adapters never call httpx directly for requests that matter; they go through ``R
 every protocol shares one rule for what may be retried:
 
 * ``create`` (a request that may start a paid task) is retried only when the relay provably did
-  not take it: the connection was never made, or it answered 429 / 503 (no task id exists then).
-  Anything else after the request left (a 5xx, a read timeout, a dropped connection) raises
-  ``VeoTaskUncertainError``: the task may exist, and blindly re-sending could charge twice.
+  not take it: the connection was never made, or it answered 429 / 503 naming no task. Anything
+  else after the request left (another 5xx, a read timeout, a dropped connection, a stream whose
+  head never comes) raises ``VeoTaskUncertainError``: the task may exist, and blindly re-sending
+  could charge twice. A 4xx other than 429 is the relay's certain "no" (``VeoAPIError``).
 * ``fetch`` (polls, queries, downloads: safe to repeat) is retried with exponential backoff on
   transport errors, 408, 425, 429 and 5xx, honouring ``Retry-After`` / ``retry-after-ms``.
 
@@ -31,6 +32,7 @@ from ._exceptions import VeoAPIError, VeoTaskUncertainError
 from ._secret import Secret, redact
 
 __all__ = [
+    "STREAM_LOST",
     "Relay",
     "StreamIdleError",
     "api_error",
@@ -43,6 +45,8 @@ __all__ = [
 log = logging.getLogger("veo_magic")
 T = TypeVar("T")
 
+# ``Failed.code`` of a stream that broke off with no task id: the relay may still run and bill it.
+STREAM_LOST = "stream_lost"
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 # A create answered with one of these was provably not taken: no task exists, re-sending is safe.
 CREATE_NOT_TAKEN_STATUSES = frozenset({429, 503})
@@ -107,6 +111,21 @@ def _create_backoff(exc: Exception) -> bool | float:
     if isinstance(exc, _Retry):
         return exc.delay if exc.delay is not None else True
     return isinstance(exc, NOT_SENT_ERRORS)
+
+
+def _named_task(response: httpx.Response) -> str | None:
+    """A task id in an error answer (``id``, ``task_id``, ``data.id``): the relay did take it."""
+    try:
+        body: Any = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    for source in (body, body.get("data") if isinstance(body, dict) else None):
+        if isinstance(source, dict):
+            for key in ("task_id", "id"):
+                value = source.get(key)
+                if isinstance(value, str) and value.strip():
+                    return value
+    return None
 
 
 def error_details(response: httpx.Response) -> tuple[str, str | None]:
@@ -181,8 +200,7 @@ class Relay:
             async for attempt in self.attempts(_create_backoff):
                 with attempt:
                     response = await self._send_once(method, url, **kwargs)
-                    if response.status_code in CREATE_NOT_TAKEN_STATUSES:
-                        raise _Retry(response)
+                    self._judge_create(response)
         except _Retry as exc:
             raise self.error(exc.response) from None
         return self._checked(response)
@@ -197,15 +215,18 @@ class Relay:
                 with attempt:
                     request = self.http.build_request(method, url, **kwargs)
                     try:
-                        response = await self.http.send(request, stream=True)
+                        # The stream has no read timeout, so its head gets the idle watchdog's.
+                        response = await asyncio.wait_for(
+                            self.http.send(request, stream=True), self.idle_timeout
+                        )
                     except NOT_SENT_ERRORS:
                         raise
-                    except httpx.TransportError as exc:
+                    except (httpx.TransportError, asyncio.TimeoutError) as exc:
                         raise self._uncertain(exc) from exc
-                    if response.status_code in CREATE_NOT_TAKEN_STATUSES:
+                    if response.status_code >= 400:
                         await response.aread()
                         await response.aclose()
-                        raise _Retry(response)
+                        self._judge_create(response)
         except _Retry as exc:
             raise self.error(exc.response) from None
         try:
@@ -260,11 +281,47 @@ class Relay:
         except httpx.TransportError as exc:
             raise self._uncertain(exc) from exc
 
-    def _uncertain(self, exc: Exception) -> VeoTaskUncertainError:
+    def _judge_create(self, response: httpx.Response) -> None:
+        """Raise ``_Retry`` for a create the relay provably did not take, ``VeoTaskUncertainError``
+        for one it may have taken; return for a 2xx or a certain refusal (4xx)."""
+        if response.status_code in CREATE_NOT_TAKEN_STATUSES:
+            if (task_id := _named_task(response)) is None:
+                raise _Retry(response)
+            raise self._uncertain(
+                f"HTTP {response.status_code}", response=response, task_id=task_id
+            )
+        if response.status_code >= 500:
+            raise self._uncertain(f"HTTP {response.status_code}", response=response)
+
+    def _uncertain(
+        self,
+        cause: Exception | str,
+        *,
+        response: httpx.Response | None = None,
+        task_id: str | None = None,
+    ) -> VeoTaskUncertainError:
+        if isinstance(cause, asyncio.TimeoutError):
+            what = f"no answer came within {self.idle_timeout:g} s"
+        elif isinstance(cause, Exception):
+            what = f"no answer came back ({type(cause).__name__})"
+        else:
+            what = f"the relay answered {cause}"
+        code = None
+        if response is not None:
+            message, code = error_details(response)
+            what += f": {message}"
+        named = f" It named task {task_id}." if task_id else ""
+        text = (
+            f"The create request reached the relay, but {what}.{named} The relay may have started "
+            "the task and may charge for it, so it was not sent again. Check the relay's dashboard "
+            "(task or usage log) for this prompt before submitting again; if it is there, follow "
+            "it with client.resume(TASK_ID) or `veo-magic resume TASK_ID`."
+        )
         return VeoTaskUncertainError(
-            f"The create request was sent but no answer came back ({type(exc).__name__}). The relay "
-            "may have started the task and may charge for it: check its dashboard or task list before "
-            "submitting again.",
+            redact(text, self.secret),
+            status_code=response.status_code if response is not None else None,
+            code=code,
+            task_id=task_id,
         )
 
     def _checked(self, response: httpx.Response, *, task_id: str | None = None) -> httpx.Response:

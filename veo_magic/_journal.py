@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     error       TEXT,
     video_urls  TEXT NOT NULL DEFAULT '[]',
     files       TEXT NOT NULL DEFAULT '[]',
-    cost        REAL NOT NULL DEFAULT 0
+    cost        REAL NOT NULL DEFAULT 0,
+    may_charge  INTEGER NOT NULL DEFAULT 0   -- failed here, but the relay may still bill it
 );
 CREATE INDEX IF NOT EXISTS jobs_task_id ON jobs(task_id);
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at);
@@ -46,13 +47,18 @@ CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at);
 
 JSON_COLUMNS = ("request", "video_urls", "files")
 # Money is committed for a job that is waiting, running or done, and for one cancelled after the
-# relay took it (it may still charge). Failed jobs are left out: relays refund failed tasks, and a
-# create that failed started nothing.
+# relay took it (it may still charge). Failed jobs are left out (relays refund failed tasks, and a
+# create refused started nothing) unless the failure was ours, not the relay's: a create whose
+# answer never came, a lost stream or poll, a download that failed (``may_charge``).
 SPEND_SQL = """
 SELECT COALESCE(SUM(cost), 0) FROM jobs
 WHERE simulated = ?
-  AND (status IN ('queued', 'running', 'succeeded') OR (status = 'cancelled' AND task_id IS NOT NULL))
+  AND (status IN ('queued', 'running', 'succeeded')
+       OR (status = 'cancelled' AND task_id IS NOT NULL)
+       OR (status = 'failed' AND may_charge = 1))
 """
+# Columns added since the first release, with their definitions: added to older files on open.
+ADDED_COLUMNS = {"may_charge": "INTEGER NOT NULL DEFAULT 0"}
 
 
 class Journal:
@@ -73,6 +79,7 @@ class Journal:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
             conn.executescript(SCHEMA)
+            _add_missing_columns(conn)
             self._conn = conn
         return self._conn
 
@@ -142,6 +149,18 @@ class Journal:
                 self._conn = None
 
 
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Bring a journal written by an older version up to the current schema."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+    for name, definition in ADDED_COLUMNS.items():
+        if name not in have:
+            try:
+                conn.execute(f"ALTER TABLE jobs ADD COLUMN {name} {definition}")
+            except sqlite3.OperationalError as exc:  # another process added it first
+                if "duplicate column" not in str(exc):
+                    raise
+
+
 def _encode(column: str, value: Any) -> Any:
     if column in JSON_COLUMNS:
         return json.dumps(value, ensure_ascii=False, default=str)
@@ -157,4 +176,5 @@ def _decode(row: sqlite3.Row) -> dict[str, Any]:
             json.loads(data[column]) if data.get(column) else ([] if column != "request" else {})
         )
     data["simulated"] = bool(data["simulated"])
+    data["may_charge"] = bool(data.get("may_charge"))
     return data

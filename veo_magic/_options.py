@@ -80,10 +80,31 @@ REQUEST_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     ),
     (("--seed",), {"default": None, "help": "A seed, where the protocol supports one."}),
     (
+        ("--resolution",),
+        {"default": None, "help": "720p or 1080p (gemini protocol; relays size through --model)."},
+    ),
+    (
+        ("--person-generation",),
+        {
+            "dest": "person_generation",
+            "default": None,
+            "help": "Whether people may appear: allow_all, allow_adult or dont_allow.",
+        },
+    ),
+    (
+        ("--extend",),
+        {
+            "default": None,
+            "help": "Continue a finished Veo 3.1 clip by 7 s (gemini protocol): the clip's URI, "
+            "i.e. source_url in the .json saved beside it.",
+        },
+    ),
+    (
         ("--protocol",),
         {
             "default": None,
-            "help": "Wire protocol: chat (stream), videos or create (resumable tasks).",
+            "help": "Wire protocol: chat (stream), videos or create (resumable tasks), "
+            "gemini (Google's own API).",
         },
     ),
 ]
@@ -109,6 +130,9 @@ def request_kwargs(ns: argparse.Namespace) -> dict[str, Any]:
         "n",
         "negative_prompt",
         "seed",
+        "resolution",
+        "person_generation",
+        "extend",
         "protocol",
     )
     kwargs = {name: getattr(ns, name, None) for name in names}

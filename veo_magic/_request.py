@@ -13,6 +13,13 @@ Decisions (beyond the catalog's wire-name rules):
   is refused with a pointer to ``videos``/``create``, where ``-components`` is added for you.
 - ``resolution`` is a Gemini parameter, refused on other protocols. ``person_generation`` is kept
   in ``options`` for the adapters whose dialect has a place for it (gemini, videos metadata).
+- On ``gemini`` (Google's API, PROTOCOLS.md §3): the default shape is Google's, 16:9 landscape; a
+  pixel ``size`` must be one Veo makes (1280x720, 1920x1080 or their portraits) and sets
+  ``resolution``; images are sent inline, so URLs are refused; ``seed`` and the other Vertex-only
+  options (``VERTEX_ONLY``) are refused by name, as google-genai refuses them.
+- ``extend`` (gemini, Veo 3.1 only) continues a finished clip by 7 s: a ``Job`` made through
+  ``gemini`` (its first clip) or the clip's URI. It takes no images and no ``seconds`` and is made
+  at 720p; its URI is kept in ``options["extend"]``.
 - ``seconds`` takes ints and numeric strings (``"8"``, ``"8s"``: the CLI and magic pass text);
   ``n`` and ``seed`` take ints only (the CLI converts them). Bools are refused everywhere.
 """
@@ -53,6 +60,7 @@ MAX_PROMPT_CHARS = 32000  # OpenAI's /v1/videos limit; relays forward the prompt
 MAX_CLIPS = 4  # apiyi's maximum n; each clip is billed
 MAX_REFERENCES = 3  # Gemini and the -components models
 MAX_SEED = 2**32 - 1  # Veo's seed is an unsigned 32-bit integer
+EXTENSION_SECONDS = 7  # what one Veo 3.1 extension adds (Google's docs: 7 s, up to 20 times)
 RESOLUTIONS = ("720p", "1080p")
 PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
 ORIENTATION_NAMES: tuple[Orientation, ...] = ("portrait", "landscape")
@@ -74,7 +82,22 @@ OPTIONS = (
     "seed",
     "resolution",
     "person_generation",
+    "extend",
 )
+# Options of Veo on Vertex AI that the Gemini API rejects (google-genai raises for each in
+# Gemini-API mode; PROTOCOLS.md §3), with what to do instead.
+VERTEX_ONLY = {
+    "seed": "Veo on the Gemini API takes no seed; the relay protocols send one",
+    "generate_audio": "Veo 3.x always makes audio on the Gemini API",
+    "fps": "the Gemini API picks the frame rate",
+    "storage_uri": "the Gemini API keeps the clip for you to download",
+    "output_gcs_uri": "the Gemini API keeps the clip for you to download",
+    "compression_quality": "the Gemini API picks the compression",
+    "resize_mode": "the Gemini API has no resize mode",
+    "mask": "the Gemini API has no mask editing",
+    "labels": "the Gemini API takes no labels",
+    "pubsub_topic": "the Gemini API has no Pub/Sub notification",
+}
 # Names other APIs use for our options: the error says which one was meant.
 _SYNONYMS = {
     "duration": "seconds",
@@ -93,6 +116,9 @@ _SYNONYMS = {
     "number_of_videos": "n",
     "count": "n",
     "sample_count": "n",
+    "video": "extend",
+    "extend_video": "extend",
+    "source_video": "extend",
 }
 
 
@@ -213,6 +239,8 @@ class VideoRequest:
             return size.width, size.height
         if size is not None:
             ratio = (size.width, size.height)
+        elif self.orientation is None and self.protocol == "gemini":
+            ratio = (16, 9)  # Google's default aspect ratio (the relays default to portrait)
         else:
             ratio = (16, 9) if self.orientation == "landscape" else (9, 16)
         full_hd = self.options.get("resolution") == "1080p"
@@ -259,6 +287,7 @@ class VideoRequest:
         seed: int | None = None,
         resolution: str | None = None,
         person_generation: str | None = None,
+        extend: object = None,
         landscape: bool = False,
         portrait: bool = False,
         **unknown: Any,
@@ -268,9 +297,10 @@ class VideoRequest:
         >>> VideoRequest.build("a fox", orientation="landscape", fast=True).wire_model
         'veo-3.1-landscape-fast'
         """
+        protocol = _check_protocol(protocol)
+        _check_vertex_only({**unknown, "seed": seed}, protocol)
         _check_unknown(unknown)
         text = _check_prompt(prompt)
-        protocol = _check_protocol(protocol)
         spec = _check_model(model, protocol)
         wants_fast = _check_flag(fast, "fast")
         shape = parse_size(size) if size is not None else None
@@ -291,6 +321,8 @@ class VideoRequest:
         )
         negative = _check_negative_prompt(negative_prompt)
         options = _check_extras(resolution, person_generation, protocol)
+        if protocol == "gemini" and shape is not None and shape.pixels:
+            _gemini_pixel_size(shape, size or "", options)
         first, last, refs = _load_images(first_frame, last_frame, references)
         _check_image_mix(first, last, refs)
 
@@ -301,6 +333,12 @@ class VideoRequest:
         if shape is not None:
             _check_shape(shape, size or "", spec)
         _check_images(spec, effective, wire, protocol, first, last, refs, wants_fast)
+        source = None
+        if extend is not None:
+            source = _check_extend(extend, protocol, effective, seconds, (first, last, *refs))
+            options["resolution"] = _extension_resolution(options.get("resolution"))
+            options["extend"] = source.uri
+            wanted = _extension_orientation(source, wanted, wanted_from)
         return cls(
             prompt=text,
             protocol=protocol,
@@ -310,7 +348,11 @@ class VideoRequest:
             first_frame=first,
             last_frame=last,
             references=refs,
-            seconds=_check_seconds(seconds, effective, wire, protocol),
+            seconds=(
+                EXTENSION_SECONDS
+                if source is not None
+                else _check_seconds(seconds, effective, wire, protocol)
+            ),
             size=size.strip() if size else None,
             n=count or 1,
             negative_prompt=negative,
@@ -550,6 +592,182 @@ def _check_extras(
             person_generation, "person_generation", PERSON_GENERATION
         )
     return options
+
+
+def _check_vertex_only(given: dict[str, Any], protocol: str) -> None:
+    """On ``gemini``, refuse the options only Vertex AI takes, by name, before anything is sent."""
+    if protocol != "gemini":
+        return
+    for name, value in given.items():
+        why = VERTEX_ONLY.get(name.lower())
+        if why is not None and value is not None:
+            raise VeoInputError(
+                f"{name}={value!r} is a Vertex AI option that the Gemini API rejects ({why}); "
+                "drop it",
+                field=name,
+                value=value,
+                allowed=tuple(o for o in OPTIONS if o not in VERTEX_ONLY),
+            )
+
+
+# Pixel sizes Veo makes on the Gemini API, and the resolution each one means.
+_GEMINI_PIXELS = {
+    (1280, 720): "720p",
+    (720, 1280): "720p",
+    (1920, 1080): "1080p",
+    (1080, 1920): "1080p",
+}
+
+
+def _gemini_pixel_size(shape: Size, size: str, options: dict[str, object]) -> None:
+    """A pixel ``size`` on gemini is a resolution in disguise: check it and record which."""
+    resolution = _GEMINI_PIXELS.get((shape.width, shape.height))
+    if resolution is None:
+        raise VeoInputError(
+            f"size {size!r}: on the gemini protocol Veo makes 1280x720 or 1920x1080 (or their "
+            "portraits); give one of those, or a ratio (16:9, 9:16) with resolution=",
+            field="size",
+            value=size,
+            allowed=tuple(f"{w}x{h}" for w, h in _GEMINI_PIXELS),
+        )
+    asked = options.get("resolution")
+    if asked not in (None, resolution):
+        raise VeoInputError(
+            f"size {size!r} is {resolution}, but resolution={asked!r}; give one of them",
+            field="size",
+            value=size,
+            allowed=tuple(f"{w}x{h}" for (w, h), r in _GEMINI_PIXELS.items() if r == asked),
+        )
+    options["resolution"] = resolution
+
+
+@dataclass(frozen=True, slots=True)
+class _ExtensionSource:
+    """The clip an extension continues."""
+
+    uri: str
+    orientation: Orientation | None = None  # known when a Job was given
+
+
+def _check_extend(
+    extend: object,
+    protocol: str,
+    effective: ModelSpec,
+    seconds: object,
+    images: tuple[ImageInput | None, ...],
+) -> _ExtensionSource:
+    if protocol != "gemini":
+        raise VeoInputError(
+            f"extend= continues a Veo clip through Google's Gemini API; the {protocol} protocol "
+            "has no extension. Use a client made with protocol='gemini'",
+            field="extend",
+            value=_extend_label(extend),
+            allowed=("gemini",),
+        )
+    if effective.family != "gemini" or effective.version != "3.1":
+        raise VeoInputError(
+            f"model {effective.name!r} cannot extend a clip: only Veo 3.1 does "
+            "(veo-3.1-generate-preview, veo-3.1-fast-generate-preview; the alias veo-3.1)",
+            field="extend",
+            value=_extend_label(extend),
+            allowed=("veo-3.1-generate-preview", "veo-3.1-fast-generate-preview"),
+        )
+    if any(i is not None for i in images):
+        raise VeoInputError(
+            "extend= continues a clip and takes no images: drop first_frame, last_frame and "
+            "references (Google refuses a video combined with images)",
+            field="extend",
+            value=_extend_label(extend),
+            allowed="extend without images",
+        )
+    if seconds is not None:
+        raise VeoInputError(
+            f"seconds={seconds!r}: an extension always adds {EXTENSION_SECONDS} s to the clip; "
+            "drop seconds=",
+            field="seconds",
+            value=seconds,
+            allowed=(None,),
+        )
+    return _extension_source(extend)
+
+
+def _extension_source(extend: object) -> _ExtensionSource:
+    """The URI (and shape, for a Job) of what ``extend`` names: a finished gemini Job or a URI."""
+    if isinstance(extend, str):
+        uri = extend.strip()
+        if uri.startswith(("https://", "http://")):
+            return _ExtensionSource(uri)
+        raise VeoInputError(
+            f"extend={extend!r} is not a video URI; pass the finished Job, or its clip's URI "
+            "(job.video_urls[0], or source_url in the .json saved beside the clip)",
+            field="extend",
+            value=extend,
+            allowed=("a finished gemini Job", "https://…/files/…"),
+        )
+    urls = getattr(extend, "video_urls", None)
+    if not isinstance(urls, list):
+        raise VeoInputError(
+            f"extend= takes a finished Job or a video URI, not {type(extend).__name__}",
+            field="extend",
+            value=repr(extend)[:80],
+            allowed=("a finished gemini Job", "https://…/files/…"),
+        )
+    job_id = getattr(extend, "id", "?")
+    job_protocol = getattr(extend, "protocol", None)
+    if job_protocol != "gemini":
+        raise VeoInputError(
+            f"job {job_id} was made through the {job_protocol} protocol; only clips made by "
+            "Google's API (protocol='gemini') can be extended",
+            field="extend",
+            value=job_id,
+            allowed="a finished gemini Job",
+        )
+    status = getattr(extend, "status", None)
+    if status != "succeeded" or not urls or not urls[0]:
+        raise VeoInputError(
+            f"job {job_id} is {status}, with no clip to extend yet; wait for it first "
+            "(job.wait() or await job)",
+            field="extend",
+            value=job_id,
+            allowed="a succeeded gemini Job",
+        )
+    record = getattr(extend, "record", None) or {}
+    shape = record.get("pixel_size") if isinstance(record, dict) else None
+    orientation: Orientation | None = None
+    if isinstance(shape, str) and (m := re.fullmatch(r"(\d+)x(\d+)", shape)):
+        orientation = "landscape" if int(m[1]) > int(m[2]) else "portrait"
+    return _ExtensionSource(urls[0], orientation)
+
+
+def _extend_label(extend: object) -> object:
+    return extend if isinstance(extend, str) else getattr(extend, "id", type(extend).__name__)
+
+
+def _extension_resolution(asked: object) -> str:
+    if asked not in (None, "720p"):
+        raise VeoInputError(
+            f"resolution={asked!r}: Google makes extensions at 720p only; drop resolution=",
+            field="resolution",
+            value=asked,
+            allowed=("720p",),
+        )
+    return "720p"
+
+
+def _extension_orientation(
+    source: _ExtensionSource, wanted: Orientation | None, wanted_from: str | None
+) -> Orientation | None:
+    """An extension keeps the clip's shape: inherit it, and refuse one that contradicts it."""
+    if source.orientation is None or wanted in (None, source.orientation):
+        return wanted or source.orientation
+    keyword = wanted_from or "orientation"
+    raise VeoInputError(
+        f"the clip to extend is {source.orientation}, but {keyword} asks for {wanted}; an "
+        f"extension keeps the clip's shape: drop {keyword}",
+        field=keyword,
+        value=wanted,
+        allowed=(source.orientation,),
+    )
 
 
 def _choice(value: object, name: str, allowed: tuple[str, ...]) -> str:

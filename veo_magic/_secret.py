@@ -1,10 +1,19 @@
-"""The API key, held so that it cannot be printed by accident."""
+"""The API key, held so that it cannot be printed by accident.
+
+Every live ``Secret`` is also masked in the ``veo_magic`` logger's records (message, arguments
+and traceback text), a last line of defence should a key ever reach an exception or a log call.
+"""
 
 from __future__ import annotations
 
-__all__ = ["Secret", "redact"]
+import logging
+import weakref
+
+__all__ = ["RedactingFilter", "Secret", "redact"]
 
 _MASK = "***"
+# By identity: equal Secrets are separate objects, each masked for as long as it lives.
+_live: weakref.WeakValueDictionary[int, Secret] = weakref.WeakValueDictionary()
 
 
 class Secret:
@@ -14,10 +23,12 @@ class Secret:
     Secret('***')
     """
 
-    __slots__ = ("_value",)
+    __slots__ = ("__weakref__", "_value")
 
     def __init__(self, value: str) -> None:
         self._value = value.strip()
+        if self._value:
+            _live[id(self)] = self
 
     def reveal(self) -> str:
         return self._value
@@ -53,3 +64,26 @@ def redact(text: str, *secrets: Secret | str | None) -> str:
             if value.startswith("sk-") and len(value) > 7:
                 text = text.replace(value[3:], _MASK)
     return text
+
+
+class RedactingFilter(logging.Filter):
+    """Masks every live ``Secret`` in a log record before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = list(_live.values())
+        if not secrets:
+            return True
+        message = record.getMessage()
+        clean = redact(message, *secrets)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            clean = redact(record.exc_text, *secrets)
+            if clean != record.exc_text:  # handlers that re-read the exception would see the key
+                record.exc_text, record.exc_info = clean, None
+        return True
+
+
+logging.getLogger("veo_magic").addFilter(RedactingFilter())

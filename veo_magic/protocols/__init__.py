@@ -29,6 +29,7 @@ PROTOCOLS: dict[str, str] = {
     "chat": "veo_magic.protocols.chat:ChatAdapter",
     "videos": "veo_magic.protocols.videos:VideosAdapter",
     "create": "veo_magic.protocols.create:CreateAdapter",
+    "gemini": "veo_magic.protocols.gemini:GeminiAdapter",
 }
 
 

@@ -27,7 +27,7 @@ import httpx
 from httpx_sse import EventSource
 
 from .._events import Event, Failed, Phase, Progress, Submitted
-from .._http import StreamIdleError, with_idle_timeout
+from .._http import STREAM_LOST, StreamIdleError, with_idle_timeout
 from .markdown import Note, Transcript, find_task_id
 from .polling import video_ready
 from .videos import VideosAdapter
@@ -153,7 +153,8 @@ class ChatAdapter:
         yield Failed(
             f"The relay's stream broke off ({why}) {where}. It gave no task id, so the job "
             "cannot be resumed; the relay may still finish (and charge for) the video: check its "
-            "dashboard."
+            "dashboard.",
+            code=STREAM_LOST,
         )
 
 
@@ -230,8 +231,8 @@ class _Reading:
             events += self._found(transcript.close())
         if not self.clips:
             said = "\n".join(t.text.strip() for t in self.transcripts.values()).strip()
-            if len(said) > MAX_QUOTE:
-                said = said[:MAX_QUOTE] + "…"
+            if len(said) > MAX_QUOTE:  # the end is where a relay says why
+                said = "…" + said[-MAX_QUOTE:]
             events.append(Failed(
                 f"The relay ended {what} without a video. It said: {said}" if said
                 else f"The relay ended {what} without a video, and without a word.",

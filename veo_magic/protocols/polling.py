@@ -198,10 +198,18 @@ async def follow_task(
             log.info("the relay answered %s with something that is not JSON; polling again", url)
         report = read_task(body)
         if report.state == "succeeded":
+            if not report.urls and report.reason:  # "completed", but filtered: it says why
+                yield Failed(
+                    f"The relay reported {report.word!r} but returned no video: {report.reason}",
+                    task_id=task_id,
+                    code=report.code,
+                )
+                return
             urls = report.urls or ((content_url,) if content_url else ())
             if not urls:
                 yield Failed(
-                    f"The relay reported {report.word!r} but gave no video URL.", task_id=task_id
+                    f"The relay reported {report.word!r} but gave no video URL.",
+                    task_id=task_id,
                 )
             for index, video_url in enumerate(urls):
                 yield video_ready(relay, index, video_url)

@@ -60,10 +60,15 @@ URL_FIELDS = (
 )
 # Lists of URLs, for relays that return several clips from one task.
 URL_LIST_FIELDS = ("video_urls", "metadata.urls", "metadata.video_urls", "detail.video_urls")
-# Where a failed task says why, best first.
+# Where a failed task (or a "completed" one with no video) says why, best first.
 REASON_FIELDS = (
     "error.message", "error", "detail.video_generation_error", "detail.error_message",
     "message", "fail_reason",
+)
+# Google's RAI filter reasons, as a relay may pass a filtered operation through (§3).
+RAI_REASON_FIELDS = (
+    "raiMediaFilteredReasons", "metadata.raiMediaFilteredReasons",
+    "response.generateVideoResponse.raiMediaFilteredReasons", "response.raiMediaFilteredReasons",
 )
 
 _reported: set[str] = set()  # unknown words already logged, so a long poll does not repeat them
@@ -139,6 +144,12 @@ def failure_reason(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
         if isinstance(value, str) and value.strip():
             reason = value.strip()
             break
+    if reason is None:
+        for path in RAI_REASON_FIELDS:
+            value = _dig(body, path)
+            if isinstance(value, list) and (said := [str(v) for v in value if v]):
+                reason = "; ".join(said)
+                break
     error = body.get("error")
     code = error.get("code") if isinstance(error, Mapping) else body.get("code")
     return reason, (str(code) if code not in (None, "") else None)
@@ -148,7 +159,7 @@ def read_task(body: object) -> TaskReport:
     """Read a task object (``/v1/videos/{id}``, ``/v1/video/query``, a create answer).
 
     The status is ``status``, else ``detail.status``; an object with no status but a video URL
-    counts as succeeded.
+    counts as succeeded. A success with no URL keeps whatever reason the relay gave for that.
     """
     if not isinstance(body, Mapping):
         return TaskReport(state=task_state(None), word="", progress=None)
@@ -160,12 +171,14 @@ def read_task(body: object) -> TaskReport:
     state = task_state(word)
     if not word.strip() and video_urls(body):  # no status at all, but a video: it is done
         state = "succeeded"
-    reason, code = failure_reason(body) if state == "failed" else (None, None)
+    urls = video_urls(body) if state == "succeeded" else ()
+    no_video = state == "succeeded" and not urls
+    reason, code = failure_reason(body) if state == "failed" or no_video else (None, None)
     return TaskReport(
         state=state,
         word=word,
         progress=progress_percent(body.get("progress")),
-        urls=video_urls(body) if state == "succeeded" else (),
+        urls=urls,
         reason=reason,
         code=code,
     )

@@ -7,6 +7,8 @@ the bytes, and renders real H.264/AAC MP4s with the prompt drawn on the frames:
 * ``POST /v1/chat/completions``: SSE stream (seed 001) or non-stream reply (seed 000);
 * ``/v1/videos`` (create, retrieve, list, delete, remix, ``/content`` with Range), new-api style;
 * ``POST /v1/video/create`` + ``GET /v1/video/query?id=``, the unified format's Veo statuses;
+* Google's Gemini API (``gemini.py``): ``POST /v1beta/models/{model}:predictLongRunning``,
+  ``GET /v1beta/{operation name}``, ``GET /v1beta/files/{id}:download``;
 * result URLs on the same server (``/files/…``, ``/assets/flow/…``, ``/cdn/…``) standing in for CDNs.
 
 Start it::

@@ -196,6 +196,8 @@ async def _flow(state: SimState, task: Task) -> AsyncIterator[str]:
             yield f"> ✅ {which}视频生成成功{comma}[点击这里]({url}) 查看视频~~~\n\n"
     elif task.phase() == "failed":
         yield _failure_line(task, comma)
+    elif (reason := task.no_video_reason()) is not None:
+        yield f"> ⚠️ {reason}\n\n"
 
 
 async def _asyncdata(state: SimState, task: Task) -> AsyncIterator[str]:
@@ -221,6 +223,9 @@ async def _asyncdata(state: SimState, task: Task) -> AsyncIterator[str]:
     yield "\n"
     if task.phase() == "failed":
         yield _failure_line(task, ",")
+        return
+    if (reason := task.no_video_reason()) is not None:
+        yield f"> ⚠️ {reason}\n"
         return
     yield "> 🎉 高质量视频已生成\n\n"
     for clip in task.clips if task.has_video() else []:

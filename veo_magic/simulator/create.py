@@ -21,7 +21,7 @@ from .admission import admit, after_accept, poll_fault
 from .errors import invalid_request
 from .files import UPSAMPLED
 from .gojson import GoJSONResponse
-from .ids import unified_id
+from .ids import hostile_id, unified_id
 from .inputs import (
     BodyError,
     assign_roles,
@@ -118,7 +118,7 @@ async def create(request: Request) -> Response:
         images=drawable(images),
     )
     task = Task(
-        id=unified_id(model),
+        id=hostile_id(slashes=True) if admission.dialect.hostile_ids else unified_id(model),
         protocol="create",
         model=model,
         prompt=prompt,
@@ -199,7 +199,7 @@ async def query(request: Request) -> Response:
         "upsample_status": "completed" if upsample_url else None,
         "video_generation_status": _media_status(status),
         "video_generation_error": error if refused else None,
-        "error_message": error if error and not refused else None,
+        "error_message": error if error and not refused else task.no_video_reason(),
         "images": [
             {"url": i.url or f"data:{i.content_type};base64,…", "status": "success"}
             for i in task.images

@@ -59,6 +59,7 @@ class Dialect:
     minimal_video: bool = False  # seed 004's create reply: no progress, no size
     query_id_bare: bool = False  # unified query answers the id without its model prefix
     upsample_url: bool = False  # unified query carries detail.upsample_video_url
+    hostile_ids: bool = False  # task ids with ../, backslashes, %, spaces; a hostile filename
 
     @property
     def name(self) -> str:
@@ -110,6 +111,11 @@ _NAMED: dict[str, tuple[str, dict[str, Any]]] = {
     "upsample": (
         "unified query carries detail.upsample_video_url (top-level URL is the upsampled one)",
         {"upsample_url": True},
+    ),
+    "hostile_ids": (
+        "task ids full of ../ and odd characters, Content-Disposition naming ../../ (a client "
+        "must never build a path from them)",
+        {"hostile_ids": True},
     ),
     "poloapi": (
         "poloapi: ids veo3.1:…, top-level video_url, JSON /content",

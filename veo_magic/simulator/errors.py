@@ -100,6 +100,10 @@ def relay_error(
     ``protocol`` is ``chat``, ``videos`` or ``create``; ``videos`` routes use the task-error shape
     where new-api's task controller (not its middleware) produces the error.
     """
+    if protocol == "gemini":  # Google's own error envelope, not a relay's
+        from .gemini import google_relay_error
+
+        return google_relay_error(kind, model=model, retry_after=retry_after)
     headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None
     if kind == "auth":
         return new_api_error(401, "无效的令牌", headers=headers)

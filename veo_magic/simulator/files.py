@@ -15,12 +15,13 @@ import re
 from email.utils import formatdate
 from typing import Literal
 
+from starlette.datastructures import URL
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from .errors import relay_error
-from .scenarios import ExpireUrl, Reject, Truncate
+from .scenarios import Corrupt, ExpireUrl, Redirect, Reject, Truncate
 from .state import SimState
 from .tasks import Task
 
@@ -28,6 +29,8 @@ __all__ = ["ConnectionDrop", "DroppedResponse", "result_file", "serve_clip"]
 
 _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
 UPSAMPLED = "_upsampled"  # suffix of the unified format's upsampled-file names
+HOSTILE_FILENAME = "../../../../tmp/veo-escape.mp4"
+_LOGIN_PAGE = "<!doctype html><title>Sign in</title><form><input name=password></form>"
 _EXPIRED = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
@@ -103,6 +106,15 @@ async def serve_clip(
             if via == "url" and state.fires(fault, task.id, "download"):
                 state.rotate_files(task)
                 return Response(_EXPIRED, status_code=403, media_type="application/xml")
+        elif isinstance(fault, Redirect):
+            if request.url.hostname != "localhost" and state.fires(fault, task.id, "download"):
+                target = _redirect_target(request, fault, state.file_url(task.clips[clip]))
+                return RedirectResponse(target, status_code=302)
+        elif isinstance(fault, Corrupt):
+            if state.fires(fault, task.id, "download"):
+                if fault.kind == "html":
+                    return HTMLResponse(_LOGIN_PAGE)
+                return Response(b"\x00" * 4096, media_type="video/mp4")
         elif state.fires(fault, task.id, "download"):
             if isinstance(fault, Reject):
                 if via == "url":
@@ -119,6 +131,8 @@ async def serve_clip(
         "ETag": f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"',
         "Last-Modified": formatdate(task.finished_at or task.created_at, usegmt=True),
     }
+    if task.dialect.hostile_ids:
+        disposition = f'attachment; filename="{HOSTILE_FILENAME}"'
     if disposition:
         headers["Content-Disposition"] = disposition
     span = parse_range(request.headers.get("range"), len(data))
@@ -135,6 +149,16 @@ async def serve_clip(
             data, keep=len(data) // 2, status_code=status, headers=headers, media_type="video/mp4"
         )
     return Response(data, status_code=status, headers=headers, media_type="video/mp4")
+
+
+def _redirect_target(request: Request, fault: Redirect, public_url: str) -> str:
+    """Where a ``Redirect`` fault sends a download."""
+    if fault.to == "file":
+        return "file:///etc/passwd"
+    if fault.to == "ftp":
+        return f"ftp://{request.url.hostname}/clip.mp4"
+    # The clip's public file on this same server, under a host name the client has no key for.
+    return str(URL(public_url).replace(hostname="localhost"))
 
 
 async def result_file(request: Request) -> Response:

@@ -13,6 +13,7 @@ __all__ = [
     "chat_task_id",
     "chunk_id",
     "file_name",
+    "hostile_id",
     "request_id",
     "unified_id",
     "video_id",
@@ -49,6 +50,15 @@ def unified_id(model: str) -> str:
     if model.startswith("jimeng"):
         return f"jimeng:{uuid.uuid4()}"
     return f"{model}:{int(time.time())}-{_alnum(10)}"
+
+
+def hostile_id(*, slashes: bool) -> str:
+    """An id a careless client would turn into a path outside its output dir. ``slashes=False``
+    for ids that travel in a URL path (a route segment cannot hold ``/``)."""
+    tail = uuid.uuid4().hex[:8]
+    if slashes:
+        return f"../../../../tmp/veo-escape:{tail}"
+    return f"..\\..\\%2e%2e;evil name?#{tail}"
 
 
 def chat_task_id(model: str) -> str:

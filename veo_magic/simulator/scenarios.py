@@ -19,14 +19,23 @@ from .dialects import is_dialect
 
 __all__ = [
     "SCENARIOS",
+    "Corrupt",
     "ExpireUrl",
     "Hang",
+    "Redirect",
     "Reject",
     "Scenario",
     "Truncate",
     "get_scenario",
     "parse_tags",
 ]
+
+
+# The words Google's RAI filter uses for a video it withheld (DaWe35/image-router#41).
+RAI_FILTERED = (
+    "Veo could not generate 1 videos because they violated Google's Responsible AI practices. "
+    "Support codes: 42237218"
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,25 @@ class ExpireUrl:
     times: int | None = 1
 
 
-Fault = Reject | Hang | Truncate | ExpireUrl
+@dataclass(frozen=True)
+class Redirect:
+    """Answer a download with a 302: to this server under another host name (``localhost``, so
+    a client must drop the key), or to a ``file://`` / ``ftp://`` location it must refuse."""
+
+    to: Literal["other_host", "file", "ftp"]
+    times: int | None = 1
+
+
+@dataclass(frozen=True)
+class Corrupt:
+    """Answer a download 200 with the wrong body: a login page (``text/html``), or bytes that
+    claim to be ``video/mp4`` but have no ``ftyp`` box."""
+
+    kind: Literal["html", "no_ftyp"]
+    times: int | None = None
+
+
+Fault = Reject | Hang | Truncate | ExpireUrl | Redirect | Corrupt
 Outcome = Literal["video", "refused", "no_video"]
 
 
@@ -76,7 +103,8 @@ class Scenario:
     on_create: Reject | None = None  # a create, before any task exists (so nothing is charged)
     after_accept: Reject | Hang | None = None  # a create, after its task exists (charged)
     on_poll: Reject | Hang | None = None  # GET /v1/videos/{id}, GET /v1/video/query
-    on_download: Reject | Truncate | ExpireUrl | None = None  # /content and result URLs
+    on_download: Reject | Truncate | ExpireUrl | Redirect | Corrupt | None = None  # /content, URLs
+    no_video_reason: str | None = None  # why a ``no_video`` task has none, said in every view
     stream: Literal["cut", "idle"] | None = None  # chat stream, once progress passes 40 %
     malformed: bool = False  # garbage SSE lines, choice-less chunks, unknown status words
     unknown_task: Literal["openai", "task_error"] = "openai"  # body for an id nobody created
@@ -161,6 +189,41 @@ _ALL = (
         "completed_no_video",
         "the task completes with no URL anywhere and /content 404 (safety filter)",
         outcome="no_video",
+    ),
+    Scenario(
+        "filtered",
+        "the task completes with no video and says why (a relay passing on Google's RAI filter)",
+        outcome="no_video",
+        no_video_reason=RAI_FILTERED,
+    ),
+    Scenario(
+        "no_channel_then_ok",
+        "503 no channel on the first 2 creates (no task made), then accepted",
+        on_create=Reject("no_channel", times=2, retry_after=0),
+    ),
+    Scenario(
+        "redirect_other_host",
+        "the first download of a task is redirected to this server as http://localhost:PORT "
+        "(another host: the key must not follow)",
+        on_download=Redirect("other_host"),
+    ),
+    Scenario(
+        "redirect_file",
+        "downloads redirect to file:///etc/passwd",
+        on_download=Redirect("file", times=None),
+    ),
+    Scenario(
+        "redirect_ftp", "downloads redirect to ftp://", on_download=Redirect("ftp", times=None)
+    ),
+    Scenario(
+        "html_download",
+        "downloads answer 200 text/html (a login page) instead of the clip",
+        on_download=Corrupt("html"),
+    ),
+    Scenario(
+        "not_mp4",
+        "downloads answer 200 video/mp4 whose bytes have no ftyp box",
+        on_download=Corrupt("no_ftyp"),
     ),
     Scenario(
         "task_error_shape",

@@ -25,7 +25,7 @@ __all__ = ["Clip", "FileRef", "ImageInput", "Task", "drawable"]
 QUEUED_UNTIL = 0.1  # fraction of the clock spent queued
 REFUSED_AT = 0.3  # fraction at which a refused task fails (Google rejects after a while)
 
-ProtocolName = Literal["chat", "videos", "create"]
+ProtocolName = Literal["chat", "videos", "create", "gemini"]
 
 
 @dataclass
@@ -149,6 +149,12 @@ class Task:
         if self.scenario.outcome == "refused":
             return REFUSAL_MESSAGE
         return f"video generation failed: {self.render_error}"
+
+    def no_video_reason(self) -> str | None:
+        """Why a finished task has no video, when its scenario has the relay say so."""
+        if self.phase() == "succeeded" and self.scenario.outcome == "no_video":
+            return self.scenario.no_video_reason
+        return None
 
     def has_video(self) -> bool:
         """Whether a successful task has something to download (the safety filter may say no)."""

@@ -17,7 +17,7 @@ from .admission import Admission, admit, after_accept, poll_fault
 from .errors import invalid_request, openai_error, relay_error, task_error
 from .files import serve_clip
 from .gojson import GoJSONResponse
-from .ids import video_id
+from .ids import hostile_id, video_id
 from .inputs import (
     Body,
     BodyError,
@@ -98,6 +98,8 @@ def video_object(state: SimState, task: Task) -> dict[str, Any]:
         refused = task.scenario.outcome == "refused"
         code = "content_policy_violation" if refused else "generation_failed"
         video["error"] = {"code": code, "message": task.error_message()}
+    elif phase == "succeeded" and (reason := task.no_video_reason()) is not None:
+        video["error"] = {"code": "rai_media_filtered", "message": reason}
     if task.has_video():
         url = state.file_url(task.clips[0])
         if dialect.url_field == "metadata.url":
@@ -246,7 +248,9 @@ async def _start(
         images=drawable(images),
     )
     task = Task(
-        id=video_id(admission.dialect.video_id, model),
+        id=hostile_id(slashes=False)
+        if admission.dialect.hostile_ids
+        else video_id(admission.dialect.video_id, model),
         protocol="videos",
         model=model,
         prompt=prompt,

@@ -1,0 +1,68 @@
+"""Browser fixtures: one JupyterLab and one chromium for the session, a fresh page per test.
+
+Skips (with the reason) where Debian's chromium is missing; ``make test-deps`` installs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.browser.lab import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TIMINGS,
+    VIEWPORT,
+    Lab,
+    LabPage,
+    start_lab,
+)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if TIMINGS:
+        terminalreporter.section("browser timings")
+        for test, what, seconds in TIMINGS:
+            terminalreporter.write_line(f"{test:<34} {what:<38} {seconds:6.2f} s")
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """``jupyter lab`` on a temporary folder (tests copy notebooks in), stopped with its kernels."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (`make test-deps` does)")
+    root = tmp_path_factory.mktemp("lab-root")
+    server = start_lab(root, tmp_path_factory.mktemp("lab-home"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(lab: Lab) -> Iterator[Any]:
+    """Debian's chromium, headless (Playwright's own browser download cannot work here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def lab_page(lab: Lab, browser: Any) -> Iterator[LabPage]:
+    """A fresh browser context (no shared cookies or storage) with one page."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        yield LabPage(lab, page)
+    finally:
+        context.close()

@@ -1,0 +1,328 @@
+"""Google's own Gemini API for Veo: ``predictLongRunning``, then the operation (PROTOCOLS.md §3).
+
+What is sent, to ``POST /v1beta/models/{model}:predictLongRunning`` with the key in the
+``x-goog-api-key`` header (never in the URL)::
+
+    {"instances": [{"prompt": "…",
+                    "image": {"bytesBase64Encoded": "…", "mimeType": "image/png"},   # first frame
+                    "lastFrame": {…},
+                    "referenceImages": [{"image": {…}, "referenceType": "ASSET"}],  # up to 3
+                    "video": {"uri": "…"}}],                                      # extension
+     "parameters": {"sampleCount": 1, "durationSeconds": 8, "aspectRatio": "16:9",
+                    "resolution": "1080p", "negativePrompt": "…", "personGeneration": "…"}}
+
+Each key appears only when it has something to say: ``aspectRatio`` when an orientation or size
+was asked for (Google's default is 16:9, which is ours on this protocol), ``resolution`` when
+asked for (an extension always says ``720p``, the only size Google extends at). ``sampleCount``
+and ``durationSeconds`` (an int) are always sent, so the bill matches the estimate; an extension
+sends no ``durationSeconds``: it always adds 7 s. These are the field names google-genai's
+Developer-API converters write (``sampleCount``, not ``numberOfVideos``).
+
+The answer is ``{"name": "models/{model}/operations/{id}"}``: the task id, kept exactly, and
+polled at ``GET /v1beta/{name}`` on the shared adaptive schedule until ``done``. Then:
+
+* samples -> one ``VideoReady`` per ``generatedSamples[].video.uri``, fetched with the key. A URI
+  on another host than the configured base (the API behind a proxy; the simulator) is fetched
+  through the base as ``/v1beta/files/{id}:download?alt=media``, which is what google-genai does,
+  so the key only ever goes to the base the user configured. The download follows Google's
+  redirect to the bytes, and drops the key when the redirect leaves the host (``_download``).
+* no samples -> ``Failed`` quoting ``raiMediaFilteredReasons`` and the count: Google's safety
+  filter answers ``done: true`` with nothing in it.
+* ``error`` -> ``Failed`` with its message and status.
+
+Progress: Google reports none while an operation runs. The adapter reports an estimate instead,
+from the time elapsed against a typical generation time (``TYPICAL_SECONDS``): it rises quickly,
+slows down, never decreases, never passes ``ESTIMATE_CAP`` before the operation is done, and says
+"estimate" in its message, so a view shows movement without claiming a measurement. The shared
+``PollSchedule`` reads the same estimate; with no real rate to learn, it polls after 2 s and then
+settles at the client's longest interval (10 s by default, the pace of Google's own examples).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from .._events import Event, Failed, Progress, Submitted, VideoReady
+from .._exceptions import VeoInputError, VeoTaskUncertainError
+from .polling import PollSchedule, video_ready
+
+if TYPE_CHECKING:
+    from .._http import Relay
+    from .._media import ImageInput
+    from .._request import VideoRequest
+
+__all__ = [
+    "GeminiAdapter",
+    "Operation",
+    "estimated_percent",
+    "file_id",
+    "operation_path",
+    "read_operation",
+    "submit_body",
+    "submit_path",
+]
+
+API_VERSION = "/v1beta"
+# Typical seconds from submit to done (Google's docs: 11 s to 6 min); fast and lite are quicker.
+TYPICAL_SECONDS = {"standard": 90.0, "fast": 45.0}
+ESTIMATE_CAP = 95.0
+ESTIMATE_NOTE = "estimate: Google reports no progress until the clip is done"
+_OPERATION = re.compile(r"^models/(?P<model>[^/\s]+)/operations/[^/\s]+$")
+_RESUMABLE = re.compile(r"^(?:[^/\s]+/)*operations/[^/\s]+$")  # tolerant: any parent path
+_FILE_ID = re.compile(r"(?:^|/)files/([a-z0-9]+)")  # google-genai's t_file_name reads the same
+
+
+def submit_path(model: str) -> str:
+    """``/v1beta/models/{model}:predictLongRunning``."""
+    return f"{API_VERSION}/models/{quote(model, safe='')}:predictLongRunning"
+
+
+def operation_path(name: str) -> str:
+    """``/v1beta/{name}``, the name kept as sent (its slashes are path separators)."""
+    return f"{API_VERSION}/{quote(name, safe='/:@')}"
+
+
+def _image(image: ImageInput) -> dict[str, str]:
+    # VideoRequest.build refuses URL-only images on gemini: the bytes are always here.
+    assert image.data is not None, "gemini images are sent inline"
+    inline = {"bytesBase64Encoded": base64.b64encode(image.data).decode("ascii")}
+    if image.mime:
+        inline["mimeType"] = image.mime
+    return inline
+
+
+def submit_body(request: VideoRequest) -> dict[str, Any]:
+    """The ``predictLongRunning`` body for ``request`` (the module docstring lists the rules)."""
+    instance: dict[str, Any] = {"prompt": request.prompt}
+    if request.first_frame is not None:
+        instance["image"] = _image(request.first_frame)
+    if request.last_frame is not None:
+        instance["lastFrame"] = _image(request.last_frame)
+    if request.references:
+        instance["referenceImages"] = [
+            {"image": _image(r), "referenceType": "ASSET"} for r in request.references
+        ]
+    extend = request.options.get("extend")
+    if extend:
+        instance["video"] = {"uri": extend}
+    parameters: dict[str, Any] = {"sampleCount": request.n}
+    if not extend and request.seconds is not None:
+        parameters["durationSeconds"] = int(request.seconds)
+    if request.orientation is not None or request.size:
+        width, height = request.pixel_size
+        parameters["aspectRatio"] = "16:9" if width > height else "9:16"
+    if resolution := request.options.get("resolution"):
+        parameters["resolution"] = resolution
+    if request.negative_prompt:
+        parameters["negativePrompt"] = request.negative_prompt
+    if person_generation := request.options.get("person_generation"):
+        parameters["personGeneration"] = person_generation
+    return {"instances": [instance], "parameters": parameters}
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One poll's worth of a long-running operation, in our words. Pure data."""
+
+    done: bool
+    uris: tuple[str, ...] = ()
+    inline_only: int = 0  # samples that came back as encodedVideo bytes without a URI
+    filtered_count: int = 0
+    filtered_reasons: tuple[str, ...] = ()
+    error: str | None = None  # the operation's error message
+    error_code: str | None = None  # its status word (or numeric code)
+
+
+def read_operation(body: object) -> Operation:
+    """Read an operation object; anything unreadable is an operation still running.
+
+    >>> read_operation({"name": "models/m/operations/x"}).done
+    False
+    """
+    if not isinstance(body, Mapping) or body.get("done") is not True:
+        return Operation(done=False)
+    error = body.get("error")
+    if isinstance(error, Mapping) and (error.get("message") or error.get("code")):
+        code = error.get("status") or error.get("code")
+        return Operation(
+            done=True,
+            error=str(error.get("message") or "").strip() or None,
+            error_code=None if code in (None, "") else str(code),
+        )
+    response = body.get("response")
+    result = response.get("generateVideoResponse") if isinstance(response, Mapping) else None
+    if not isinstance(result, Mapping):
+        return Operation(done=True)
+    uris: list[str] = []
+    inline = 0
+    for sample in result.get("generatedSamples") or ():
+        video = sample.get("video") if isinstance(sample, Mapping) else None
+        uri = video.get("uri") if isinstance(video, Mapping) else None
+        if isinstance(uri, str) and uri.strip():
+            uris.append(uri.strip())
+        elif isinstance(video, Mapping) and video.get("encodedVideo"):
+            inline += 1
+    reasons = result.get("raiMediaFilteredReasons") or ()
+    count = result.get("raiMediaFilteredCount")
+    return Operation(
+        done=True,
+        uris=tuple(uris),
+        inline_only=inline,
+        filtered_count=count if isinstance(count, int) and not isinstance(count, bool) else 0,
+        filtered_reasons=tuple(str(r).strip() for r in reasons if str(r).strip()),
+    )
+
+
+def estimated_percent(elapsed: float, typical: float) -> float:
+    """A made-up but honest-looking progress: 82 % at ``typical`` seconds, never past the cap."""
+    if elapsed <= 0 or typical <= 0:
+        return 0.0
+    return round(ESTIMATE_CAP * (1 - math.exp(-2 * elapsed / typical)), 1)
+
+
+def file_id(uri: str) -> str | None:
+    """The Gemini file id in a video URI (``…/files/{id}:download?alt=media``), if it has one."""
+    match = _FILE_ID.search(httpx.URL(uri).path)
+    return match[1] if match else None
+
+
+def sample_ready(relay: Relay, index: int, uri: str) -> VideoReady:
+    """Clip ``index`` at ``uri``, fetched with the key only from the configured base."""
+    ready = video_ready(relay, index, uri)
+    if ready.authenticated:
+        return ready
+    found = file_id(uri)
+    if found is None:  # not a Google file: a public link, fetched without the key
+        return ready
+    base = str(relay.http.base_url).rstrip("/")
+    return VideoReady(index, f"{base}{API_VERSION}/files/{found}:download?alt=media", True)
+
+
+def finished(relay: Relay, name: str, op: Operation) -> list[Event]:
+    """The events that end a done operation: its clips, or why there are none."""
+    if op.error is not None or op.error_code is not None:
+        status = f" ({op.error_code})" if op.error_code else ""
+        said = op.error or "no message"
+        message = f"Google reported an error{status}: {said}"
+        return [Failed(message, task_id=name, code=op.error_code)]
+    if op.uris:
+        return [sample_ready(relay, i, uri) for i, uri in enumerate(op.uris)]
+    if op.filtered_count or op.filtered_reasons:
+        count = op.filtered_count or len(op.filtered_reasons)
+        reasons = " | ".join(op.filtered_reasons) or "no reason given"
+        return [
+            Failed(
+                f"Google's safety filters removed the video (raiMediaFilteredCount={count}): "
+                f"{reasons}",
+                task_id=name,
+                code="RAI_MEDIA_FILTERED",
+            )
+        ]
+    if op.inline_only:
+        return [
+            Failed(
+                "Google returned the video inline (encodedVideo) instead of a file URI, which "
+                "veo_magic cannot save yet",
+                task_id=name,
+            )
+        ]
+    return [
+        Failed("Google reported the operation done but sent no video and no reason.", task_id=name)
+    ]
+
+
+def _typical_seconds(name: str) -> float:
+    match = _OPERATION.match(name)
+    model = match["model"] if match else ""
+    fast = re.search(r"-(fast|lite)-", model) is not None
+    return TYPICAL_SECONDS["fast" if fast else "standard"]
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+class GeminiAdapter:
+    """Google's Gemini API: submit a long-running operation, then poll it until it is done."""
+
+    name: ClassVar[str] = "gemini"
+
+    def __init__(self, relay: Relay, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.relay = relay
+        self.clock = clock
+
+    async def run(
+        self, request: VideoRequest | None, *, task_id: str | None = None
+    ) -> AsyncIterator[Event]:
+        """Submit (or re-attach to the operation named ``task_id``) and follow it to the end."""
+        first: httpx.Response | None = None
+        if task_id is None:
+            if request is None:
+                raise VeoInputError(
+                    "Give a request to submit or a task id to resume.", field="task_id"
+                )
+            first = await self.relay.create(
+                "POST", submit_path(request.wire_model), json=submit_body(request)
+            )
+            task_id = _operation_name(first)
+        elif not _RESUMABLE.match(task_id):
+            raise VeoInputError(
+                f"{task_id!r} is not a Gemini operation name; resume with the name the API "
+                "returned, like models/veo-3.1-generate-preview/operations/abc123",
+                field="task_id",
+                value=task_id,
+                allowed="models/{model}/operations/{id}",
+            )
+        match = _OPERATION.match(task_id)
+        yield Submitted(task_id, model=match["model"] if match else None)
+        async for event in self.follow(task_id, first=first):
+            yield event
+
+    async def follow(
+        self, name: str, *, first: httpx.Response | None = None
+    ) -> AsyncIterator[Event]:
+        """Poll ``GET /v1beta/{name}`` until done; ``first`` (the submit answer) is read first."""
+        schedule = PollSchedule(*self.relay.poll_interval)
+        typical = _typical_seconds(name)
+        started = self.clock()
+        path = operation_path(name)
+        response = first
+        while True:
+            if response is None:
+                response = await self.relay.fetch("GET", path, task_id=name)
+            op = read_operation(_json(response))
+            if op.done:
+                for event in finished(self.relay, name, op):
+                    yield event
+                return
+            percent = estimated_percent(self.clock() - started, typical)
+            yield Progress(percent, phase="running", message=ESTIMATE_NOTE)
+            delay = schedule.next_delay(percent, response.headers)
+            response = None
+            await self.relay.sleep(delay)
+
+
+def _operation_name(response: httpx.Response) -> str:
+    body = _json(response)
+    name = body.get("name") if isinstance(body, Mapping) else None
+    if isinstance(name, str) and name.strip():
+        return name.strip()
+    raise VeoTaskUncertainError(
+        f"Google accepted the request (HTTP {response.status_code}) but its answer has no "
+        "operation name, so it cannot be followed; it may still run and be charged. It said: "
+        f"{response.text.strip()[:300]!r}",
+        status_code=response.status_code,
+    )

@@ -179,7 +179,8 @@ def bench_env(**extra: str) -> dict[str, str]:
 
 
 class SimProcess:
-    """The relay simulator in a process of its own, so it costs the measured client nothing.
+    """The relay simulator in a process of its own, so it costs the measured client nothing
+    (``benchmarks._simulator``: the simulator with Nagle's algorithm off).
 
     >>> with SimProcess(generation_seconds=30) as sim:   # doctest: +SKIP
     ...     sim.base_url, sim.requests()
@@ -193,12 +194,17 @@ class SimProcess:
         self._log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in __exit__
 
     def __enter__(self) -> SimProcess:
-        argv = [sys.executable, "-m", "veo_magic.simulator", "--port", "0"]
+        argv = [sys.executable, "-m", "benchmarks._simulator", "--port", "0"]
         argv += ["--generation-seconds", f"{self.generation_seconds:g}"]
         if self.cache_dir is not None:
             argv += ["--cache-dir", str(self.cache_dir)]
         self._proc = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=self._log, text=True, env=bench_env()
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            env=bench_env(),
+            cwd=Path(__file__).resolve().parent.parent,
         )
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
@@ -258,6 +264,9 @@ def warm_render_cache(
     from veo_magic import Client
     from veo_magic.simulator import Simulator
 
+    from ._simulator import nodelay
+
+    nodelay()
     with Simulator(generation_seconds=0.05) as sim:
         for protocol in protocols:
             client = Client(

@@ -152,10 +152,10 @@ def test_image_capabilities(name: str, roles: tuple[str, ...], max_images: int) 
     [
         ("veo-3.1", "chat", (8,), 8),
         ("veo-3.1", "videos", (4, 6, 8), 8),
-        ("veo-3.1", "create", (4, 6, 8), 8),
+        ("veo-3.1", "create", (8,), 8),  # the unified create body has no length field
         ("veo-3.1-generate-preview", "gemini", (4, 6, 8), 8),
         ("veo2", "videos", (5, 6, 7, 8), 8),
-        ("jimeng-video-3.0", "create", (5, 10), 5),
+        ("jimeng-video-3.0", "create", (5,), 5),
         ("sora-2", "videos", (4, 8, 12), 4),
     ],
 )

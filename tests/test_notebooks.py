@@ -32,10 +32,10 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 VIDEO_SRC = re.compile(r"<video\b[^>]*?\bsrc=\"([^\"]+)\"")
 
 
-def kernel_env() -> dict[str, str]:
+def kernel_env(sim_seconds: str = SIM_SECONDS) -> dict[str, str]:
     """This process's environment without relay settings: the built-in simulator answers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VEO_", "VSCODE_"))}
-    env.update({"VEO_SIM_SECONDS": SIM_SECONDS, "PYTHONUNBUFFERED": "1"})
+    env.update({"VEO_SIM_SECONDS": sim_seconds, "PYTHONUNBUFFERED": "1"})
     return env
 
 
@@ -187,7 +187,7 @@ def test_notebooks_pass_nbval_lax(tmp_path):
             "-p", "no:cacheprovider", "-q", "-c", str(workdir / "pytest.ini"),
             "--rootdir", str(workdir), *NAMES,
         ],
-        cwd=workdir, env=kernel_env(), capture_output=True, text=True, timeout=900,
+        cwd=workdir, env=kernel_env("0.3"), capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     print(f"nbval-lax: {time.monotonic() - started:.1f} s", file=sys.stderr)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -322,7 +322,7 @@ BAD: list[tuple[str, dict[str, Any], str, str, tuple[str, ...]]] = [
     ),
     (
         "seconds words",
-        {"seconds": "eight", "protocol": "create"},
+        {"seconds": "eight", "protocol": "videos"},
         "seconds",
         "'eight'",
         ("4, 6, 8",),
@@ -340,7 +340,7 @@ BAD: list[tuple[str, dict[str, Any], str, str, tuple[str, ...]]] = [
         {"model": "jimeng-video-3.0", "seconds": 8, "protocol": "create"},
         "seconds",
         "seconds=8",
-        ("5, 10",),
+        ("allowed: 5",),
     ),
     (
         "sora seconds",

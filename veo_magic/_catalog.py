@@ -461,8 +461,12 @@ def _image_roles(r: _Name) -> tuple[tuple[str, ...], int]:
 def _spec(r: _Name) -> ModelSpec:
     facts = _facts(r)
     roles, max_images = _image_roles(r)
-    chat = (facts.default_seconds,)  # the chat body has no length field: the model's default
-    seconds = (("chat", chat), *((p, facts.seconds) for p in PROTOCOL_NAMES[1:]))
+    # The chat body and the unified create body (PROTOCOLS.md §1.1, §1.3) have no length field:
+    # there a clip is always the model's default length, so nothing else may be asked (or billed).
+    fixed = (facts.default_seconds,)
+    seconds = tuple(
+        (p, fixed if p in ("chat", "create") else facts.seconds) for p in PROTOCOL_NAMES
+    )
     return ModelSpec(
         name=r.text,
         family=r.family,

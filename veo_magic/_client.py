@@ -33,7 +33,7 @@ from ._exceptions import (
     VeoInputError,
     VeoTaskUncertainError,
 )
-from ._http import STREAM_LOST, Relay
+from ._http import HINTS, STREAM_LOST, Relay
 from ._job import Job
 from ._journal import Journal
 from ._request import VideoRequest
@@ -423,8 +423,8 @@ class Client:
                 self.journal.update(job.id, may_charge=True)
             gone = isinstance(exc, VeoAPIError) and exc.status_code in TASK_GONE_STATUSES
             if job.task_id and not gone:
-                message += (
-                    f" The relay's task {job.task_id} is not lost: resume it with "
+                message = message.rstrip().rstrip(".") + (
+                    f". The relay's task {job.task_id} is not lost: resume it with "
                     f"client.resume({job.id!r}) or `veo-magic resume {job.id}`."
                 )
             job._apply(Completed("failed", error=redact(message, self._secret)))
@@ -482,9 +482,10 @@ class Client:
                 if exc.status_code != 404:
                     raise
                 # Still 404 after the retries: the relay called the task done but has no clip.
+                said = exc.message.removesuffix(f" ({HINTS[404]})")  # the base URL is fine
                 raise VeoGenerationError(
                     f"The relay reported the video ready, but {ready.url} has none "
-                    f"({exc.message}); a safety filter may have withheld it.",
+                    f"({said}); a safety filter may have withheld it.",
                     task_id=job.task_id,
                 ) from None
 

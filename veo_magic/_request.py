@@ -804,12 +804,13 @@ def _check_seconds(value: object, spec: ModelSpec, wire: str, protocol: str) -> 
     seconds = _as_seconds(value, spec, protocol)
     if seconds in allowed:
         return seconds
-    if protocol == "chat":
+    if protocol in ("chat", "create"):
         longer = [s for s in spec.allowed_seconds("videos") if s not in allowed]
-        other = f"; use protocol='videos' or 'create' for {_words(longer)} s" if longer else ""
+        other = f"; use protocol='videos' for {_words(longer)} s" if longer else ""
         raise VeoInputError(
-            f"seconds={value!r}: on the chat protocol {wire} clips are always {spec.default_seconds} s "
-            f"(the chat request has no length field); allowed: {_words(allowed)}{other}",
+            f"seconds={value!r}: on the {protocol} protocol {wire} clips are always "
+            f"{spec.default_seconds} s (the {protocol} request has no length field); allowed: "
+            f"{_words(allowed)}{other}",
             field="seconds",
             value=value,
             allowed=allowed,

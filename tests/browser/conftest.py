@@ -25,7 +25,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if TIMINGS:
         terminalreporter.section("browser timings")
         for test, what, seconds in TIMINGS:
-            terminalreporter.write_line(f"{test:<34} {what:<38} {seconds:6.2f} s")
+            terminalreporter.write_line(f"{test:<52} {what:<46} {seconds:6.2f} s")
 
 
 @pytest.fixture(scope="session")

@@ -438,15 +438,17 @@ class LabPage:
             arg=[self.path, at_least],
             timeout=timeout * 1000,
         )
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
         clips = []
         for index, video in enumerate(self.call("videoFacts")):
             file = self.clip_file(video["src"])
             requested = self.requested_seconds(file)
             js_ready = "([path, i]) => window.__veo.videos(path)[i].readyState >= 2"
             nudged = False
-            try:  # as shown: preload="metadata" usually loads the first frame by itself
-                self.page.wait_for_function(js_ready, arg=[self.path, index], timeout=10_000)
-            except Exception:
+            try:  # as shown: chromium loads the first frame of a preload="metadata" clip itself
+                self.page.wait_for_function(js_ready, arg=[self.path, index], timeout=5_000)
+            except PlaywrightTimeout:
                 nudged = True  # as a viewer would: press play
                 assert self.call("play", index) is None
                 self.page.wait_for_function(

@@ -26,6 +26,9 @@ def record_clips(request: pytest.FixtureRequest, clips: list[Clip]) -> None:
     loads = [c.load_seconds for c in clips if not math.isnan(c.load_seconds)]
     if loads:
         record(request, f"<video> loadstart -> readyState 2 (max, {len(clips)})", max(loads))
+    nudged = sum(c.nudged for c in clips)
+    if nudged:  # not a failure (browsers may wait for play), but worth seeing
+        record(request, "clips that loaded only once played", nudged)
 
 
 def test_server_starts(lab: Lab, request):

@@ -8,11 +8,9 @@ Evidence from a client no one here wrote that the simulator speaks Google's shap
   ``client.files.download`` returns the MP4, also for an extension; a filtered result and a
   quota error come back in the fields and exceptions the SDK defines.
 
-google-genai 3.x dropped ``generate_videos`` in Developer-API (``api_key``) mode: it raises
-"only supported in Gemini Enterprise Agent Platform mode". With such a version the submit goes
-out through the SDK's own API client (its transport, headers, URL building) with the body its
-converter builds, and polling and download use the SDK's public calls, which 3.x still supports
-in that mode. With a 2.x SDK every step is the public call.
+google-genai 3.x dropped ``generate_videos`` in Developer-API (``api_key``) mode, so the dev
+extra pins google-genai<3, where every step below is the SDK's public call (3.x raises "only
+supported in Gemini Enterprise Agent Platform mode" there).
 """
 
 from __future__ import annotations
@@ -64,19 +62,12 @@ def sdk_body(client: Any, source: types.GenerateVideosSource, config: Any) -> di
 
 
 def generate(client: Any, source: types.GenerateVideosSource, config: Any = None) -> Any:
-    """``client.models.generate_videos``, or its request through the SDK's client (3.x)."""
+    """The SDK's own public ``client.models.generate_videos`` (the dev extra pins google-genai<3)."""
     if source.video is not None and source.video.video_bytes:  # as generate_videos itself does
         source = source.model_copy(update={"video": types.Video(uri=source.video.uri)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            return client.models.generate_videos(model=MODEL, source=source, config=config)
-        except ValueError as exc:
-            if "Developer API" not in str(exc):
-                raise
-    body = sdk_body(client, source, config)
-    answer = client._api_client.request("post", f"models/{MODEL}:predictLongRunning", body)
-    return types.GenerateVideosOperation.from_api_response(json.loads(answer.body))
+        return client.models.generate_videos(model=MODEL, source=source, config=config)
 
 
 def until_done(client: Any, operation: Any, timeout: float = 30.0) -> Any:

@@ -6,7 +6,7 @@ import time
 
 from PIL import Image
 
-from veo_magic.notebook.form import Form, model_options, seconds_options
+from veo_magic.notebook.form_view import Form, model_options, seconds_options
 from veo_magic.notebook.session import current_session
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -140,3 +140,12 @@ def test_validation_is_quick():
     for i in range(50):
         form.prompt.value = f"a fox {i}"
     assert (time.perf_counter() - start) / 50 < 0.05
+
+
+def test_form_function_survives_the_form_module_import():
+    """`%veo form` imports the form module; `veo_magic.form` must stay the function after it."""
+    import veo_magic
+    import veo_magic.notebook.form_view  # what `%veo form` imports
+
+    assert callable(veo_magic.form) and callable(veo_magic.notebook.form)
+    assert isinstance(veo_magic.form(), Form)

@@ -219,6 +219,7 @@ def test_completed_with_no_video_is_a_failure(make_client, ledger, protocol, sta
     assert error.startswith(start)
     if protocol == "videos":
         assert "Video content not found" in error and "safety filter" in error
+        assert "check the base URL" not in error  # the 404 is about the clip, not the relay
     assert ledger.creates == 1
 
 
@@ -234,6 +235,7 @@ def test_completed_but_filtered_fails_with_the_relays_reasons(make_client, ledge
     job = make_client(protocol).submit("withheld, with reasons [[sim:filtered]]")
     error = failed(job)
     assert error.startswith(start) and RAI_FILTERED in error
+    assert "```json" not in error  # chat: the echo of our own prompt is not quoted back
     assert ledger.creates == 1
     assert not ledger.sent("GET", "/files/")  # nothing to download, nothing fetched
 

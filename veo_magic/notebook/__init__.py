@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .form import Form
+    from .form_view import Form
     from .gallery import Gallery
 
 __all__ = ["batch", "form", "load_ipython_extension", "unload_ipython_extension"]
@@ -33,7 +33,7 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 def form() -> Form:
     """The generation form (show it as the last line of a cell)."""
-    from .form import form as make
+    from .form_view import form as make
 
     return make()
 

@@ -241,7 +241,7 @@ class VeoMagics(Magics):
     def _cmd_form(self, argv: list[str]) -> None:
         from IPython.display import display
 
-        from .form import form
+        from .form_view import form
 
         self._no_args("form", argv)
         with usage_errors():
@@ -312,7 +312,7 @@ class VeoMagics(Magics):
             print(f"job {job.id} has already ended ({job.status})")
 
     def _cmd_models(self, argv: list[str]) -> None:
-        from .form import catalog_models
+        from .form_view import catalog_models
 
         self._no_args("models", argv)
         specs = catalog_models()

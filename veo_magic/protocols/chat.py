@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -48,6 +49,8 @@ REPLY_TIMEOUT = httpx.Timeout(30.0, read=900.0)
 # How a stream may break off mid-way; anything else is an ordinary error.
 STREAM_CUTS = (httpx.RemoteProtocolError, httpx.ReadError, StreamIdleError)
 MAX_QUOTE = 2000  # characters of the relay's text quoted in a failure
+# The ```json {"prompt": …, "mode": …}``` block a flow-style stream opens with (seed 001).
+ECHO = re.compile(r"\A\s*```json\s*\{.*?\}\s*```\s*", re.DOTALL)
 
 
 def chat_body(request: VideoRequest, *, stream: bool = True) -> dict[str, Any]:
@@ -231,6 +234,7 @@ class _Reading:
             events += self._found(transcript.close())
         if not self.clips:
             said = "\n".join(t.text.strip() for t in self.transcripts.values()).strip()
+            said = ECHO.sub("", said)  # the relay repeating our own prompt says nothing new
             if len(said) > MAX_QUOTE:  # the end is where a relay says why
                 said = "…" + said[-MAX_QUOTE:]
             events.append(Failed(

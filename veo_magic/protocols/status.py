@@ -65,6 +65,8 @@ REASON_FIELDS = (
     "error.message", "error", "detail.video_generation_error", "detail.error_message",
     "message", "fail_reason",
 )
+# Why a "completed" task has no video: error fields only (a bare "message" is often "success").
+NO_VIDEO_REASON_FIELDS = tuple(f for f in REASON_FIELDS if f != "message")
 # Google's RAI filter reasons, as a relay may pass a filtered operation through (§3).
 RAI_REASON_FIELDS = (
     "raiMediaFilteredReasons", "metadata.raiMediaFilteredReasons",
@@ -136,10 +138,12 @@ def video_urls(body: Mapping[str, Any]) -> tuple[str, ...]:
     return ()
 
 
-def failure_reason(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    """(reason, code) from the first known field that has one."""
+def failure_reason(
+    body: Mapping[str, Any], fields: tuple[str, ...] = REASON_FIELDS
+) -> tuple[str | None, str | None]:
+    """(reason, code) from the first of ``fields`` (or Google's RAI reasons) that has one."""
     reason = None
-    for path in REASON_FIELDS:
+    for path in fields:
         value = _dig(body, path)
         if isinstance(value, str) and value.strip():
             reason = value.strip()
@@ -173,7 +177,11 @@ def read_task(body: object) -> TaskReport:
         state = "succeeded"
     urls = video_urls(body) if state == "succeeded" else ()
     no_video = state == "succeeded" and not urls
-    reason, code = failure_reason(body) if state == "failed" or no_video else (None, None)
+    reason, code = (None, None)
+    if state == "failed":
+        reason, code = failure_reason(body)
+    elif no_video:
+        reason, code = failure_reason(body, NO_VIDEO_REASON_FIELDS)
     return TaskReport(
         state=state,
         word=word,

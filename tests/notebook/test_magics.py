@@ -388,3 +388,16 @@ def test_load_ext_is_cheap():
     elapsed, heavy = out.stdout.split(" ", 1)
     assert heavy.strip() == "[]"
     assert float(elapsed) < 0.5  # measured: ~9 ms
+
+
+def test_quoted_option_values_keep_their_spaces(tmp_path):
+    """Shell-style quotes: a --vary value or an image path may contain spaces."""
+    from IPython.testing.globalipapp import get_ipython
+
+    from veo_magic.notebook.magics import VeoMagics
+
+    ip = get_ipython()
+    magics = VeoMagics(shell=ip)
+    args = magics._parse(magics.veo_cell, '--vary "move=slow dolly in,aerial orbit" --image "my photo.png"')
+    assert args.vary == ["move=slow dolly in,aerial orbit"]
+    assert args.first_frame == "my photo.png"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import getpass
 import keyword
 import os
+import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,6 @@ from IPython.core.magic_arguments import (
     MagicArgumentParser,
     argument,
     magic_arguments,
-    parse_argstring,
 )
 
 from .._exceptions import VeoError
@@ -132,8 +132,14 @@ class VeoMagics(Magics):
     """``%%veo`` and ``%veo``."""
 
     def _parse(self, func: Any, line: str) -> Any:
+        # Shell-style quoting, as a user types it: IPython's own splitter keeps the quotes, so
+        # `--image "my photo.png"` or `--vary "move=slow dolly in,orbit"` would arrive quoted.
         try:
-            return parse_argstring(func, line)
+            argv = shlex.split(line)
+        except ValueError as exc:
+            raise UsageError(f"cannot read the options: {exc} (a quote is not closed?)") from None
+        try:
+            return func.parser.parse_args(argv)
         except UsageError as exc:
             usage = " ".join(func.parser.format_usage().replace("::", "").split())
             raise UsageError(f"{exc}\nusage: {usage}\nSee %%veo? for every option.") from None

@@ -43,7 +43,7 @@ def response(status, body, **headers):
         (400, {"code": "task_not_exist", "message": "task_not_exist", "data": None},
          "task_not_exist", "task_not_exist"),
         (429, {"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}},
-         "Quota exceeded", "429"),
+         "Quota exceeded", "RESOURCE_EXHAUSTED"),
         (402, {"error": "Insufficient balance"}, "Insufficient balance", None),
     ],
 )

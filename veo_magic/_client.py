@@ -170,13 +170,16 @@ class Client:
         timeout: float = 60.0,
         max_video_bytes: int | None = None,
     ) -> None:
-        key = (
-            api_key if isinstance(api_key, Secret) else Secret(api_key or _env("VEO_API_KEY") or "")
-        )
+        self.protocol = self._check_protocol(protocol or _env("VEO_PROTOCOL") or "chat")
+        # Google's own API: the key variables its SDK reads, and its address when none is given.
+        key_names = GEMINI_KEY_VARIABLES if self.protocol == "gemini" else ("VEO_API_KEY",)
+        env_key = next((value for name in key_names if (value := _env(name))), "")
+        key = api_key if isinstance(api_key, Secret) else Secret(api_key or env_key)
         url = base_url or _env("VEO_BASE_URL")
         self._secret: Secret | None = _check_key(key) if key else None
         self.simulated = url is None and self._secret is None
-        self.protocol = self._check_protocol(protocol or _env("VEO_PROTOCOL") or "chat")
+        if url is None and self._secret is not None and self.protocol == "gemini":
+            url = GEMINI_BASE_URL
         self.model = model or _env("VEO_MODEL") or DEFAULT_MODEL
         self.output_dir = Path(output_dir or _env("VEO_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR)
         self.budget_usd = (
@@ -309,7 +312,7 @@ class Client:
     def submit(self, prompt: str, **options: Any) -> Job:
         """Validate, check the budget, record, and start a job; returns at once."""
         request = self.request(prompt, **options)
-        self._check_budget(request.estimated_cost)
+        self.check_budget(request.estimated_cost)
         job = Job(protocol=request.protocol, request=request, simulated=self.simulated)
         self.journal.add(self._row(job))
         return self._start(job, request=request, task_id=None)
@@ -363,14 +366,15 @@ class Client:
         """Estimated USD committed so far in this output dir (simulated jobs counted apart)."""
         return self.journal.spend(simulated=self.simulated)
 
-    def _check_budget(self, estimate: float) -> None:
+    def check_budget(self, estimate: float, *, what: str = "this request") -> None:
+        """Raise ``VeoBudgetError`` if ``estimate`` USD more would pass the budget."""
         if self.budget_usd is None:
             return
         spent = self.spend()
         if spent + estimate > self.budget_usd + 1e-9:
             raise VeoBudgetError(
                 f"budget ${self.budget_usd:.2f} would be passed: ${spent:.2f} spent so far + "
-                f"${estimate:.2f} for this request. Raise it with VEO_BUDGET_USD or `%veo budget N`.",
+                f"${estimate:.2f} for {what}. Raise it with VEO_BUDGET_USD or `%veo budget N`.",
                 field="budget_usd",
                 value=estimate,
                 allowed=max(0.0, self.budget_usd - spent),

@@ -140,7 +140,10 @@ def error_details(response: httpx.Response) -> tuple[str, str | None]:
         err = body.get("error")
         if isinstance(err, dict):  # OpenAI / new-api / Gemini: {"error": {message, code|status}}
             message = err.get("message")
-            code = err.get("code") or err.get("status") or err.get("type")
+            # Google repeats the HTTP status as an int code; its status word says more.
+            status = err.get("status")
+            google = isinstance(err.get("code"), int) and isinstance(status, str) and status
+            code = google or err.get("code") or status or err.get("type")
         elif isinstance(err, str):
             message = err
         if message is None:  # new-api task endpoints: {"code", "message", "data"}

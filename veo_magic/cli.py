@@ -19,6 +19,11 @@ __all__ = ["main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``veo-magic``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["simulate"]:  # the simulator parses its own options (--port, --scenario, ...)
+        from .simulator.__main__ import main as simulate
+
+        return simulate(argv[1:]) or 0
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -71,11 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="List known models with capabilities and prices.")
     models.set_defaults(command="models", run=_models)
 
-    sim = sub.add_parser(
-        "simulate", help="Run the relay simulator in the foreground.", add_help=False
+    # Listed for --help only: main() hands `simulate ...` to the simulator's own parser.
+    sub.add_parser(
+        "simulate", help="Run the relay simulator in the foreground (see simulate --help)."
     )
-    sim.add_argument("rest", nargs=argparse.REMAINDER)
-    sim.set_defaults(command="simulate", run=_simulate)
     return parser
 
 
@@ -107,6 +111,11 @@ def _follow(job) -> int:
 def _generate(args: argparse.Namespace) -> int:
     kwargs = request_kwargs(args)
     client = _client(args, kwargs.pop("protocol", None))
+    extend = kwargs.get("extend")
+    if extend and not str(extend).startswith(("http://", "https://")):
+        row = client.journal.get(str(extend))  # a job id or task id from `veo-magic jobs`
+        if row and row.get("video_urls"):
+            kwargs["extend"] = row["video_urls"][0]
     job = client.submit(args.prompt, **kwargs)
     return _follow(job)
 
@@ -142,12 +151,6 @@ def _models(args: argparse.Namespace) -> int:
     for spec in known_models():
         print(f"{spec.name:<34} ${spec.price_usd:.2f}/clip  {spec.summary}")
     return 0
-
-
-def _simulate(args: argparse.Namespace) -> int:
-    from .simulator.__main__ import main as simulate
-
-    return simulate(args.rest) or 0
 
 
 if __name__ == "__main__":

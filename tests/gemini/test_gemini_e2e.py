@@ -236,3 +236,18 @@ def test_cli_generates_1080p_through_google(google, tmp_path, monkeypatch, capsy
     assert len(saved) == 1
     assert_clip(tmp_path / saved[0].rpartition("/")[2], 1920, 1080)
     assert submits(google)[0].json["parameters"]["resolution"] == "1080p"
+
+
+def test_cli_extends_a_job_named_by_its_id(google, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VEO_BASE_URL", google.base_url)
+    monkeypatch.setenv("VEO_API_KEY", KEY)
+    common = ["--protocol", "gemini", "--out-dir", str(tmp_path)]
+    assert cli_main(["generate", "a lighthouse at dusk", *common]) == 0
+    capsys.readouterr()
+    from veo_magic._journal import Journal
+
+    (first,) = Journal(tmp_path).list()
+    assert cli_main(["generate", "the storm rolls in", "--extend", first["id"], *common]) == 0
+    saved = capsys.readouterr().out.strip().splitlines()
+    assert_clip(tmp_path / saved[-1].rpartition("/")[2], 1280, 720, seconds=8 + 7)
+    assert submits(google)[-1].json["instances"][0]["video"] == {"uri": first["video_urls"][0]}

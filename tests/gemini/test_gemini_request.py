@@ -178,3 +178,18 @@ def test_cli_and_magic_options_reach_the_request():
     }
     r = VideoRequest.build("x", **kwargs)
     assert r.options["extend"] == URI and r.negative_prompt == "fog"
+
+
+def test_a_gemini_key_alone_points_at_google(monkeypatch, tmp_path):
+    """With protocol gemini, GEMINI_API_KEY (or GOOGLE_API_KEY) and Google's base are the defaults."""
+    from veo_magic import Client
+
+    for name in ("VEO_BASE_URL", "VEO_API_KEY", "GOOGLE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GEMINI_API_KEY", "AIza-test-key-123456")
+    client = Client(protocol="gemini", output_dir=tmp_path)
+    assert not client.simulated
+    assert client.base_url == "https://generativelanguage.googleapis.com"
+    assert "AIza-test-key-123456" not in repr(client)
+    # ...while a relay client ignores Google's variables: no key, no URL -> the simulator.
+    assert Client(protocol="chat", output_dir=tmp_path).simulated

@@ -332,18 +332,7 @@ def build(
     for variant in variants:
         variant.estimated_cost = client.request(variant.prompt, **variant.options).estimated_cost
     total = sum(v.estimated_cost for v in variants)
-    if client.budget_usd is not None:
-        spent = client.spend()
-        if spent + total > client.budget_usd + 1e-9:
-            from .._exceptions import VeoBudgetError
-
-            raise VeoBudgetError(
-                f"budget ${client.budget_usd:.2f} would be passed: ${spent:.2f} spent so far + "
-                f"${total:.2f} for these {len(variants)} jobs. Raise it with `%veo budget N`.",
-                field="budget_usd",
-                value=total,
-                allowed=max(0.0, client.budget_usd - spent),
-            )
+    client.check_budget(total, what=f"these {len(variants)} jobs")
     return Gallery(client, variants, concurrency=concurrency, embed=embed, session=session)
 
 

@@ -33,6 +33,7 @@ EXPECTED = {
     "scale": {
         "scale_cpu_pct",
         "scale_msgs_per_job",
+        "scale_msgs_flood",
         "scale_peak_msgs_1s",
         "kernel_cell_return_ms",
         "scale_rss_per_job_kib",

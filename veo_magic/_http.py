@@ -193,6 +193,15 @@ class Relay:
         self.retry_attempts = retry_attempts
         self.retry_timeout = retry_timeout
         self.poll_interval = poll_interval
+        # Seconds a job usually takes from submit to done here, learned from finished jobs; the
+        # poll schedule aims at it when a relay reports no progress numbers.
+        self.expected_seconds: float | None = None
+
+    def learn_duration(self, seconds: float) -> None:
+        """Fold one finished job's duration into ``expected_seconds`` (a moving average)."""
+        if seconds > 0:
+            old = self.expected_seconds
+            self.expected_seconds = seconds if old is None else 0.7 * old + 0.3 * seconds
 
     def error(self, response: httpx.Response, *, task_id: str | None = None) -> VeoAPIError:
         return api_error(response, task_id=task_id, secret=self.secret)

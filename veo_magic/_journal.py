@@ -78,6 +78,9 @@ class Journal:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            # WAL + NORMAL survives a crash of the process (what resume needs); only an OS crash
+            # could lose the last commits, and it keeps each write off the disk-sync path.
+            conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(SCHEMA)
             _add_missing_columns(conn)
             self._conn = conn
@@ -141,6 +144,21 @@ class Journal:
         with self._lock:
             (total,) = self._connection().execute(SPEND_SQL, (int(simulated),)).fetchone()
         return float(total)
+
+    def typical_seconds(self, base_url: str, *, recent: int = 10) -> float | None:
+        """Median time from record to done of the recent successful jobs on ``base_url``."""
+        with self._lock:
+            rows = (
+                self._connection()
+                .execute(
+                    "SELECT updated_at - created_at FROM jobs WHERE base_url = ? AND status = "
+                    "'succeeded' ORDER BY created_at DESC LIMIT ?",
+                    (base_url, recent),
+                )
+                .fetchall()
+            )
+        durations = sorted(d for (d,) in rows if d and d > 0)
+        return durations[len(durations) // 2] if durations else None
 
     def close(self) -> None:
         with self._lock:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 
+import httpx
 import pytest
 
+from veo_magic._http import Relay
 from veo_magic.protocols.polling import PollSchedule, server_hint
 
 
@@ -108,3 +110,26 @@ def test_linear_60_second_job_with_a_server_hint_is_the_servers_choice():
     clock = Clock()
     schedule = PollSchedule(1.0, 10.0, clock=clock)
     assert schedule.next_delay(50.0, {"openai-poll-after-ms": "1000"}) == 1.0
+
+
+def test_an_expected_duration_stands_in_for_missing_progress():
+    """The create protocol reports no progress: aim at the usual length, then back off gently."""
+    now = [0.0]
+    schedule = PollSchedule(0.5, 10.0, clock=lambda: now[0], expected=60.0)
+    polls = []
+    while now[0] < 60.0:
+        delay = schedule.next_delay(None)
+        now[0] += delay
+        polls.append(now[0])
+    assert polls[-1] - 60.0 <= 0.5  # the poll that finds it done lands just after the end
+    assert len(polls) <= 15  # about one request per 4 s over a minute
+    now[0] = 80.0  # overdue by 20 s: no hammering
+    assert schedule.next_delay(None) == 5.0
+
+
+def test_learned_durations_feed_the_schedule():
+    relay = Relay(httpx.AsyncClient(), httpx.AsyncClient())
+    assert relay.expected_seconds is None
+    relay.learn_duration(60.0)
+    relay.learn_duration(70.0)
+    assert relay.expected_seconds == pytest.approx(63.0)

@@ -101,8 +101,11 @@ class ChatAdapter:
         reading = _Reading(self.relay)
         try:
             async with self.relay.stream_create(
-                "POST", CHAT_PATH, json=chat_body(request, stream=True),
-                headers={"Accept": "text/event-stream"}, timeout=STREAM_TIMEOUT,
+                "POST",
+                CHAT_PATH,
+                json=chat_body(request, stream=True),
+                headers={"Accept": "text/event-stream"},
+                timeout=STREAM_TIMEOUT,
             ) as response:
                 content_type = response.headers.get("content-type", "")
                 if "json" in content_type:  # the relay ignored "stream": a one-shot reply
@@ -141,12 +144,14 @@ class ChatAdapter:
         if reading.clips:
             log.warning(
                 "the chat stream broke off (%s) after %d video link(s); keeping those",
-                why, reading.clips,
+                why,
+                reading.clips,
             )
             return
         if reading.task_id is not None:
             yield Progress(
-                reading.percent, phase=reading.phase,
+                reading.percent,
+                phase=reading.phase,
                 message=f"The stream broke off ({why}); following task {reading.task_id} instead.",
             )
             async for event in self._videos.follow(reading.task_id):
@@ -237,11 +242,14 @@ class _Reading:
             said = ECHO.sub("", said)  # the relay repeating our own prompt says nothing new
             if len(said) > MAX_QUOTE:  # the end is where a relay says why
                 said = "…" + said[-MAX_QUOTE:]
-            events.append(Failed(
-                f"The relay ended {what} without a video. It said: {said}" if said
-                else f"The relay ended {what} without a video, and without a word.",
-                task_id=self.task_id,
-            ))
+            events.append(
+                Failed(
+                    f"The relay ended {what} without a video. It said: {said}"
+                    if said
+                    else f"The relay ended {what} without a video, and without a word.",
+                    task_id=self.task_id,
+                )
+            )
         return events
 
     def _text(self, choice: Mapping[str, Any], text: object) -> list[Event]:

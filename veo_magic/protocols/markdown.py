@@ -143,7 +143,7 @@ class Transcript:
         if end <= self._read_to:
             return []
         found: list[Note | str] = []
-        for line in self.text[self._read_to:end].splitlines():
+        for line in self.text[self._read_to : end].splitlines():
             if line.lstrip().startswith("```"):
                 self._in_fence = not self._in_fence
                 continue

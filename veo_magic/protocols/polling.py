@@ -65,9 +65,14 @@ class PollSchedule:
     predicted end.
     Progress that goes backwards restarts the estimate. Pure: the clock is injected.
 
+    With no progress numbers at all, ``expected`` (the usual length of a job on this relay)
+    stands in for the rate.
+
     >>> schedule = PollSchedule(1.0, 10.0, clock=lambda: 0.0)
     >>> schedule.next_delay(None)
     2.0
+    >>> PollSchedule(0.5, 10.0, clock=lambda: 0.0, expected=60.0).next_delay(None)
+    10.0
     """
 
     def __init__(
@@ -76,10 +81,15 @@ class PollSchedule:
         max_interval: float,
         *,
         clock: Callable[[], float] = time.monotonic,
+        expected: float | None = None,
     ) -> None:
         self.min_interval = min_interval
         self.max_interval = max(min_interval, max_interval)
         self._clock = clock
+        # How long such a job usually takes here (learned by the client): the stand-in for a
+        # rate when the relay reports no progress number at all (the create protocol).
+        self.expected = expected
+        self._born = clock()
         self._start: tuple[float, float] | None = None  # (time, progress) the estimate starts from
         self._last: tuple[float, float] | None = None  # the latest (time, progress)
 
@@ -94,6 +104,10 @@ class PollSchedule:
         if hint is not None:
             return hint
         remaining = self.remaining(now)
+        if remaining is None and self.expected is not None and self._last is None:
+            remaining = self.expected - (now - self._born)
+            if remaining < 0:  # overdue: back off gently, a quarter of the overrun
+                return self._clamp(max(FIRST_DELAY, -remaining / 4))
         if remaining is None:
             return self._clamp(FIRST_DELAY)
         if remaining / 2 >= max(self.min_interval, SHORTEST_HALF):
@@ -187,7 +201,7 @@ async def follow_task(
     ``first`` is an answer already in hand (the create response), read before the first poll.
     A success without any URL field yields ``content_url`` (a key-carrying relay path) if given.
     """
-    schedule = PollSchedule(*relay.poll_interval)
+    schedule = PollSchedule(*relay.poll_interval, expected=relay.expected_seconds)
     response = first
     last_news: tuple[object, ...] | None = None
     while True:

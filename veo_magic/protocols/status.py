@@ -41,36 +41,59 @@ SUCCEEDED = frozenset({"completed", "complete", "success", "succeeded", "succeed
 FAILED = frozenset({"failed", "failure", "fail", "error", "cancelled", "canceled"})
 QUEUED = frozenset(
     {
-        "queued", "pending", "submitted", "not_start", "not_started", "preparing", "waiting",
+        "queued",
+        "pending",
+        "submitted",
+        "not_start",
+        "not_started",
+        "preparing",
+        "waiting",
         "unknown",
     }
 )
 RUNNING = frozenset(
     {
-        "in_progress", "processing", "running", "generating",
-        "image_downloading", "video_generating", "video_generation_completed",
-        "video_upsampling", "video_upsampling_completed",
+        "in_progress",
+        "processing",
+        "running",
+        "generating",
+        "image_downloading",
+        "video_generating",
+        "video_generation_completed",
+        "video_upsampling",
+        "video_upsampling_completed",
     }
 )
 
 # Where a finished task's video URL may be, best first (§1.2, §1.3, §5).
 URL_FIELDS = (
-    "video_url", "url", "metadata.url", "metadata.video_url",
-    "detail.upsample_video_url", "detail.video_url", "detail.url",
+    "video_url",
+    "url",
+    "metadata.url",
+    "metadata.video_url",
+    "detail.upsample_video_url",
+    "detail.video_url",
+    "detail.url",
 )
 # Lists of URLs, for relays that return several clips from one task.
 URL_LIST_FIELDS = ("video_urls", "metadata.urls", "metadata.video_urls", "detail.video_urls")
 # Where a failed task (or a "completed" one with no video) says why, best first.
 REASON_FIELDS = (
-    "error.message", "error", "detail.video_generation_error", "detail.error_message",
-    "message", "fail_reason",
+    "error.message",
+    "error",
+    "detail.video_generation_error",
+    "detail.error_message",
+    "message",
+    "fail_reason",
 )
 # Why a "completed" task has no video: error fields only (a bare "message" is often "success").
 NO_VIDEO_REASON_FIELDS = tuple(f for f in REASON_FIELDS if f != "message")
 # Google's RAI filter reasons, as a relay may pass a filtered operation through (§3).
 RAI_REASON_FIELDS = (
-    "raiMediaFilteredReasons", "metadata.raiMediaFilteredReasons",
-    "response.generateVideoResponse.raiMediaFilteredReasons", "response.raiMediaFilteredReasons",
+    "raiMediaFilteredReasons",
+    "metadata.raiMediaFilteredReasons",
+    "response.generateVideoResponse.raiMediaFilteredReasons",
+    "response.raiMediaFilteredReasons",
 )
 
 _reported: set[str] = set()  # unknown words already logged, so a long poll does not repeat them

@@ -134,6 +134,9 @@ class Simulator:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if os.name != "nt":  # allow an immediate restart on the same port (TIME_WAIT)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted connections inherit this: without it every small response waits ~40 ms for
+        # the client's delayed ACK (Nagle), which would inflate every latency we measure.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             sock.bind((HOST, self.port))
         except OSError as exc:

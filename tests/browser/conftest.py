@@ -28,7 +28,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(f"{test:<52} {what:<46} {seconds:6.2f} s")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open it leaves its event loop marked
+# as running on the main thread, and every later test that calls asyncio.run() would fail.
+@pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """``jupyter lab`` on a temporary folder (tests copy notebooks in), stopped with its kernels."""
     if not CHROMIUM.exists():
@@ -41,7 +43,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(lab: Lab) -> Iterator[Any]:
     """Debian's chromium, headless (Playwright's own browser download cannot work here)."""
     from playwright.sync_api import sync_playwright

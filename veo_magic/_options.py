@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-__all__ = ["REQUEST_OPTIONS", "add_request_options", "request_kwargs"]
+__all__ = ["REQUEST_NAMES", "REQUEST_OPTIONS", "add_request_options", "request_kwargs"]
 
 REQUEST_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (
@@ -116,25 +116,18 @@ def add_request_options(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(*flags, **kwargs)
 
 
+def _dest(flags: tuple[str, ...], kwargs: dict[str, Any]) -> str:
+    """The attribute argparse stores an option under (its ``dest``, else the first long flag)."""
+    return kwargs.get("dest") or flags[0].lstrip("-").replace("-", "_")
+
+
+# Every request keyword the table declares, in table order (orientation appears twice).
+REQUEST_NAMES: tuple[str, ...] = tuple(dict.fromkeys(_dest(f, k) for f, k in REQUEST_OPTIONS))
+
+
 def request_kwargs(ns: argparse.Namespace) -> dict[str, Any]:
     """Keywords for ``Client.submit`` from parsed options; options not given are left out."""
-    names = (
-        "model",
-        "orientation",
-        "fast",
-        "first_frame",
-        "last_frame",
-        "references",
-        "seconds",
-        "size",
-        "n",
-        "negative_prompt",
-        "seed",
-        "resolution",
-        "person_generation",
-        "extend",
-        "protocol",
-    )
+    names = REQUEST_NAMES
     kwargs = {name: getattr(ns, name, None) for name in names}
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     if "references" in kwargs:

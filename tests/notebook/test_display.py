@@ -9,6 +9,7 @@ from veo_magic.notebook.display import (
     clip_html,
     embed_by_default,
     embed_cap,
+    existing_poster,
     poster_for,
     relative_url,
     thumbnail_for,
@@ -37,6 +38,20 @@ def test_poster_is_made_once_beside_the_clip(mp4):
     assert poster == mp4.with_suffix(".jpg") and poster.read_bytes()[:2] == b"\xff\xd8"
     mtime = poster.stat().st_mtime_ns
     assert poster_for(mp4).stat().st_mtime_ns == mtime
+
+
+def test_html_without_making_the_poster(mp4):
+    # make_poster=False runs no ffmpeg; the fallback <img> names where the frame will be
+    assert existing_poster(mp4) is None
+    body = clip_html(mp4, make_poster=False)
+    assert '<img src="veo_outputs/clip.jpg" alt="clip.mp4"></video>' in body
+    assert not mp4.with_suffix(".jpg").exists()
+    assert "poster=" not in clip_html(mp4, embed=True, make_poster=False)  # no bytes yet
+    poster_for(mp4)
+    assert existing_poster(mp4) == mp4.with_suffix(".jpg")
+    assert clip_html(mp4, make_poster=False) == clip_html(mp4)
+    assert 'poster="data:image/jpeg' in clip_html(mp4, embed=True, make_poster=False)
+    assert existing_poster(mp4.with_name("gone.mp4")) is None
 
 
 def test_short_clip_still_gets_a_poster(make_mp4, tmp_path):

@@ -398,6 +398,8 @@ def test_quoted_option_values_keep_their_spaces(tmp_path):
 
     ip = get_ipython()
     magics = VeoMagics(shell=ip)
-    args = magics._parse(magics.veo_cell, '--vary "move=slow dolly in,aerial orbit" --image "my photo.png"')
+    args = magics._parse(
+        magics.veo_cell, '--vary "move=slow dolly in,aerial orbit" --image "my photo.png"'
+    )
     assert args.vary == ["move=slow dolly in,aerial orbit"]
     assert args.first_frame == "my photo.png"

@@ -25,6 +25,7 @@ __all__ = [
     "clip_html",
     "embed_by_default",
     "embed_cap",
+    "existing_poster",
     "handle_sink",
     "poster_for",
     "relative_url",
@@ -66,9 +67,14 @@ def relative_url(path: Path, base: Path | None = None) -> str | None:
     return "/".join(quote(part) for part in rel.parts)
 
 
+def _fresh(dest: Path, source: Path) -> bool:
+    """``dest`` exists and is not older than ``source`` (raises OSError if ``source`` is gone)."""
+    return dest.exists() and dest.stat().st_mtime >= source.stat().st_mtime
+
+
 def _ffmpeg_frame(source: Path, dest: Path, *, width: int, seeks: tuple[str, ...]) -> Path | None:
     """One JPEG frame of ``source`` at most ``width`` wide, made once with imageio-ffmpeg's ffmpeg."""
-    if dest.exists() and dest.stat().st_mtime >= source.stat().st_mtime:
+    if _fresh(dest, source):
         return dest
     try:
         from imageio_ffmpeg import get_ffmpeg_exe
@@ -99,6 +105,15 @@ def poster_for(video: Path, *, width: int = 640) -> Path | None:
     return _ffmpeg_frame(video, video.with_suffix(".jpg"), width=width, seeks=("1", "0"))
 
 
+def existing_poster(video: Path) -> Path | None:
+    """``video``'s poster frame if it is already made and up to date; never runs ffmpeg."""
+    dest = video.with_suffix(".jpg")
+    try:
+        return dest if _fresh(dest, video) else None
+    except OSError:
+        return None
+
+
 def thumbnail_for(image: Path, *, width: int = 128) -> Path | None:
     """A small JPEG beside ``image`` (``name.thumb.jpg``), or None without ffmpeg."""
     return _ffmpeg_frame(image, image.with_suffix(".thumb.jpg"), width=width, seeks=("",))
@@ -108,11 +123,18 @@ def _data_url(path: Path, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def clip_html(video: Path, *, embed: bool = False, cap: int | None = None) -> str:
+def clip_html(
+    video: Path, *, embed: bool = False, cap: int | None = None, make_poster: bool = True
+) -> str:
     """One clip: ``<video>``, its poster frame, the file path and a download link.
 
     ``embed`` puts the bytes in the page (up to ``cap``); otherwise the clip is referenced by a
     URL relative to the kernel's cwd. A clip that can be neither gets its path as text.
+
+    ``make_poster=False`` runs no ffmpeg (it takes ~50 ms a clip), so the HTML can go out at
+    once: a referenced clip's fallback ``<img>`` names the frame where ``poster_for`` will put it
+    (a browser that plays the video never shows it), and an embedded clip has no poster unless
+    it is already made (a data URL needs the bytes).
 
     The relative poster is fallback content (an ``<img>`` inside ``<video>``, shown where video is
     not supported), not a ``poster`` attribute: JupyterLab resolves relative ``src`` and ``href``
@@ -120,7 +142,7 @@ def clip_html(video: Path, *, embed: bool = False, cap: int | None = None) -> st
     until it plays, so a poster that does not load leaves a 300x150 box.
     """
     cap = embed_cap() if cap is None else cap
-    poster = poster_for(video)
+    poster = poster_for(video) if make_poster else existing_poster(video)
     url = relative_url(video)
     size = video.stat().st_size if video.exists() else 0
     name = html.escape(video.name)
@@ -132,7 +154,8 @@ def clip_html(video: Path, *, embed: bool = False, cap: int | None = None) -> st
             poster_attr = f' poster="{_data_url(poster, "image/jpeg")}"'
     elif url is not None:
         src = url
-        poster_url = relative_url(poster) if poster else None
+        frame = poster if poster is not None or make_poster else video.with_suffix(".jpg")
+        poster_url = relative_url(frame) if frame else None
         if poster_url is not None:
             fallback = f'<img src="{html.escape(poster_url, quote=True)}" alt="{name}">'
         if embed:

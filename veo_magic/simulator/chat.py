@@ -91,19 +91,16 @@ async def completions(request: Request) -> Response:
         width, height = parse_size(size_field) or (width, height)
     stream = is_true(fields.get("stream"))
     style = "asyncdata" if not stream else admission.dialect.chat_style
-    task = Task(
+    task = state.new_task(
+        admission,
         id=chat_task_id(model),
         protocol="chat",
         model=model,
         prompt=prompt,
-        text=admission.tags.text,
         width=width,
         height=height,
         size=f"{width}x{height}",
         seconds=CHAT_SECONDS,
-        scenario=admission.scenario,
-        dialect=admission.dialect,
-        generation_seconds=state.clock_for(admission.scenario),
         images=images,
         clips=[
             Clip(_spec(admission.tags.text, model, width, height, images, i, n), [])

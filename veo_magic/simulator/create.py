@@ -117,19 +117,16 @@ async def create(request: Request) -> Response:
         caption=f"{model} · simulated",
         images=drawable(images),
     )
-    task = Task(
+    task = state.new_task(
+        admission,
         id=hostile_id(slashes=True) if admission.dialect.hostile_ids else unified_id(model),
         protocol="create",
         model=model,
         prompt=prompt,
-        text=admission.tags.text,
         width=width,
         height=height,
         size=f"{width}x{height}",
         seconds=VEO_SECONDS,
-        scenario=admission.scenario,
-        dialect=admission.dialect,
-        generation_seconds=state.clock_for(admission.scenario),
         images=images,
         clips=[Clip(spec, [])],
         request=dict(fields),

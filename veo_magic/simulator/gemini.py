@@ -393,7 +393,8 @@ def _task(
         )
         for i in range(count)
     ]
-    return Task(
+    return state.new_task(
+        admission,
         id=f"models/{model}/operations/{''.join(secrets.choice(_LOWER_ALNUM) for _ in range(12))}",
         protocol="gemini",
         model=model,
@@ -403,9 +404,6 @@ def _task(
         height=height,
         size=params.get("aspectRatio", "16:9"),
         seconds=seconds,
-        scenario=admission.scenario,
-        dialect=admission.dialect,
-        generation_seconds=state.clock_for(admission.scenario),
         images=images,
         clips=[Clip(spec, []) for spec in specs],
         request={"parameters": params, "extends": source.id if source is not None else None},

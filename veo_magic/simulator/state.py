@@ -14,13 +14,16 @@ from collections import Counter
 from collections.abc import Coroutine
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .dialects import Dialect, resolve_dialect
 from .ids import file_name
 from .render import Renderer
 from .scenarios import ExpireUrl, Hang, Reject, Scenario, Truncate, get_scenario
 from .tasks import Clip, FileRef, Task
+
+if TYPE_CHECKING:
+    from .admission import Admission
 
 __all__ = ["LoggedRequest", "SimState"]
 
@@ -95,6 +98,16 @@ class SimState:
     def clock_for(self, scenario: Scenario) -> float:
         """How long a task created under ``scenario`` takes to generate."""
         return self.generation_seconds * scenario.clock_scale
+
+    def new_task(self, admission: Admission, **fields: Any) -> Task:
+        """A task started under ``admission``: its scenario, dialect, clock and drawn text."""
+        fields.setdefault("text", admission.tags.text)
+        return Task(
+            scenario=admission.scenario,
+            dialect=admission.dialect,
+            generation_seconds=self.clock_for(admission.scenario),
+            **fields,
+        )
 
     def fires(self, fault: Reject | Hang | Truncate | ExpireUrl, *key: str) -> bool:
         """Count one occasion for ``fault`` under ``key``; true while it still applies."""

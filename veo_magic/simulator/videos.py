@@ -247,21 +247,18 @@ async def _start(
         caption=f"{model} · simulated",
         images=drawable(images),
     )
-    task = Task(
+    task = state.new_task(
+        admission,
         id=hostile_id(slashes=False)
         if admission.dialect.hostile_ids
         else video_id(admission.dialect.video_id, model),
         protocol="videos",
         model=model,
         prompt=prompt,
-        text=admission.tags.text,
         width=width,
         height=height,
         size=size,
         seconds=seconds,
-        scenario=admission.scenario,
-        dialect=admission.dialect,
-        generation_seconds=state.clock_for(admission.scenario),
         images=images,
         clips=[Clip(spec, [])],
         remixed_from=remixed_from,

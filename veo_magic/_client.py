@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import re
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -216,7 +215,6 @@ class Client:
         self.journal = Journal(self.output_dir)
         self._relay: Relay | None = None
         self._semaphore: asyncio.Semaphore | None = None
-        self._start_lock = threading.Lock()
         self._jobs: dict[str, Job] = {}  # strong references: a running job is never collected
 
     # -- configuration -------------------------------------------------------------------------

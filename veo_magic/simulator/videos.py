@@ -175,8 +175,8 @@ def _images(body: Body, model: str) -> list[ImageInput]:
     ]
 
 
-async def create(request: Request) -> Response:
-    state: SimState = request.app.state.sim
+async def _body_with_prompt(request: Request) -> tuple[Any, str] | Response:
+    """The request's body and its prompt, or OpenAI's 400 when either is missing or unreadable."""
     try:
         body = await read_body(request)
     except BodyError as exc:
@@ -188,6 +188,15 @@ async def create(request: Request) -> Response:
             param="prompt",
             code="missing_required_parameter",
         )
+    return body, prompt
+
+
+async def create(request: Request) -> Response:
+    state: SimState = request.app.state.sim
+    read = await _body_with_prompt(request)
+    if isinstance(read, Response):
+        return read
+    body, prompt = read
     model = body.text("model") or DEFAULT_MODEL
     seconds = _seconds(body)
     if isinstance(seconds, Response):
@@ -366,17 +375,10 @@ async def remix(request: Request) -> Response:
     source = _visible(state, source_id)
     if source is None:
         return unknown_task(state, source_id)
-    try:
-        body = await read_body(request)
-    except BodyError as exc:
-        return invalid_request(str(exc))
-    prompt = body.text("prompt")
-    if not prompt or not prompt.strip():
-        return invalid_request(
-            "Missing required parameter: 'prompt'.",
-            param="prompt",
-            code="missing_required_parameter",
-        )
+    read = await _body_with_prompt(request)
+    if isinstance(read, Response):
+        return read
+    _body, prompt = read
     if source.phase() != "succeeded":
         return invalid_request(
             f"Video '{source_id}' is not completed and cannot be remixed.", param="video_id"

@@ -31,8 +31,7 @@ test-deps:
 	  npm install --silent --no-audit --no-fund --prefix $(DEPS)/prism @stoplight/prism-cli@5 >/dev/null \
 	  || echo "note: could not install Prism; its conformance tests will skip"; }
 
-test: $(STAMP) test-deps
-	$(PY) -m ruff check veo_magic tests benchmarks
+test: $(STAMP) test-deps lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
 # The quick loop while developing: no browser, no kernel, no Prism.

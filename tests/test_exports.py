@@ -3,8 +3,15 @@
 import veo_magic
 
 CONTRACT = {
-    "Client", "Job", "VideoRequest", "VeoError", "VeoInputError", "VeoAPIError",
-    "VeoGenerationError", "load_ipython_extension", "unload_ipython_extension",
+    "Client",
+    "Job",
+    "VideoRequest",
+    "VeoError",
+    "VeoInputError",
+    "VeoAPIError",
+    "VeoGenerationError",
+    "load_ipython_extension",
+    "unload_ipython_extension",
 }
 
 

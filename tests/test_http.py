@@ -22,28 +22,62 @@ def no_waits():
 
 def relay_with(handler):
     transport = httpx.MockTransport(handler)
-    http = httpx.AsyncClient(transport=transport, base_url="http://relay.test",
-                             headers={"Authorization": f"Bearer {KEY}"})
+    http = httpx.AsyncClient(
+        transport=transport,
+        base_url="http://relay.test",
+        headers={"Authorization": f"Bearer {KEY}"},
+    )
     return Relay(http, httpx.AsyncClient(transport=transport), secret=Secret(KEY))
 
 
 def response(status, body, **headers):
-    return httpx.Response(status, content=json.dumps(body, ensure_ascii=False).encode(),
-                          headers={"content-type": "application/json", **headers},
-                          request=httpx.Request("POST", "http://relay.test/v1/videos"))
+    return httpx.Response(
+        status,
+        content=json.dumps(body, ensure_ascii=False).encode(),
+        headers={"content-type": "application/json", **headers},
+        request=httpx.Request("POST", "http://relay.test/v1/videos"),
+    )
 
 
 @pytest.mark.parametrize(
     ("status", "body", "message", "code"),
     [
-        (401, {"error": {"message": "无效的令牌 (request id: 1)", "type": "new_api_error", "code": ""}},
-         "无效的令牌", "new_api_error"),
-        (403, {"error": {"message": "user quota is not enough", "type": "new_api_error",
-                         "code": "insufficient_user_quota"}}, "user quota", "insufficient_user_quota"),
-        (400, {"code": "task_not_exist", "message": "task_not_exist", "data": None},
-         "task_not_exist", "task_not_exist"),
-        (429, {"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}},
-         "Quota exceeded", "RESOURCE_EXHAUSTED"),
+        (
+            401,
+            {
+                "error": {
+                    "message": "无效的令牌 (request id: 1)",
+                    "type": "new_api_error",
+                    "code": "",
+                }
+            },
+            "无效的令牌",
+            "new_api_error",
+        ),
+        (
+            403,
+            {
+                "error": {
+                    "message": "user quota is not enough",
+                    "type": "new_api_error",
+                    "code": "insufficient_user_quota",
+                }
+            },
+            "user quota",
+            "insufficient_user_quota",
+        ),
+        (
+            400,
+            {"code": "task_not_exist", "message": "task_not_exist", "data": None},
+            "task_not_exist",
+            "task_not_exist",
+        ),
+        (
+            429,
+            {"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}},
+            "Quota exceeded",
+            "RESOURCE_EXHAUSTED",
+        ),
         (402, {"error": "Insufficient balance"}, "Insufficient balance", None),
     ],
 )
@@ -54,7 +88,9 @@ def test_error_shapes(status, body, message, code):
 
 
 def test_error_details_plain_text():
-    r = httpx.Response(502, text="Bad gateway from upstream", request=httpx.Request("GET", "http://x/"))
+    r = httpx.Response(
+        502, text="Bad gateway from upstream", request=httpx.Request("GET", "http://x/")
+    )
     assert error_details(r) == ("Bad gateway from upstream", None)
 
 
@@ -73,8 +109,11 @@ async def test_create_retries_only_when_not_taken():
     def handler(request):
         calls.append(request)
         if len(calls) < 3:
-            return response(429 if len(calls) == 1 else 503, {"error": {"message": "busy"}},
-                            **{"retry-after": "0"})
+            return response(
+                429 if len(calls) == 1 else 503,
+                {"error": {"message": "busy"}},
+                **{"retry-after": "0"},
+            )
         return response(200, {"id": "video_1"})
 
     relay = relay_with(handler)

@@ -5,9 +5,16 @@ from veo_magic._journal import Journal
 
 
 def row(job_id, **extra):
-    base = {"id": job_id, "protocol": "chat", "base_url": "simulator", "simulated": True,
-            "prompt": "a fox", "model": "veo-3.1", "request": {"prompt": "a fox", "n": 1},
-            "cost": 0.25}
+    base = {
+        "id": job_id,
+        "protocol": "chat",
+        "base_url": "simulator",
+        "simulated": True,
+        "prompt": "a fox",
+        "model": "veo-3.1",
+        "request": {"prompt": "a fox", "n": 1},
+        "cost": 0.25,
+    }
     return {**base, **extra}
 
 

@@ -9,7 +9,14 @@ KEY = "sk-live-1234567890abcdef"
 
 def test_secret_never_shows_itself():
     secret = Secret(KEY)
-    for text in (repr(secret), str(secret), f"{secret}", f"{secret!r}", f"{secret:>10}", repr([secret])):
+    for text in (
+        repr(secret),
+        str(secret),
+        f"{secret}",
+        f"{secret!r}",
+        f"{secret:>10}",
+        repr([secret]),
+    ):
         assert KEY not in text
         assert "***" in text
     assert secret.reveal() == KEY

@@ -41,8 +41,13 @@ def make_client(relay, tmp_path):
 
     def make(protocol: str = "chat", **kwargs) -> Client:
         kwargs.setdefault("poll_interval", (0.05, 0.3))
-        client = Client(base_url=relay.base_url + "/v1", api_key=KEY, protocol=protocol,
-                        output_dir=tmp_path / "out", **kwargs)
+        client = Client(
+            base_url=relay.base_url + "/v1",
+            api_key=KEY,
+            protocol=protocol,
+            output_dir=tmp_path / "out",
+            **kwargs,
+        )
         clients.append(client)
         return client
 

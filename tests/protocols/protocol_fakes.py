@@ -77,16 +77,25 @@ def seed_reply() -> dict[str, Any]:
 
 def sse(*chunks: object, done: bool = True) -> bytes:
     """An event stream of ``chunks`` (dicts become JSON, strings go as they are)."""
-    lines = [f"data: {c if isinstance(c, str) else json.dumps(c, ensure_ascii=False)}\n\n" for c in chunks]
+    lines = [
+        f"data: {c if isinstance(c, str) else json.dumps(c, ensure_ascii=False)}\n\n"
+        for c in chunks
+    ]
     return ("".join(lines) + ("data: [DONE]\n\n" if done else "")).encode()
 
 
-def chunk(content: str | None = None, *, model: str = "veo-3.1-fast", **delta: object) -> dict[str, Any]:
+def chunk(
+    content: str | None = None, *, model: str = "veo-3.1-fast", **delta: object
+) -> dict[str, Any]:
     """A chat.completion.chunk carrying ``content``."""
     if content is not None:
         delta["content"] = content
-    return {"id": "foaicmpl-1", "object": "chat.completion.chunk", "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+    return {
+        "id": "foaicmpl-1",
+        "object": "chat.completion.chunk",
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+    }
 
 
 def multipart(request: httpx.Request) -> list[tuple[str, str | None, str, bytes]]:
@@ -94,7 +103,11 @@ def multipart(request: httpx.Request) -> list[tuple[str, str | None, str, bytes]
     head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
     message = BytesParser(policy=email_policy).parsebytes(head + request.content)
     return [
-        (part.get_param("name", header="content-disposition"), part.get_filename(),
-         part.get_content_type(), part.get_payload(decode=True))
+        (
+            part.get_param("name", header="content-disposition"),
+            part.get_filename(),
+            part.get_content_type(),
+            part.get_payload(decode=True),
+        )
         for part in message.iter_parts()
     ]

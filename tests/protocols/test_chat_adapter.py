@@ -39,7 +39,9 @@ EVENT_STREAM = {"content-type": "text/event-stream"}
 class FakeRelay:
     """Answers the chat POST with ``answer`` and ``GET /v1/videos/{id}`` with ``polls``."""
 
-    def __init__(self, answer: bytes | AsyncIterator[bytes] | httpx.Response, polls: list[dict] = ()) -> None:
+    def __init__(
+        self, answer: bytes | AsyncIterator[bytes] | httpx.Response, polls: list[dict] = ()
+    ) -> None:
         self.answer = answer
         self.polls = list(polls)
         self.requests: list[httpx.Request] = []
@@ -66,7 +68,9 @@ async def stalled(body: bytes) -> AsyncIterator[bytes]:
     await asyncio.sleep(30)
 
 
-async def run(fake: FakeRelay, request: FakeRequest | None = None, *, idle_timeout: float = 5.0, **kwargs) -> list:
+async def run(
+    fake: FakeRelay, request: FakeRequest | None = None, *, idle_timeout: float = 5.0, **kwargs
+) -> list:
     relay = make_relay(fake, idle_timeout=idle_timeout)
     return await collect(ChatAdapter(relay).run(request, **kwargs))
 
@@ -80,7 +84,9 @@ async def test_text_body_and_stream_request():
     await run(fake, FakeRequest(wire_model="veo-3.1-fast", n=2))
     request = fake.requests[0]
     assert json.loads(request.content) == {
-        "model": "veo-3.1-fast", "stream": True, "n": 2,
+        "model": "veo-3.1-fast",
+        "stream": True,
+        "n": 2,
         "messages": [{"role": "user", "content": "a pig flying over the sea"}],
     }
     assert request.headers["accept"] == "text/event-stream"
@@ -90,7 +96,9 @@ async def test_text_body_and_stream_request():
 async def test_image_parts_in_wire_order():
     fake = FakeRelay(seed_stream())
     request = FakeRequest(
-        wire_model="veo-3.1-fl", first_frame=png(), last_frame=remote("https://images.test/end.jpg"),
+        wire_model="veo-3.1-fl",
+        first_frame=png(),
+        last_frame=remote("https://images.test/end.jpg"),
         references=(remote("https://images.test/ref.png", role="reference"),),
     )
     await run(fake, request)
@@ -122,8 +130,11 @@ async def test_seed_stream_without_done_ends_at_eof():
 
 
 async def test_full_width_single_video():
-    body = sse(chunk(role="assistant"), chunk("> 🏃 进度：98.7%\n\n"),
-               chunk("> ✅ 视频生成成功，[点击这里](https://cdn.test/one.mp4) 查看视频~~~\n\n"))
+    body = sse(
+        chunk(role="assistant"),
+        chunk("> 🏃 进度：98.7%\n\n"),
+        chunk("> ✅ 视频生成成功，[点击这里](https://cdn.test/one.mp4) 查看视频~~~\n\n"),
+    )
     events = await run(FakeRelay(body), FakeRequest())
     assert events == [
         Submitted(None, model="veo-3.1-fast"),
@@ -154,8 +165,11 @@ async def test_malformed_chunks_are_skipped_and_logged(caplog):
 
 
 async def test_stream_without_a_link_fails_quoting_the_relay():
-    body = sse(chunk(role="assistant"), chunk("> ⌛️ 视频正在生成中,请耐心等待...\n\n"),
-               chunk("> ❌ 生成失败: 提示词违反内容政策\n\n"))
+    body = sse(
+        chunk(role="assistant"),
+        chunk("> ⌛️ 视频正在生成中,请耐心等待...\n\n"),
+        chunk("> ❌ 生成失败: 提示词违反内容政策\n\n"),
+    )
     events = await run(FakeRelay(body), FakeRequest())
     assert events[-1] == Failed(
         "The relay ended the stream without a video. It said: "
@@ -169,17 +183,25 @@ async def test_empty_stream_fails():
 
 
 async def test_error_chunk_fails_with_its_message():
-    body = sse(chunk(role="assistant"), {"error": {"message": "当前分组上游负载已饱和，请稍后再试", "code": "upstream_error"}},
-               chunk("[点击这里](https://cdn.test/late.mp4)\n"))
+    body = sse(
+        chunk(role="assistant"),
+        {"error": {"message": "当前分组上游负载已饱和，请稍后再试", "code": "upstream_error"}},
+        chunk("[点击这里](https://cdn.test/late.mp4)\n"),
+    )
     events = await run(FakeRelay(body), FakeRequest())
     assert events[1:] == [Failed("当前分组上游负载已饱和，请稍后再试", code="upstream_error")]
 
 
 async def test_task_id_in_the_stream_is_reported():
-    body = sse(chunk("> 任务ID: `veo3-pro:03bd`\n\n"), chunk("> 🏃 进度:10.0%\n\n"),
-               chunk("[点击这里](https://cdn.test/a.mp4)\n\n"))
+    body = sse(
+        chunk("> 任务ID: `veo3-pro:03bd`\n\n"),
+        chunk("> 🏃 进度:10.0%\n\n"),
+        chunk("[点击这里](https://cdn.test/a.mp4)\n\n"),
+    )
     events = await run(FakeRelay(body), FakeRequest())
-    assert events[1] == Progress(None, phase="queued", message="任务ID: veo3-pro:03bd", task_id="veo3-pro:03bd")
+    assert events[1] == Progress(
+        None, phase="queued", message="任务ID: veo3-pro:03bd", task_id="veo3-pro:03bd"
+    )
     assert events[2] == Progress(10.0, phase="running", message="🏃 进度:10.0%")
 
 
@@ -196,15 +218,23 @@ async def test_cut_stream_without_task_id_fails_saying_why():
 
 async def test_cut_stream_with_task_id_follows_the_task():
     head = sse(chunk("> 任务ID: `veo3-pro:03bd`\n\n"), chunk("> 🏃 进度:45.9%\n\n"), done=False)
-    fake = FakeRelay(broken(head, httpx.ReadError("connection reset")), polls=[
-        {"id": "veo3-pro:03bd", "status": "in_progress", "progress": 80},
-        {"id": "veo3-pro:03bd", "status": "completed", "video_url": "https://cdn.test/v.mp4"},
-    ])
+    fake = FakeRelay(
+        broken(head, httpx.ReadError("connection reset")),
+        polls=[
+            {"id": "veo3-pro:03bd", "status": "in_progress", "progress": 80},
+            {"id": "veo3-pro:03bd", "status": "completed", "video_url": "https://cdn.test/v.mp4"},
+        ],
+    )
     events = await run(fake, FakeRequest())
     notice = events[3]
     assert isinstance(notice, Progress) and "following task veo3-pro:03bd" in notice.message
-    assert events[4:] == [Progress(80.0, phase="running", message="in_progress"), VideoReady(0, "https://cdn.test/v.mp4")]
-    assert [str(r.url.raw_path, "ascii") for r in fake.requests[1:]] == ["/v1/videos/veo3-pro:03bd"] * 2
+    assert events[4:] == [
+        Progress(80.0, phase="running", message="in_progress"),
+        VideoReady(0, "https://cdn.test/v.mp4"),
+    ]
+    assert [str(r.url.raw_path, "ascii") for r in fake.requests[1:]] == [
+        "/v1/videos/veo3-pro:03bd"
+    ] * 2
 
 
 async def test_idle_stream_without_task_id_fails():
@@ -246,8 +276,13 @@ async def test_relay_that_ignores_stream_true():
 
 
 async def test_non_stream_reply_without_video():
-    reply = {"model": "veo3-pro", "choices": [{"index": 0, "message": {"role": "assistant", "content": "> 生成失败"}}]}
-    events = await run(FakeRelay(httpx.Response(200, json=reply)), FakeRequest(options={"stream": False}))
+    reply = {
+        "model": "veo3-pro",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "> 生成失败"}}],
+    }
+    events = await run(
+        FakeRelay(httpx.Response(200, json=reply)), FakeRequest(options={"stream": False})
+    )
     assert events[-1] == Failed("The relay ended its reply without a video. It said: > 生成失败")
 
 
@@ -262,7 +297,9 @@ async def test_resume_follows_the_videos_endpoint():
     fake = FakeRelay(b"", polls=[{"status": "completed", "video_url": "https://cdn.test/v.mp4"}])
     events = await run(fake, None, task_id="veo3-pro:03bd")
     assert events == [Submitted("veo3-pro:03bd"), VideoReady(0, "https://cdn.test/v.mp4")]
-    assert [(r.method, str(r.url.raw_path, "ascii")) for r in fake.requests] == [("GET", "/v1/videos/veo3-pro:03bd")]
+    assert [(r.method, str(r.url.raw_path, "ascii")) for r in fake.requests] == [
+        ("GET", "/v1/videos/veo3-pro:03bd")
+    ]
 
 
 async def test_neither_request_nor_task_id():

@@ -14,7 +14,11 @@ from veo_magic.protocols.create import CreateAdapter
 
 pytestmark = pytest.mark.anyio
 
-CREATED = {"id": "veo3.1-components:1762241017-xTL0P9HvGF", "status": "pending", "status_update_time": 1762241017286}
+CREATED = {
+    "id": "veo3.1-components:1762241017-xTL0P9HvGF",
+    "status": "pending",
+    "status_update_time": 1762241017286,
+}
 
 
 class FakeRelay:
@@ -46,15 +50,20 @@ async def test_body_text_only():
     create = fake.requests[0]
     assert create.headers["content-type"] == "application/json"
     assert json.loads(create.content) == {
-        "model": "veo3.1-fast", "prompt": "a pig flying over the sea", "images": [],
-        "aspect_ratio": "9:16", "enhance_prompt": False,
+        "model": "veo3.1-fast",
+        "prompt": "a pig flying over the sea",
+        "images": [],
+        "aspect_ratio": "9:16",
+        "enhance_prompt": False,
     }
 
 
 async def test_body_with_images_landscape_and_options():
     fake = FakeRelay([{"status": "completed", "video_url": "https://cdn.test/v.mp4"}])
     request = FakeRequest(
-        pixel_size=(1280, 720), first_frame=png(), last_frame=remote("https://images.test/end.jpg"),
+        pixel_size=(1280, 720),
+        first_frame=png(),
+        last_frame=remote("https://images.test/end.jpg"),
         options={"enhance_prompt": True, "enable_upsample": True},
     )
     await run(fake, request)
@@ -67,7 +76,12 @@ async def test_body_with_images_landscape_and_options():
 
 @pytest.mark.parametrize(
     ("size", "ratio", "extra"),
-    [("16x9", "16:9", None), ("9:16", "9:16", None), ("3:2", "3:2", None), ("720P", "9:16", "720P")],
+    [
+        ("16x9", "16:9", None),
+        ("9:16", "9:16", None),
+        ("3:2", "3:2", None),
+        ("720P", "9:16", "720P"),
+    ],
 )
 async def test_size_becomes_the_aspect_ratio(size, ratio, extra):
     fake = FakeRelay([{"status": "success", "video_url": "https://cdn.test/v.mp4"}])
@@ -78,10 +92,16 @@ async def test_size_becomes_the_aspect_ratio(size, ratio, extra):
 
 
 async def test_query_uses_the_created_id_url_encoded():
-    fake = FakeRelay([
-        {"id": "1762241017-xTL0P9HvGF", "status": "video_generating"},
-        {"id": "1762241017-xTL0P9HvGF", "status": "completed", "video_url": "https://cdn.test/v.mp4"},
-    ])
+    fake = FakeRelay(
+        [
+            {"id": "1762241017-xTL0P9HvGF", "status": "video_generating"},
+            {
+                "id": "1762241017-xTL0P9HvGF",
+                "status": "completed",
+                "video_url": "https://cdn.test/v.mp4",
+            },
+        ]
+    )
     events = await run(fake, FakeRequest())
     assert events[0] == Submitted("veo3.1-components:1762241017-xTL0P9HvGF")
     queries = [r.url.query for r in fake.requests if r.method == "GET"]
@@ -89,14 +109,25 @@ async def test_query_uses_the_created_id_url_encoded():
 
 
 async def test_veo_steps_keep_polling_through_upsampling():
-    fake = FakeRelay([
-        {"status": "image_downloading"},
-        {"status": "video_generating"},
-        {"status": "video_generation_completed", "detail": {"video_url": "https://cdn.test/base.mp4"}},
-        {"status": "video_upsampling", "detail": {"video_url": "https://cdn.test/base.mp4"}},
-        {"status": "completed", "video_url": "https://cdn.test/up.mp4",
-         "detail": {"video_url": "https://cdn.test/base.mp4", "upsample_video_url": "https://cdn.test/up.mp4"}},
-    ])
+    fake = FakeRelay(
+        [
+            {"status": "image_downloading"},
+            {"status": "video_generating"},
+            {
+                "status": "video_generation_completed",
+                "detail": {"video_url": "https://cdn.test/base.mp4"},
+            },
+            {"status": "video_upsampling", "detail": {"video_url": "https://cdn.test/base.mp4"}},
+            {
+                "status": "completed",
+                "video_url": "https://cdn.test/up.mp4",
+                "detail": {
+                    "video_url": "https://cdn.test/base.mp4",
+                    "upsample_video_url": "https://cdn.test/up.mp4",
+                },
+            },
+        ]
+    )
     events = await run(fake, FakeRequest())
     assert events == [
         Submitted("veo3.1-components:1762241017-xTL0P9HvGF"),
@@ -110,7 +141,9 @@ async def test_veo_steps_keep_polling_through_upsampling():
 
 
 async def test_url_in_detail_only():
-    fake = FakeRelay([{"status": "success", "video_url": None, "detail": {"url": "https://cdn.test/d.mp4"}}])
+    fake = FakeRelay(
+        [{"status": "success", "video_url": None, "detail": {"url": "https://cdn.test/d.mp4"}}]
+    )
     events = await run(fake, FakeRequest())
     assert events[-1] == VideoReady(0, "https://cdn.test/d.mp4")
 
@@ -118,14 +151,25 @@ async def test_url_in_detail_only():
 @pytest.mark.parametrize(
     ("poll", "message"),
     [
-        ({"status": "video_generation_failed",
-          "detail": {"video_generation_error": "your request contains unsafe prompt or images… has been rejected by google"}},
-         "The relay reported 'video_generation_failed': your request contains unsafe prompt or images… "
-         "has been rejected by google"),
-        ({"status": "failed", "detail": {"error_message": "upstream timeout"}},
-         "The relay reported 'failed': upstream timeout"),
+        (
+            {
+                "status": "video_generation_failed",
+                "detail": {
+                    "video_generation_error": "your request contains unsafe prompt or images… has been rejected by google"
+                },
+            },
+            "The relay reported 'video_generation_failed': your request contains unsafe prompt or images… "
+            "has been rejected by google",
+        ),
+        (
+            {"status": "failed", "detail": {"error_message": "upstream timeout"}},
+            "The relay reported 'failed': upstream timeout",
+        ),
         ({"status": "error", "error": "bad image"}, "The relay reported 'error': bad image"),
-        ({"status": "video_upsampling_failed"}, "The relay reported 'video_upsampling_failed' and gave no reason."),
+        (
+            {"status": "video_upsampling_failed"},
+            "The relay reported 'video_upsampling_failed' and gave no reason.",
+        ),
     ],
 )
 async def test_failures_with_reasons(poll, message):
@@ -135,7 +179,9 @@ async def test_failures_with_reasons(poll, message):
 
 async def test_success_without_a_url_is_a_failure():
     events = await run(FakeRelay([{"status": "completed", "video_url": None}]), FakeRequest())
-    assert events[-1] == Failed("The relay reported 'completed' but gave no video URL.", task_id=CREATED["id"])
+    assert events[-1] == Failed(
+        "The relay reported 'completed' but gave no video URL.", task_id=CREATED["id"]
+    )
 
 
 async def test_resume():

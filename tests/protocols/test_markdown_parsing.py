@@ -88,10 +88,12 @@ def test_seed_reply_folded_onto_one_line():
 
 
 def test_full_width_punctuation_and_no_ordinal():
-    found = read_all([
-        "> 🏃 进度：98.7%\n\n",
-        "> ✅ 视频生成成功，[点击这里](https://cdn.test/v/one.mp4) 查看视频~~~\n\n",
-    ])
+    found = read_all(
+        [
+            "> 🏃 进度：98.7%\n\n",
+            "> ✅ 视频生成成功，[点击这里](https://cdn.test/v/one.mp4) 查看视频~~~\n\n",
+        ]
+    )
     assert found == [Note("🏃 进度：98.7%", 98.7, "running"), "https://cdn.test/v/one.mp4"]
 
 
@@ -103,7 +105,9 @@ def test_progress_variants():
 
 
 def test_line_split_across_chunks():
-    found = read_all(["> 🏃 进", "度:45.9%\n", "\n> ✅ [点击", "这里](https://cdn.test/a.mp4)", "\n"])
+    found = read_all(
+        ["> 🏃 进", "度:45.9%\n", "\n> ✅ [点击", "这里](https://cdn.test/a.mp4)", "\n"]
+    )
     assert found == [Note("🏃 进度:45.9%", 45.9, "running"), "https://cdn.test/a.mp4"]
 
 
@@ -126,7 +130,9 @@ def test_fallback_not_used_when_a_labelled_link_exists():
 
 
 def test_download_link_is_the_same_clip():
-    assert clip_key("https://f.site/cdn/20250822/f.mp4") == clip_key("https://f.site/cdn/download/20250822/f.mp4")
+    assert clip_key("https://f.site/cdn/20250822/f.mp4") == clip_key(
+        "https://f.site/cdn/download/20250822/f.mp4"
+    )
     assert clip_key("https://f.site/a/1/video.mp4") != clip_key("https://f.site/a/2/video.mp4")
     text = "https://f.site/cdn/20250822/f.mp4 https://f.site/cdn/download/20250822/f.mp4"
     assert read_all([text]) == ["https://f.site/cdn/20250822/f.mp4"]
@@ -145,5 +151,8 @@ def test_task_id_from_tracking_link_when_no_id_line():
 
 
 def test_plain_text():
-    assert plain("> ✅ 第1个视频生成成功,[点击这里](https://x/a.mp4) 查看视频~~~") == "✅ 第1个视频生成成功,点击这里 查看视频~~~"
+    assert (
+        plain("> ✅ 第1个视频生成成功,[点击这里](https://x/a.mp4) 查看视频~~~")
+        == "✅ 第1个视频生成成功,点击这里 查看视频~~~"
+    )
     assert plain("> 任务ID: `abc:1`") == "任务ID: abc:1"

@@ -79,7 +79,9 @@ def test_server_hints_win():
     assert server_hint({}) is None and server_hint(None) is None
 
 
-def simulate(duration: float, step: float | None, bounds: tuple[float, float]) -> tuple[int, float, float]:
+def simulate(
+    duration: float, step: float | None, bounds: tuple[float, float]
+) -> tuple[int, float, float]:
     """A linear job of ``duration`` s polled by the schedule: (polls, seconds, completion lag).
 
     ``step`` is the relay's progress granularity in percent (None: exact).

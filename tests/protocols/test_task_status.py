@@ -16,29 +16,51 @@ from veo_magic.protocols.status import (
 )
 
 
-@pytest.mark.parametrize("word", ["completed", "COMPLETED", "Success", "succeeded", "complete", "finished"])
+@pytest.mark.parametrize(
+    "word", ["completed", "COMPLETED", "Success", "succeeded", "complete", "finished"]
+)
 def test_success_words(word):
     assert task_state(word) == "succeeded"
 
 
 @pytest.mark.parametrize(
     "word",
-    ["failed", "FAILURE", "error", "cancelled", "canceled", "fail",
-     "video_generation_failed", "video_upsampling_failed"],
+    [
+        "failed",
+        "FAILURE",
+        "error",
+        "cancelled",
+        "canceled",
+        "fail",
+        "video_generation_failed",
+        "video_upsampling_failed",
+    ],
 )
 def test_failure_words(word):
     assert task_state(word) == "failed"
 
 
-@pytest.mark.parametrize("word", ["queued", "pending", "SUBMITTED", "not_start", "preparing", "unknown", "", None])
+@pytest.mark.parametrize(
+    "word", ["queued", "pending", "SUBMITTED", "not_start", "preparing", "unknown", "", None]
+)
 def test_queued_words(word):
     assert task_state(word) == "queued"
 
 
 @pytest.mark.parametrize(
     "word",
-    ["in_progress", "IN_PROGRESS", "processing", "running", "generating", "image_downloading",
-     "video_generating", "video_generation_completed", "video_upsampling", "video_upsampling_completed"],
+    [
+        "in_progress",
+        "IN_PROGRESS",
+        "processing",
+        "running",
+        "generating",
+        "image_downloading",
+        "video_generating",
+        "video_generation_completed",
+        "video_upsampling",
+        "video_upsampling_completed",
+    ],
 )
 def test_running_words_are_not_terminal(word):
     assert task_state(word) == "running"
@@ -82,8 +104,11 @@ def test_url_field_order():
 
 
 def test_url_lists_for_several_clips():
-    assert video_urls({"video_url": "https://a/1.mp4", "video_urls": ["https://a/1.mp4", "https://a/2.mp4"]}) == (
-        "https://a/1.mp4", "https://a/2.mp4",
+    assert video_urls(
+        {"video_url": "https://a/1.mp4", "video_urls": ["https://a/1.mp4", "https://a/2.mp4"]}
+    ) == (
+        "https://a/1.mp4",
+        "https://a/2.mp4",
     )
     assert video_urls({"metadata": {"urls": ["https://a/x.mp4", None]}}) == ("https://a/x.mp4",)
     assert video_urls({"video_url": "not a url"}) == ()
@@ -92,11 +117,19 @@ def test_url_lists_for_several_clips():
 @pytest.mark.parametrize(
     ("body", "reason", "code"),
     [
-        ({"error": {"message": "unsafe prompt", "code": "content_policy"}}, "unsafe prompt", "content_policy"),
+        (
+            {"error": {"message": "unsafe prompt", "code": "content_policy"}},
+            "unsafe prompt",
+            "content_policy",
+        ),
         ({"error": "quota exceeded"}, "quota exceeded", None),
         ({"detail": {"video_generation_error": "rejected by google"}}, "rejected by google", None),
         ({"detail": {"error_message": "upsample failed"}}, "upsample failed", None),
-        ({"message": "task_not_exist", "code": "task_not_exist"}, "task_not_exist", "task_not_exist"),
+        (
+            {"message": "task_not_exist", "code": "task_not_exist"},
+            "task_not_exist",
+            "task_not_exist",
+        ),
         ({"fail_reason": "timeout"}, "timeout", None),
         ({"error": None}, None, None),
     ],
@@ -106,15 +139,31 @@ def test_failure_reasons(body, reason, code):
 
 
 def test_failure_reason_order():
-    body = {"error": {"message": "first"}, "detail": {"video_generation_error": "second"}, "message": "third"}
+    body = {
+        "error": {"message": "first"},
+        "detail": {"video_generation_error": "second"},
+        "message": "third",
+    }
     assert failure_reason(body)[0] == "first"
-    assert failure_reason({"detail": {"video_generation_error": "second"}, "message": "third"})[0] == "second"
+    assert (
+        failure_reason({"detail": {"video_generation_error": "second"}, "message": "third"})[0]
+        == "second"
+    )
 
 
 @pytest.mark.parametrize(
     ("value", "percent"),
-    [(45, 45.0), (45.9, 45.9), ("45%", 45.0), (" 7 % ", 7.0), (150, 100.0), (-3, 0.0),
-     (None, None), ("n/a", None), (True, None)],
+    [
+        (45, 45.0),
+        (45.9, 45.9),
+        ("45%", 45.0),
+        (" 7 % ", 7.0),
+        (150, 100.0),
+        (-3, 0.0),
+        (None, None),
+        ("n/a", None),
+        (True, None),
+    ],
 )
 def test_progress_values(value, percent):
     assert progress_percent(value) == percent
@@ -122,8 +171,15 @@ def test_progress_values(value, percent):
 
 def test_read_task():
     report = read_task({"id": "task_1", "status": "in_progress", "progress": "40%"})
-    assert (report.state, report.word, report.progress, report.urls) == ("running", "in_progress", 40.0, ())
-    done = read_task({"status": "completed", "progress": 100, "metadata": {"url": "https://a/x.mp4"}})
+    assert (report.state, report.word, report.progress, report.urls) == (
+        "running",
+        "in_progress",
+        40.0,
+        (),
+    )
+    done = read_task(
+        {"status": "completed", "progress": 100, "metadata": {"url": "https://a/x.mp4"}}
+    )
     assert (done.state, done.urls) == ("succeeded", ("https://a/x.mp4",))
     failed = read_task({"status": "FAILED", "error": {"message": "nope", "code": 7}})
     assert (failed.state, failed.reason, failed.code) == ("failed", "nope", "7")
@@ -131,7 +187,9 @@ def test_read_task():
 
 def test_read_task_without_top_level_status():
     assert read_task({"detail": {"status": "video_generating"}}).state == "running"
-    assert read_task({"video_url": "https://a/x.mp4"}).state == "succeeded"  # poloapi-style, no status
+    assert (
+        read_task({"video_url": "https://a/x.mp4"}).state == "succeeded"
+    )  # poloapi-style, no status
     assert read_task({"id": "x"}).state == "queued"
     assert read_task(None).state == "queued"
     assert read_task(["not", "an", "object"]).state == "queued"

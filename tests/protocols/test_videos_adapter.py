@@ -29,7 +29,9 @@ class FakeRelay:
         if request.method == "POST" and request.url.path == "/v1/videos":
             answer = self.created
         elif request.url.host == "images.test":
-            return httpx.Response(200, headers={"content-type": "image/jpeg"}, content=b"\xff\xd8jpeg")
+            return httpx.Response(
+                200, headers={"content-type": "image/jpeg"}, content=b"\xff\xd8jpeg"
+            )
         else:
             answer = self.polls.pop(0)
         return answer if isinstance(answer, httpx.Response) else httpx.Response(200, json=answer)
@@ -57,20 +59,29 @@ async def test_json_body_without_images():
     create = fake.requests[0]
     assert create.headers["content-type"] == "application/json"
     assert json.loads(create.content) == {
-        "model": "veo-3.1", "prompt": "a pig flying over the sea", "seconds": "8", "size": "720x1280",
+        "model": "veo-3.1",
+        "prompt": "a pig flying over the sea",
+        "seconds": "8",
+        "size": "720x1280",
     }
 
 
 async def test_json_body_landscape_size_metadata():
     fake = FakeRelay(queued(), [{"status": "completed", "video_url": "https://cdn.test/v.mp4"}])
     request = FakeRequest(
-        pixel_size=(1280, 720), seconds=6, negative_prompt="rain", seed=42,
+        pixel_size=(1280, 720),
+        seconds=6,
+        negative_prompt="rain",
+        seed=42,
         options={"person_generation": "allow_adult"},
     )
     await run(fake, request)
     body = json.loads(fake.requests[0].content)
     assert body == {
-        "model": "veo-3.1", "prompt": "a pig flying over the sea", "seconds": "6", "size": "1280x720",
+        "model": "veo-3.1",
+        "prompt": "a pig flying over the sea",
+        "seconds": "6",
+        "size": "1280x720",
         "metadata": {"negativePrompt": "rain", "seed": 42, "personGeneration": "allow_adult"},
     }
     assert isinstance(body["seconds"], str)
@@ -80,14 +91,18 @@ async def test_size_as_given_and_seconds_left_to_the_model():
     fake = FakeRelay(queued(), [{"status": "completed", "video_url": "https://cdn.test/v.mp4"}])
     await run(fake, FakeRequest(size="16:9", seconds=None))
     assert json.loads(fake.requests[0].content) == {
-        "model": "veo-3.1", "prompt": "a pig flying over the sea", "size": "16:9",
+        "model": "veo-3.1",
+        "prompt": "a pig flying over the sea",
+        "size": "16:9",
     }
 
 
 async def test_multipart_with_a_file_and_a_fetched_url():
     fake = FakeRelay(queued(), [{"status": "completed", "video_url": "https://cdn.test/v.mp4"}])
     request = FakeRequest(
-        first_frame=png(), last_frame=remote("https://images.test/end.jpg"), seed=7,
+        first_frame=png(),
+        last_frame=remote("https://images.test/end.jpg"),
+        seed=7,
     )
     await run(fake, request)
     fetch, create = fake.requests[0], fake.requests[1]
@@ -108,16 +123,28 @@ async def test_multipart_with_a_file_and_a_fetched_url():
 @pytest.mark.parametrize(
     ("created", "task_id", "path"),
     [
-        ({"id": "video_55cb73b3-60af-40c8-95fd-eae8fd758ade", "task_id": "other", "status": "queued"},
-         "video_55cb73b3-60af-40c8-95fd-eae8fd758ade", "/v1/videos/video_55cb73b3-60af-40c8-95fd-eae8fd758ade"),
-        ({"id": "83319f9e-9828-4a17-bf3e-365edbcf226b", "status": "queued"},
-         "83319f9e-9828-4a17-bf3e-365edbcf226b", "/v1/videos/83319f9e-9828-4a17-bf3e-365edbcf226b"),
+        (
+            {
+                "id": "video_55cb73b3-60af-40c8-95fd-eae8fd758ade",
+                "task_id": "other",
+                "status": "queued",
+            },
+            "video_55cb73b3-60af-40c8-95fd-eae8fd758ade",
+            "/v1/videos/video_55cb73b3-60af-40c8-95fd-eae8fd758ade",
+        ),
+        (
+            {"id": "83319f9e-9828-4a17-bf3e-365edbcf226b", "status": "queued"},
+            "83319f9e-9828-4a17-bf3e-365edbcf226b",
+            "/v1/videos/83319f9e-9828-4a17-bf3e-365edbcf226b",
+        ),
         ({"task_id": "task_Ab9", "status": "queued"}, "task_Ab9", "/v1/videos/task_Ab9"),
         ({"id": "veo3.1:1762-xT/L0"}, "veo3.1:1762-xT/L0", "/v1/videos/veo3.1:1762-xT%2FL0"),
     ],
 )
 async def test_created_id_kept_exactly(created, task_id, path):
-    fake = FakeRelay(created, [{"id": "mangled", "status": "completed", "video_url": "https://cdn.test/v.mp4"}])
+    fake = FakeRelay(
+        created, [{"id": "mangled", "status": "completed", "video_url": "https://cdn.test/v.mp4"}]
+    )
     events = await run(fake, FakeRequest())
     assert events[0] == Submitted(task_id, model=None)
     assert fake.polled == [path]
@@ -130,13 +157,20 @@ async def test_create_answer_without_an_id():
 
 
 async def test_progress_then_video_from_metadata_url():
-    fake = FakeRelay(queued(), [
-        {"status": "queued", "progress": 0},
-        {"status": "in_progress", "progress": 30},
-        {"status": "in_progress", "progress": 30},
-        {"status": "IN_PROGRESS", "progress": "64%"},
-        {"status": "completed", "progress": 100, "metadata": {"url": "https://cdn.test/final.mp4"}},
-    ])
+    fake = FakeRelay(
+        queued(),
+        [
+            {"status": "queued", "progress": 0},
+            {"status": "in_progress", "progress": 30},
+            {"status": "in_progress", "progress": 30},
+            {"status": "IN_PROGRESS", "progress": "64%"},
+            {
+                "status": "completed",
+                "progress": 100,
+                "metadata": {"url": "https://cdn.test/final.mp4"},
+            },
+        ],
+    )
     events = await run(fake, FakeRequest())
     assert events == [
         Submitted("task_abc", model="veo-3.1"),
@@ -155,35 +189,66 @@ async def test_success_without_url_falls_back_to_content():
 
 
 async def test_url_on_the_relay_itself_carries_the_key():
-    fake = FakeRelay(queued(), [{"status": "completed", "metadata": {"url": "http://relay.test/v1/videos/task_abc/content"}}])
+    fake = FakeRelay(
+        queued(),
+        [
+            {
+                "status": "completed",
+                "metadata": {"url": "http://relay.test/v1/videos/task_abc/content"},
+            }
+        ],
+    )
     events = await run(fake, FakeRequest())
-    assert events[-1] == VideoReady(0, "http://relay.test/v1/videos/task_abc/content", authenticated=True)
+    assert events[-1] == VideoReady(
+        0, "http://relay.test/v1/videos/task_abc/content", authenticated=True
+    )
 
 
 async def test_several_clips():
-    fake = FakeRelay(queued(), [{"status": "completed", "metadata": {"urls": ["https://c.test/1.mp4", "https://c.test/2.mp4"]}}])
+    fake = FakeRelay(
+        queued(),
+        [
+            {
+                "status": "completed",
+                "metadata": {"urls": ["https://c.test/1.mp4", "https://c.test/2.mp4"]},
+            }
+        ],
+    )
     events = await run(fake, FakeRequest())
-    assert events[-2:] == [VideoReady(0, "https://c.test/1.mp4"), VideoReady(1, "https://c.test/2.mp4")]
+    assert events[-2:] == [
+        VideoReady(0, "https://c.test/1.mp4"),
+        VideoReady(1, "https://c.test/2.mp4"),
+    ]
 
 
 async def test_failure_with_reason_and_code():
-    fake = FakeRelay(queued(), [
-        {"status": "failed", "error": {"message": "unsafe prompt", "code": "content_policy"}},
-    ])
+    fake = FakeRelay(
+        queued(),
+        [
+            {"status": "failed", "error": {"message": "unsafe prompt", "code": "content_policy"}},
+        ],
+    )
     events = await run(fake, FakeRequest())
-    assert events[-1] == Failed("The relay reported 'failed': unsafe prompt", task_id="task_abc", code="content_policy")
+    assert events[-1] == Failed(
+        "The relay reported 'failed': unsafe prompt", task_id="task_abc", code="content_policy"
+    )
 
 
 async def test_failure_without_reason():
     fake = FakeRelay(queued(), [{"status": "Cancelled"}])
     events = await run(fake, FakeRequest())
-    assert events[-1] == Failed("The relay reported 'Cancelled' and gave no reason.", task_id="task_abc")
+    assert events[-1] == Failed(
+        "The relay reported 'Cancelled' and gave no reason.", task_id="task_abc"
+    )
 
 
 async def test_create_answer_already_failed():
     fake = FakeRelay({"id": "task_x", "status": "failed", "error": {"message": "no credit"}}, [])
     events = await run(fake, FakeRequest())
-    assert events == [Submitted("task_x"), Failed("The relay reported 'failed': no credit", task_id="task_x")]
+    assert events == [
+        Submitted("task_x"),
+        Failed("The relay reported 'failed': no credit", task_id="task_x"),
+    ]
     assert fake.polled == []
 
 
@@ -200,17 +265,31 @@ async def test_nothing_to_do():
 
 
 async def test_poll_error_is_an_api_error_with_the_task_id():
-    fake = FakeRelay(queued(), [httpx.Response(400, json={"code": "task_not_exist", "message": "task_not_exist", "data": None})])
+    fake = FakeRelay(
+        queued(),
+        [
+            httpx.Response(
+                400, json={"code": "task_not_exist", "message": "task_not_exist", "data": None}
+            )
+        ],
+    )
     with pytest.raises(VeoAPIError) as caught:
         await run(fake, FakeRequest())
     assert caught.value.task_id == "task_abc" and caught.value.code == "task_not_exist"
 
 
 async def test_poll_waits_honour_the_server_hint(monkeypatch):
-    fake = FakeRelay(queued(), [
-        httpx.Response(200, json={"status": "in_progress", "progress": 10}, headers={"openai-poll-after-ms": "1500"}),
-        {"status": "completed", "video_url": "https://cdn.test/v.mp4"},
-    ])
+    fake = FakeRelay(
+        queued(),
+        [
+            httpx.Response(
+                200,
+                json={"status": "in_progress", "progress": 10},
+                headers={"openai-poll-after-ms": "1500"},
+            ),
+            {"status": "completed", "video_url": "https://cdn.test/v.mp4"},
+        ],
+    )
     relay = make_relay(fake)
     waits: list[float] = []
 

@@ -49,7 +49,7 @@ import httpx, ipywidgets
 import veo_magic._download, veo_magic.protocols.chat, veo_magic.protocols.videos
 import veo_magic.notebook.view, veo_magic.notebook.display
 from veo_magic.notebook.session import current_session as _veo_session
-from veo_magic._runner import background_loop as _veo_loop
+from veo_magic._loop import background_loop as _veo_loop
 """
 
 # One job per protocol, start to finish, on a fast simulator: every code path (download, sidecar,
@@ -286,7 +286,7 @@ import asyncio
 from IPython.display import display
 from veo_magic._events import Progress
 from veo_magic._job import Job
-from veo_magic._runner import spawn as _veo_spawn
+from veo_magic._loop import spawn as _veo_spawn
 from veo_magic.notebook.view import JobView
 _flood_job = Job(protocol="chat", record={{"prompt": {prompt!r}, "model": "veo-3.1"}})
 display(JobView(_flood_job))

@@ -1,4 +1,4 @@
-"""Client: configuration, the HTTP clients, and the coroutine that runs each job.
+"""Client: configuration, validation, the budget, and jobs handed to its runner.
 
     >>> import veo_magic as veo
     >>> job = veo.Client().submit("a red fox in snow", orientation="landscape")   # doctest: +SKIP
@@ -11,37 +11,26 @@ port and every job says "simulated": the embedded default that lets anyone try i
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
 import os
 import re
-import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._events import Completed, Downloaded, Failed, Submitted, VideoReady
-from ._exceptions import (
-    VeoAPIError,
-    VeoBudgetError,
-    VeoDownloadError,
-    VeoError,
-    VeoGenerationError,
-    VeoInputError,
-    VeoTaskUncertainError,
-)
-from ._http import HINTS, STREAM_LOST, Relay
+from ._exceptions import VeoBudgetError, VeoError, VeoInputError
+from ._http import Relay
 from ._job import Job
 from ._journal import Journal
 from ._request import VideoRequest
-from ._runner import spawn
+from ._runner import Lane, Runner, Where, find_job
 from ._secret import Secret, redact
 
-__all__ = ["PROTOCOL_NAMES", "Client"]
+if TYPE_CHECKING:
+    from .protocols.polling import Pacing
 
-log = logging.getLogger("veo_magic")
+__all__ = ["PROTOCOL_NAMES", "Client"]
 
 PROTOCOL_NAMES = ("chat", "videos", "create", "gemini")
 DEFAULT_OUTPUT_DIR = "veo_outputs"
@@ -49,9 +38,6 @@ DEFAULT_OUTPUT_DIR = "veo_outputs"
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
 GEMINI_KEY_VARIABLES = ("VEO_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
 DEFAULT_MODEL = "veo-3.1"
-# A relay answering these about a task says it does not know it: resuming will not help.
-TASK_GONE_STATUSES = frozenset({400, 404, 410})
-_UNSET: Any = object()
 
 
 def _env(name: str) -> str | None:
@@ -138,14 +124,6 @@ def _check_budget_value(value: object, source: str) -> float | None:
     return number
 
 
-def output_name(job: Job, index: int) -> str:
-    """A file name from local facts only (time, prompt, job id): never from server data."""
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(job.created_at))
-    slug = "-".join(re.findall(r"[a-z0-9]+", job.prompt.lower()))[:40].strip("-") or "clip"
-    suffix = f"-{index + 1}" if index else ""
-    return f"{stamp}_{slug}_{job.id[:6]}{suffix}.mp4"
-
-
 class Client:
     """Talks to one relay (or the built-in simulator) and runs jobs on the background loop.
 
@@ -213,9 +191,18 @@ class Client:
                 )
             self.poll_interval = poll_interval or (0.5, 10.0)  # see benchmarks: ~0.2 s lag
         self.journal = Journal(self.output_dir)
-        self._relay: Relay | None = None
-        self._semaphore: asyncio.Semaphore | None = None
-        self._jobs: dict[str, Job] = {}  # strong references: a running job is never collected
+        self._runner = Runner(
+            Where(
+                journal=self.journal,
+                output_dir=self.output_dir,
+                journal_base=self._journal_base,
+                make_relay=self._make_relay,
+                pacing=self._pacing,
+                max_video_bytes=self.max_video_bytes,
+                secret=self._secret,
+            ),
+            max_concurrency=max_concurrency,
+        )
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -276,20 +263,12 @@ class Client:
             base_url=self.base_url, headers=headers, timeout=timeout, limits=limits
         )
         public = httpx.AsyncClient(timeout=timeout, limits=limits)
-        return Relay(
-            http,
-            public,
-            secret=self._secret,
-            idle_timeout=self.idle_timeout,
-            poll_interval=self.poll_interval,
-        )
+        return Relay(http, public, secret=self._secret, idle_timeout=self.idle_timeout)
 
-    def _relay_on_loop(self) -> Relay:
-        if self._relay is None:
-            self._relay = self._make_relay()
-            self._relay.expected_seconds = self.journal.typical_seconds(self._journal_base())
-            self._semaphore = asyncio.Semaphore(self.max_concurrency)
-        return self._relay
+    def _pacing(self, expected_seconds: float | None) -> Pacing:
+        from .protocols.polling import Pacing
+
+        return Pacing(*self.poll_interval, expected_seconds=expected_seconds)
 
     # -- jobs ----------------------------------------------------------------------------------
 
@@ -313,8 +292,19 @@ class Client:
         request = self.request(prompt, **options)
         self.check_budget(request.estimated_cost)
         job = Job(protocol=request.protocol, request=request, simulated=self.simulated)
-        self.journal.add(self._row(job))
-        return self._start(job, request=request, task_id=None)
+        self._runner.record(job)
+        return self._runner.start(job, request=request)
+
+    def submit_all(self, requests: Sequence[VideoRequest], *, concurrency: int) -> list[Job]:
+        """Start validated ``requests`` (already priced against the budget), at most
+        ``concurrency`` of them at a time; the rest wait, queued, for a free slot."""
+        lane = Lane(concurrency)
+        jobs = []
+        for request in requests:
+            job = Job(protocol=request.protocol, request=request, simulated=self.simulated)
+            self._runner.record(job)
+            jobs.append(self._runner.start(job, request=request, lane=lane))
+        return jobs
 
     def generate(self, prompt: str, **options: Any) -> Job:
         """``submit`` then ``wait``: returns the finished job or raises."""
@@ -327,8 +317,9 @@ class Client:
             if isinstance(task_id_or_job_id, Job)
             else str(task_id_or_job_id).strip()
         )
-        if key in self._jobs and not self._jobs[key].done():
-            return self._jobs[key]
+        running = find_job(key)
+        if running is not None and not running.done():
+            return running
         row = self.journal.get(key)
         if row is None:
             job = Job(
@@ -337,7 +328,7 @@ class Client:
                 simulated=self.simulated,
                 record={"prompt": "", "model": self.model, "resumed": True},
             )
-            self.journal.add(self._row(job))
+            self._runner.record(job)
         else:
             if not row.get("task_id"):
                 raise VeoInputError(
@@ -355,7 +346,7 @@ class Client:
                 simulated=bool(row["simulated"]),
             )
             job.created_at = row["created_at"]
-        return self._start(job, request=None, task_id=job.task_id)
+        return self._runner.start(job, task_id=job.task_id)
 
     def jobs(self, limit: int = 50) -> list[dict[str, Any]]:
         """The newest jobs from the journal, as dicts."""
@@ -382,214 +373,10 @@ class Client:
     def _journal_base(self) -> str:
         return "simulator" if self.simulated else self.base_url
 
-    def _row(self, job: Job) -> dict[str, Any]:
-        return {
-            "id": job.id,
-            "protocol": job.protocol,
-            "base_url": self._journal_base(),
-            "simulated": self.simulated,
-            "prompt": job.prompt,
-            "model": job.model,
-            "request": job.record,
-            "task_id": job.task_id,
-            "status": job.status,
-            "cost": job.estimated_cost,
-            "created_at": job.created_at,
-        }
-
-    def _start(self, job: Job, *, request: VideoRequest | None, task_id: str | None) -> Job:
-        self._jobs[job.id] = job
-        job.add_listener(_JournalWriter(self.journal, job))
-        job._future = spawn(self._run(job, request, task_id))
-        return job
-
-    async def _run(self, job: Job, request: VideoRequest | None, task_id: str | None) -> None:
-        """The job's life on the background loop; every outcome ends in one ``Completed``."""
-        try:
-            relay = self._relay_on_loop()
-            assert self._semaphore is not None
-            async with self._semaphore:
-                await self._follow(relay, job, request, task_id)
-        except asyncio.CancelledError:
-            job._apply(Completed("cancelled", error="cancelled by the user"))
-            raise
-        except VeoTaskUncertainError as exc:
-            self.journal.update(job.id, may_charge=True)
-            message = f"{exc} (local job {job.id}; `veo-magic jobs` lists it)"
-            job._apply(Completed("failed", error=redact(message, self._secret)))
-        except VeoGenerationError as exc:  # the relay's own verdict: nothing left to follow
-            job._apply(Completed("failed", error=redact(exc.message, self._secret)))
-        except Exception as exc:
-            if isinstance(exc, VeoError):
-                message = str(exc)
-            else:  # a background task's error is otherwise silent
-                log.exception("job %s crashed", job.id)
-                message = f"internal error: {type(exc).__name__}: {exc}"
-            if job.started_at is not None:  # the relay took the job: it may run and bill on
-                self.journal.update(job.id, may_charge=True)
-            gone = isinstance(exc, VeoAPIError) and exc.status_code in TASK_GONE_STATUSES
-            if job.task_id and not gone:
-                message = message.rstrip().rstrip(".") + (
-                    f". The relay's task {job.task_id} is not lost: resume it with "
-                    f"client.resume({job.id!r}) or `veo-magic resume {job.id}`."
-                )
-            job._apply(Completed("failed", error=redact(message, self._secret)))
-        finally:
-            if job.done():  # finished jobs live on in the user's hands and the journal
-                self._jobs.pop(job.id, None)
-
-    async def _follow(
-        self, relay: Relay, job: Job, request: VideoRequest | None, task_id: str | None
-    ) -> None:
-        from .protocols import adapter_for
-
-        adapter = adapter_for(job.protocol)(relay)
-        ready: dict[int, VideoReady] = {}
-        failure: Failed | None = None
-        async for event in adapter.run(request, task_id=task_id):
-            if isinstance(event, Submitted) and event.task_id is None and job.task_id:
-                event = Submitted(job.task_id, event.model)
-            job._apply(event)
-            if isinstance(event, VideoReady):
-                ready[event.index] = event
-            elif isinstance(event, Failed):
-                failure = event
-                break
-        if failure is not None:
-            if failure.code == STREAM_LOST:  # no task id to follow, yet the relay works on
-                self.journal.update(job.id, may_charge=True)
-            job._apply(Completed("failed", error=failure.message))
-            return
-        if not ready:
-            job._apply(Completed("failed", error="the relay reported success but gave no video"))
-            return
-        if job.started_at and task_id is None:  # a whole job, submit to done: teach the poller
-            relay.learn_duration(time.time() - job.started_at)
-        for index in sorted(ready):
-            await self._download(relay, adapter, job, ready[index])
-        job._apply(Completed("succeeded"))
-
-    async def _download(self, relay: Relay, adapter: Any, job: Job, ready: VideoReady) -> None:
-        from ._download import UrlExpiredError, download
-        from .protocols.status import video_urls
-
-        def find_video_url(body: Any) -> str | None:
-            return next(iter(video_urls(body)), None) if isinstance(body, dict) else None
-
-        async def fetch(ready: VideoReady) -> int:
-            try:
-                return await download(
-                    relay,
-                    ready.url,
-                    dest,
-                    authenticated=ready.authenticated,
-                    find_url=find_video_url,
-                    max_bytes=self.max_video_bytes,
-                )
-            except VeoAPIError as exc:
-                if exc.status_code != 404:
-                    raise
-                # Still 404 after the retries: the relay called the task done but has no clip.
-                said = exc.message.removesuffix(f" ({HINTS[404]})")  # the base URL is fine
-                raise VeoGenerationError(
-                    f"The relay reported the video ready, but {ready.url} has none "
-                    f"({said}); a safety filter may have withheld it.",
-                    task_id=job.task_id,
-                ) from None
-
-        dest = self.output_dir / output_name(job, ready.index)
-        try:
-            size = await fetch(ready)
-        except UrlExpiredError as exc:
-            if not job.task_id:
-                raise VeoDownloadError(
-                    f"{exc}. The relay gave no task id, so no fresh link can be asked for: "
-                    "download the clip from the relay's dashboard."
-                ) from None
-            fresh = await self._fresh_url(adapter, job, ready.index)
-            if fresh is None:
-                raise
-            log.info("job %s: the video link expired; the relay gave a fresh one", job.id)
-            ready = fresh
-            size = await fetch(ready)
-        job._apply(Downloaded(ready.index, dest, ready.url, size))
-        self._write_sidecar(job, ready, dest, size)
-
-    async def _fresh_url(self, adapter: Any, job: Job, index: int) -> VideoReady | None:
-        """Ask the relay again for a finished task's result: links expire, the task does not."""
-        async for event in adapter.run(None, task_id=job.task_id):
-            if isinstance(event, VideoReady) and event.index == index:
-                return event
-        return None
-
-    def _write_sidecar(self, job: Job, ready: VideoReady, dest: Path, size: int) -> None:
-        record = {
-            "prompt": job.prompt,
-            "model": job.model,
-            "relay_model": job.relay_model,
-            "protocol": job.protocol,
-            "simulated": job.simulated,
-            "job_id": job.id,
-            "task_id": job.task_id,
-            "index": ready.index,
-            "source_url": ready.url,
-            "file": dest.name,
-            "bytes": size,
-            "request": job.record,
-            "timings": {
-                "created_at": job.created_at,
-                "started_at": job.started_at,
-                "downloaded_at": time.time(),
-            },
-        }
-        sidecar = dest.with_suffix(".json")
-        tmp = sidecar.with_name(f"{sidecar.name}.{os.getpid()}.{job.id}.part")
-        tmp.write_text(
-            json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-        )
-        os.replace(tmp, sidecar)
-
     def close(self) -> None:
         """Close the HTTP clients and the journal (jobs still running are left alone)."""
-        if self._relay is not None:
-            relay, self._relay = self._relay, None
-            spawn(_close_clients(relay))
+        self._runner.close()
         self.journal.close()
-
-
-async def _close_clients(relay: Relay) -> None:
-    await relay.http.aclose()
-    await relay.public.aclose()
-
-
-class _JournalWriter:
-    """Keeps the job's journal row in step with its events (status, task id, files)."""
-
-    def __init__(self, journal: Journal, job: Job) -> None:
-        self.journal, self.job = journal, job
-        self._last_progress_write = 0.0
-        self._task_id = job.task_id
-
-    def __call__(self, event: object) -> None:
-        job = self.job
-        # A new task id is written at once: it is what a restarted process resumes from.
-        new_task = job.task_id is not None and job.task_id != self._task_id
-        self._task_id = job.task_id
-        if new_task or isinstance(event, Completed | Submitted | Downloaded | VideoReady):
-            self.journal.update(
-                job.id,
-                status=job.status,
-                task_id=job.task_id,
-                progress=job.progress,
-                error=job.error,
-                video_urls=job.video_urls,
-                files=[str(p) for p in job.videos],
-            )
-        elif time.monotonic() - self._last_progress_write > 2.0:  # progress: at most every 2 s
-            self._last_progress_write = time.monotonic()
-            self.journal.update(
-                job.id, status=job.status, progress=job.progress, task_id=job.task_id
-            )
 
 
 def _budget_from_env() -> float | None:

@@ -1,8 +1,8 @@
 """What happens to a job, as frozen events.
 
-Protocol adapters yield ``Submitted``, ``Progress``, ``VideoReady`` and ``Failed``; the ``Job``
-adds ``Downloaded`` and ``Completed`` and hands every event to its listeners (views, the terminal
-bar). Events carry plain data only, never the key.
+Protocol adapters yield ``Submitted``, ``Progress``, ``VideoReady`` and ``Failed``; the runner
+adds ``Downloaded`` and ``Completed``, and the ``Job`` hands every event to its listeners (views,
+the terminal bar). Events carry plain data only, never the key.
 """
 
 from __future__ import annotations
@@ -54,21 +54,28 @@ class VideoReady:
 
 @dataclass(frozen=True, slots=True)
 class Failed:
-    """The generation failed or was refused; ``message`` quotes the relay where it said why."""
+    """The generation failed or was refused; ``message`` quotes the relay where it said why.
+
+    ``may_charge``: the relay may still run (and bill) it, though it cannot be followed (a chat
+    stream that broke off with no task id).
+    """
 
     message: str
     task_id: str | None = None
     code: str | None = None
+    may_charge: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Downloaded:
-    """Clip ``index`` is on disk at ``path``, verified as an MP4."""
+    """Clip ``index`` is on disk at ``path``, verified as an MP4, with its poster frame (None
+    where no ffmpeg could make one) and its sidecar beside it."""
 
     index: int
     path: Path
     url: str
     size: int
+    poster: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,12 +68,14 @@ class VeoAPIError(VeoError):
         status_code: int | None = None,
         code: str | None = None,
         task_id: str | None = None,
+        detail: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
         self.code = code
         self.task_id = task_id
+        self.detail = detail if detail is not None else message  # the relay's own words
 
 
 class VeoTaskUncertainError(VeoAPIError):

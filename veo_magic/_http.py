@@ -32,7 +32,6 @@ from ._exceptions import VeoAPIError, VeoTaskUncertainError
 from ._secret import Secret, redact
 
 __all__ = [
-    "STREAM_LOST",
     "Relay",
     "StreamIdleError",
     "api_error",
@@ -45,8 +44,6 @@ __all__ = [
 log = logging.getLogger("veo_magic")
 T = TypeVar("T")
 
-# ``Failed.code`` of a stream that broke off with no task id: the relay may still run and bill it.
-STREAM_LOST = "stream_lost"
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 # A create answered with one of these was provably not taken: no task exists, re-sending is safe.
 CREATE_NOT_TAKEN_STATUSES = frozenset({429, 503})
@@ -163,7 +160,11 @@ def api_error(
     if hint := HINTS.get(response.status_code):
         text += f" ({hint})"
     return VeoAPIError(
-        redact(text, secret), status_code=response.status_code, code=code, task_id=task_id
+        redact(text, secret),
+        status_code=response.status_code,
+        code=code,
+        task_id=task_id,
+        detail=redact(message, secret),
     )
 
 
@@ -184,7 +185,6 @@ class Relay:
         idle_timeout: float = 120.0,
         retry_attempts: int = 8,
         retry_timeout: float = 180.0,
-        poll_interval: tuple[float, float] = (1.0, 10.0),
     ) -> None:
         self.http = http
         self.public = public
@@ -192,16 +192,6 @@ class Relay:
         self.idle_timeout = idle_timeout
         self.retry_attempts = retry_attempts
         self.retry_timeout = retry_timeout
-        self.poll_interval = poll_interval
-        # Seconds a job usually takes from submit to done here, learned from finished jobs; the
-        # poll schedule aims at it when a relay reports no progress numbers.
-        self.expected_seconds: float | None = None
-
-    def learn_duration(self, seconds: float) -> None:
-        """Fold one finished job's duration into ``expected_seconds`` (a moving average)."""
-        if seconds > 0:
-            old = self.expected_seconds
-            self.expected_seconds = seconds if old is None else 0.7 * old + 0.3 * seconds
 
     def error(self, response: httpx.Response, *, task_id: str | None = None) -> VeoAPIError:
         return api_error(response, task_id=task_id, secret=self.secret)
@@ -326,8 +316,7 @@ class Relay:
         text = (
             f"The create request reached the relay, but {what}.{named} The relay may have started "
             "the task and may charge for it, so it was not sent again. Check the relay's dashboard "
-            "(task or usage log) for this prompt before submitting again; if it is there, follow "
-            "it with client.resume(TASK_ID) or `veo-magic resume TASK_ID`."
+            "(task or usage log) for this prompt before submitting again."
         )
         return VeoTaskUncertainError(
             redact(text, self.secret),

@@ -1,7 +1,8 @@
 """Job: the handle a user holds for one generation.
 
-State changes only through events (``_apply``), on the background loop's thread; listeners are
-called there too. Reading attributes from any thread is safe: each is replaced whole.
+State changes only through events (``_apply``), on the background loop's thread, where the
+runner feeds them; listeners are called there too. Reading attributes from any thread is safe:
+each is replaced whole.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ._events import (
     VideoReady,
 )
 from ._exceptions import VeoCancelledError, VeoGenerationError
-from ._runner import in_background_thread
+from ._loop import in_background_thread
 
 if TYPE_CHECKING:
     from ._request import VideoRequest
@@ -38,6 +39,10 @@ log = logging.getLogger("veo_magic")
 
 Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+# What a person can still do about a failed job: ``resume`` it (the relay has the task, its id is
+# known), or ``find_task`` (the create may have made a task we got no id for: look for it on the
+# relay's dashboard, then resume it by its id).
+Recovery = Literal["resume", "find_task"]
 
 
 def new_job_id() -> str:
@@ -73,14 +78,21 @@ class Job:
         self.progress: float = 0.0
         self.message: str | None = None
         self.video_urls: list[str] = []
-        self.videos: list[Path] = []
+        self.videos: list[Path] = []  # in clip order, as each is downloaded
+        self.posters: list[Path | None] = []  # each clip's poster frame, beside it
         self.error: str | None = None
+        self.recovery: Recovery | None = None
+        self.may_charge = False  # failed here, but the relay may still bill it
+        self._ready_seconds: float | None = None  # submit to the relay's "done", when seen whole
         self.relay_model: str | None = None
         self.created_at = time.time()
         self.started_at: float | None = None
         self.finished_at: float | None = None
+        self._clips: dict[int, tuple[Path, Path | None]] = {}
         self._listeners: list[JobListener] = []
         self._listeners_lock = threading.Lock()
+        # The runner's journal writer: sees each event after the state, before the listeners.
+        self._recorder: Callable[[Event], None] | None = None
         self._future: concurrent.futures.Future[Any] | None = None
         self._done = threading.Event()
 
@@ -105,6 +117,24 @@ class Job:
 
     def done(self) -> bool:
         return self.status in TERMINAL
+
+    def next_step(self, resume: Callable[[str], str]) -> str:
+        """What a person can do about this failed job; ``resume(ref)`` spells the command in the
+        caller's own syntax (``client.resume('…')``, ``veo-magic resume …``, ``%veo resume …``).
+
+        >>> job.next_step(lambda ref: f"client.resume({ref!r})")  # doctest: +SKIP
+        "The relay's task task_1 is not lost: resume it with client.resume('3fa2c1d0e9b8')."
+        """
+        if self.status != "failed":
+            return ""
+        if self.recovery == "resume":
+            return f"The relay's task {self.task_id} is not lost: resume it with {resume(self.id)}."
+        if self.recovery == "find_task":
+            return (
+                f"If the relay's dashboard shows the task, follow it with {resume('TASK_ID')} "
+                f"(local job {self.id})."
+            )
+        return ""
 
     def __repr__(self) -> str:
         task = f" task={self.task_id!r}" if self.task_id else ""
@@ -157,16 +187,22 @@ class Job:
             urls[event.index] = event.url
             self.video_urls = urls
         elif isinstance(event, Downloaded):
-            self.videos = [*self.videos, event.path]
+            self._clips[event.index] = (event.path, event.poster)
+            clips = [self._clips[i] for i in sorted(self._clips)]
+            self.videos = [path for path, _ in clips]
+            self.posters = [poster for _, poster in clips]
         elif isinstance(event, Failed):
             self.task_id = event.task_id or self.task_id
             self.error = event.message
+            self.may_charge = self.may_charge or event.may_charge
         elif isinstance(event, Completed):
             self.status = event.status
             if event.status == "succeeded":
                 self.progress = 100.0
             self.error = event.error if event.status != "succeeded" else None
             self.finished_at = time.time()
+        if self._recorder is not None:
+            self._recorder(event)
         self._emit(event)
         if isinstance(event, Completed):
             self._done.set()  # after the listeners, so a waiter sees their final output first
@@ -175,7 +211,9 @@ class Job:
 
     def _outcome(self) -> Job:
         if self.status == "failed":
-            raise VeoGenerationError(self.error or "the generation failed", task_id=self.task_id)
+            step = self.next_step(lambda ref: f"client.resume({ref!r})")
+            message = self.error or "the generation failed"
+            raise VeoGenerationError(f"{message} {step}".strip(), task_id=self.task_id)
         if self.status == "cancelled":
             raise VeoCancelledError(f"job {self.id} was cancelled")
         return self

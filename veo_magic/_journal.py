@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     video_urls  TEXT NOT NULL DEFAULT '[]',
     files       TEXT NOT NULL DEFAULT '[]',
     cost        REAL NOT NULL DEFAULT 0,
-    may_charge  INTEGER NOT NULL DEFAULT 0   -- failed here, but the relay may still bill it
+    may_charge  INTEGER NOT NULL DEFAULT 0,  -- failed here, but the relay may still bill it
+    ready_seconds REAL                       -- submit to the relay's "done", for poll pacing
 );
 CREATE INDEX IF NOT EXISTS jobs_task_id ON jobs(task_id);
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at);
@@ -58,7 +59,7 @@ WHERE simulated = ?
        OR (status = 'failed' AND may_charge = 1))
 """
 # Columns added since the first release, with their definitions: added to older files on open.
-ADDED_COLUMNS = {"may_charge": "INTEGER NOT NULL DEFAULT 0"}
+ADDED_COLUMNS = {"may_charge": "INTEGER NOT NULL DEFAULT 0", "ready_seconds": "REAL"}
 
 
 class Journal:
@@ -146,13 +147,14 @@ class Journal:
         return float(total)
 
     def typical_seconds(self, base_url: str, *, recent: int = 10) -> float | None:
-        """Median time from record to done of the recent successful jobs on ``base_url``."""
+        """Median time from submit to the relay's "done" of the recent successful jobs on
+        ``base_url`` (record to the last update, for rows written before that was kept)."""
         with self._lock:
             rows = (
                 self._connection()
                 .execute(
-                    "SELECT updated_at - created_at FROM jobs WHERE base_url = ? AND status = "
-                    "'succeeded' ORDER BY created_at DESC LIMIT ?",
+                    "SELECT COALESCE(ready_seconds, updated_at - created_at) FROM jobs "
+                    "WHERE base_url = ? AND status = 'succeeded' ORDER BY created_at DESC LIMIT ?",
                     (base_url, recent),
                 )
                 .fetchall()

@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from ._exceptions import VeoError, VeoInputError
+from ._exceptions import VeoError, VeoGenerationError, VeoInputError
 from ._options import add_request_options, request_kwargs
 
 __all__ = ["main"]
@@ -102,7 +102,12 @@ def _follow(job) -> int:
         print(
             "simulated: no relay configured, the built-in simulator is answering", file=sys.stderr
         )
-    job.wait()
+    try:
+        job.wait()
+    except VeoGenerationError:
+        step = job.next_step(lambda ref: f"`veo-magic resume {ref}`")
+        print(f"veo-magic: {job.error} {step}".rstrip(), file=sys.stderr)
+        return 1
     for path in job.videos:
         print(path)
     return 0

@@ -12,6 +12,7 @@ import httpx
 import imageio_ffmpeg
 
 from veo_magic._http import Relay
+from veo_magic.protocols.polling import Pacing
 
 KEY = "AIza-test-0123456789abcdef"
 BASE = "https://generativelanguage.googleapis.com"
@@ -37,6 +38,10 @@ def probe(path: Path) -> dict[str, Any]:
     }
 
 
+# Polls back to back: these tests count requests, not seconds.
+INSTANT = Pacing(0.0, 0.0)
+
+
 def make_relay(
     handler: Callable[[httpx.Request], httpx.Response], *, base_url: str = BASE
 ) -> Relay:
@@ -45,7 +50,6 @@ def make_relay(
     return Relay(
         httpx.AsyncClient(transport=transport, base_url=base_url, headers={"x-goog-api-key": KEY}),
         httpx.AsyncClient(transport=transport),
-        poll_interval=(0.0, 0.0),
     )
 
 

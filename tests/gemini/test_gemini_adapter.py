@@ -6,7 +6,7 @@ import base64
 
 import httpx
 import pytest
-from gemini_helpers import BASE, KEY, collect, make_relay
+from gemini_helpers import BASE, INSTANT, KEY, collect, make_relay
 
 from tests.images import jpeg_bytes, png_bytes
 from veo_magic._events import Failed, Progress, Submitted, VideoReady
@@ -23,6 +23,7 @@ from veo_magic.protocols.gemini import (
     submit_body,
     submit_path,
 )
+from veo_magic.protocols.polling import Pacing
 
 NAME = "models/veo-3.1-generate-preview/operations/abc123xyz"
 URI = f"{BASE}/v1beta/files/f00dcafe1:download?alt=media"
@@ -64,7 +65,7 @@ class FakeGoogle:
 
 
 async def run(fake: FakeGoogle, request=None, **kwargs) -> list:
-    return await collect(GeminiAdapter(make_relay(fake)).run(request, **kwargs))
+    return await collect(GeminiAdapter(make_relay(fake), pacing=INSTANT).run(request, **kwargs))
 
 
 def test_registered_under_its_name():
@@ -209,7 +210,7 @@ async def test_a_uri_on_another_host_is_fetched_through_the_configured_base():
     google-genai does, through the base, so the key never goes anywhere else."""
     fake = FakeGoogle([done(URI)])
     relay = make_relay(fake, base_url="http://proxy.test/gemini")
-    events = await collect(GeminiAdapter(relay).run(build()))
+    events = await collect(GeminiAdapter(relay, pacing=INSTANT).run(build()))
     assert events[-1] == VideoReady(
         0, "http://proxy.test/gemini/v1beta/files/f00dcafe1:download?alt=media", authenticated=True
     )
@@ -296,11 +297,10 @@ async def test_the_poll_schedule_uses_the_configured_interval():
     slept: list[float] = []
     fake = FakeGoogle([{"name": NAME}] * 3 + [done(URI)])
     relay = make_relay(fake)
-    relay.poll_interval = (1.0, 10.0)
 
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
 
     relay.sleep = sleep  # type: ignore[method-assign]
-    await collect(GeminiAdapter(relay).run(build()))
+    await collect(GeminiAdapter(relay, pacing=Pacing(1.0, 10.0)).run(build()))
     assert len(slept) == 4 and all(1.0 <= s <= 10.0 for s in slept)

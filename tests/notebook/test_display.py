@@ -4,15 +4,13 @@ import html
 import re
 import sys
 
+from veo_magic._frames import existing_poster, poster_for, thumbnail_for
 from veo_magic.notebook.display import (
     ClipArea,
     clip_html,
     embed_by_default,
     embed_cap,
-    existing_poster,
-    poster_for,
     relative_url,
-    thumbnail_for,
 )
 
 

@@ -177,10 +177,10 @@ def test_an_exception_in_the_background_task_shows_in_the_view(start_kernel):
     run(kc, "%load_ext veo_magic")
     run(
         kc,
-        "import veo_magic._client as c\n"
+        "import veo_magic._runner as r\n"
         "async def boom(*args, **kwargs):\n"
         "    raise RuntimeError('forced <crash>')\n"
-        "c.Client._follow = boom",
+        "r.Runner._follow = boom",
     )
     iopub(kc, 0.2)
     run(kc, "%%veo\na fox")

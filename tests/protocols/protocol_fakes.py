@@ -14,6 +14,7 @@ import httpx
 
 from veo_magic._http import Relay
 from veo_magic._media import ImageInput
+from veo_magic.protocols.polling import Pacing
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
@@ -51,6 +52,8 @@ def remote(url: str, role: str = "last_frame") -> ImageInput:
 
 
 Handler = Callable[[httpx.Request], httpx.Response]
+# Polls back to back: these tests count requests, not seconds.
+INSTANT = Pacing(0.0, 0.0)
 
 
 def make_relay(handler: Handler, *, idle_timeout: float = 5.0) -> Relay:
@@ -59,7 +62,6 @@ def make_relay(handler: Handler, *, idle_timeout: float = 5.0) -> Relay:
         httpx.AsyncClient(transport=transport, base_url="http://relay.test"),
         httpx.AsyncClient(transport=transport),
         idle_timeout=idle_timeout,
-        poll_interval=(0.0, 0.0),
     )
 
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from protocol_fakes import (
+    INSTANT,
     FakeRequest,
     chunk,
     collect,
@@ -72,7 +73,7 @@ async def run(
     fake: FakeRelay, request: FakeRequest | None = None, *, idle_timeout: float = 5.0, **kwargs
 ) -> list:
     relay = make_relay(fake, idle_timeout=idle_timeout)
-    return await collect(ChatAdapter(relay).run(request, **kwargs))
+    return await collect(ChatAdapter(relay, pacing=INSTANT).run(request, **kwargs))
 
 
 def test_registered_under_its_name():

@@ -6,7 +6,7 @@ import json
 
 import httpx
 import pytest
-from protocol_fakes import FakeRequest, collect, make_relay, png, remote
+from protocol_fakes import INSTANT, FakeRequest, collect, make_relay, png, remote
 
 from veo_magic._events import Failed, Progress, Submitted, VideoReady
 from veo_magic.protocols import adapter_for
@@ -37,7 +37,7 @@ class FakeRelay:
 
 
 async def run(fake: FakeRelay, request: FakeRequest | None = None, **kwargs) -> list:
-    return await collect(CreateAdapter(make_relay(fake)).run(request, **kwargs))
+    return await collect(CreateAdapter(make_relay(fake), pacing=INSTANT).run(request, **kwargs))
 
 
 def test_registered_under_its_name():

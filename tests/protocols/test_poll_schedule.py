@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 
-import httpx
 import pytest
 
-from veo_magic._http import Relay
-from veo_magic.protocols.polling import PollSchedule, server_hint
+from veo_magic._journal import Journal
+from veo_magic.protocols.polling import Pacing, PollSchedule, server_hint
 
 
 class Clock:
@@ -129,9 +128,17 @@ def test_an_expected_duration_stands_in_for_missing_progress():
     assert schedule.next_delay(None) == 5.0
 
 
-def test_learned_durations_feed_the_schedule():
-    relay = Relay(httpx.AsyncClient(), httpx.AsyncClient())
-    assert relay.expected_seconds is None
-    relay.learn_duration(60.0)
-    relay.learn_duration(70.0)
-    assert relay.expected_seconds == pytest.approx(63.0)
+def test_the_journal_learns_how_long_a_relay_takes(tmp_path):
+    """Each job's pacing starts from the median submit-to-done time of recent jobs there."""
+    journal = Journal(tmp_path)
+    assert journal.typical_seconds("https://relay.test") is None
+    for job_id, seconds in (("a", 60.0), ("b", 70.0), ("c", 64.0)):
+        journal.add({"id": job_id, "protocol": "create", "base_url": "https://relay.test",
+                     "prompt": "p", "request": {}})  # fmt: skip
+        journal.update(job_id, status="succeeded", ready_seconds=seconds)
+    journal.add({"id": "d", "protocol": "create", "base_url": "https://other.test",
+                 "prompt": "p", "request": {}})  # fmt: skip
+    journal.update("d", status="succeeded", ready_seconds=5.0)
+    assert journal.typical_seconds("https://relay.test") == pytest.approx(64.0)
+    pacing = Pacing(0.5, 10.0, expected_seconds=journal.typical_seconds("https://relay.test"))
+    assert pacing.schedule(clock=lambda: 0.0).next_delay(None) == 10.0

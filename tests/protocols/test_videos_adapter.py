@@ -6,7 +6,7 @@ import json
 
 import httpx
 import pytest
-from protocol_fakes import PNG, FakeRequest, collect, make_relay, multipart, png, remote
+from protocol_fakes import INSTANT, PNG, FakeRequest, collect, make_relay, multipart, png, remote
 
 from veo_magic._events import Failed, Progress, Submitted, VideoReady
 from veo_magic._exceptions import VeoAPIError, VeoInputError, VeoTaskUncertainError
@@ -46,7 +46,7 @@ def queued(task_id: str = "task_abc") -> dict:
 
 
 async def run(fake: FakeRelay, request: FakeRequest | None = None, **kwargs) -> list:
-    return await collect(VideosAdapter(make_relay(fake)).run(request, **kwargs))
+    return await collect(VideosAdapter(make_relay(fake), pacing=INSTANT).run(request, **kwargs))
 
 
 def test_registered_under_its_name():
@@ -297,5 +297,5 @@ async def test_poll_waits_honour_the_server_hint(monkeypatch):
         waits.append(seconds)
 
     monkeypatch.setattr(relay, "sleep", sleep)
-    await collect(VideosAdapter(relay).run(FakeRequest()))
+    await collect(VideosAdapter(relay, pacing=INSTANT).run(FakeRequest()))
     assert waits == [0.0, 1.5]

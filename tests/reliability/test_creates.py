@@ -112,14 +112,15 @@ def test_5xx_after_the_task_exists_is_not_retried(make_client, ledger, protocol)
     assert job.error.startswith(
         "The create request reached the relay, but the relay answered HTTP 5"
     )
-    for words in (
-        "may have started the task",
-        "Check the relay's dashboard",
-        "veo-magic resume TASK_ID",
-        f"local job {job.id}",
-    ):
+    for words in ("may have started the task", "Check the relay's dashboard"):
         assert words in job.error
+    # How to act is each front end's, in its own syntax, once: Python's exception, the CLI's.
     assert str(info.value).startswith("The create request reached the relay")
+    for words in ("client.resume('TASK_ID')", f"local job {job.id}"):
+        assert words in str(info.value)
+    cli = job.next_step(lambda ref: f"`veo-magic resume {ref}`")
+    assert "veo-magic resume TASK_ID" in cli and f"local job {job.id}" in cli
+    assert "veo-magic" not in job.error and "client.resume" not in job.error
     # It may be billed, so the budget counts it.
     row = client.journal.get(job.id)
     assert row["status"] == "failed" and row["may_charge"] is True

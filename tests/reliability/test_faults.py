@@ -72,11 +72,14 @@ def test_polls_that_keep_failing_end_with_a_resumable_job(make_client, ledger, o
     stamina.set_testing(True, attempts=2)  # 2 polls answer 503: the retries run out
     client = make_client("videos")
     job = client.submit("an outage [[sim:poll_503]]")
-    error = failed(job)
+    with pytest.raises(veo.VeoGenerationError) as info:
+        job.wait(timeout=30)
+    error = job.error
     assert error.startswith(f"HTTP 503 from GET /v1/videos/{job.task_id}")
+    assert job.recovery == "resume" and "resume" not in error  # the advice is the front end's
     assert (
         f"The relay's task {job.task_id} is not lost: resume it with client.resume('{job.id}')"
-        in error
+        in str(info.value)
     )
     assert client.journal.get(job.id)["may_charge"] is True
     again = client.resume(job.id).wait(timeout=30)
@@ -96,7 +99,7 @@ def test_resuming_a_task_the_relay_does_not_know_fails_clearly(
     assert (
         error.startswith(f"HTTP 400 from GET {POLL_PATHS[protocol]}") and "task_not_exist" in error
     )
-    assert "not lost" not in error
+    assert "not lost" not in error and job.recovery is None
     assert ledger.creates == 0 and not ledger.sent("POST")
 
 

@@ -23,7 +23,9 @@ from veo_magic._journal import JOURNAL_NAME
 from veo_magic.protocols import polling
 
 NEEDLES = (KEY, CORE)
-OUR_NAME = re.compile(r"^\d{8}-\d{6}_[a-z0-9-]+_[0-9a-f]{6}(-\d+)?\.(mp4|json)$")
+OUR_NAME = re.compile(
+    r"^\d{8}-\d{6}_[a-z0-9-]+_[0-9a-f]{6}(-\d+)?\.(mp4|json|jpg)$"
+)  # the clip, its sidecar, its poster frame
 
 
 def assert_clean(where: str, text: str | bytes) -> None:
@@ -79,9 +81,12 @@ def test_the_key_is_nowhere_but_the_authorization_header(
     # Every repr and str of what a user holds.
     for client in clients.values():
         assert_clean("a client", repr(client) + str(client))
-        assert client._relay is not None
+        assert client._runner.relay is not None
         assert_clean(
-            "a relay", repr(client._relay) + str(client._relay) + repr(vars(client._relay))
+            "a relay",
+            repr(client._runner.relay)
+            + str(client._runner.relay)
+            + repr(vars(client._runner.relay)),
         )
         request = client.request("a fox")
         assert_clean("a request", repr(request) + str(request) + json.dumps(request.describe()))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from .._exceptions import VeoError
-from .display import thumbnail_for
+from .._frames import thumbnail_for
 from .view import JobView
 
 if TYPE_CHECKING:

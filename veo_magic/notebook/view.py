@@ -38,8 +38,9 @@ from ipywidgets.widgets.widget_int import ProgressStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .._events import Completed
-from .._runner import background_loop, in_background_thread
-from .display import ClipArea, clip_html, existing_poster, poster_for
+from .._frames import existing_poster, poster_for
+from .._loop import background_loop, in_background_thread
+from .display import ClipArea, clip_html
 
 if TYPE_CHECKING:
     from .._events import Event

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .._events import Event
     from .._http import Relay
     from .._request import VideoRequest
+    from .polling import Pacing
 
 __all__ = ["PROTOCOLS", "Adapter", "adapter_for"]
 
@@ -38,7 +39,7 @@ class Adapter(Protocol):
 
     name: ClassVar[str]
 
-    def __init__(self, relay: Relay) -> None: ...
+    def __init__(self, relay: Relay, *, pacing: Pacing | None = None) -> None: ...
 
     def run(
         self, request: VideoRequest | None, *, task_id: str | None = None

@@ -28,9 +28,9 @@ import httpx
 from httpx_sse import EventSource
 
 from .._events import Event, Failed, Phase, Progress, Submitted
-from .._http import STREAM_LOST, StreamIdleError, with_idle_timeout
+from .._http import StreamIdleError, with_idle_timeout
 from .markdown import Note, Transcript, find_task_id
-from .polling import video_ready
+from .polling import Pacing, video_ready
 from .videos import VideosAdapter
 
 if TYPE_CHECKING:
@@ -73,9 +73,9 @@ class ChatAdapter:
 
     name: ClassVar[str] = "chat"
 
-    def __init__(self, relay: Relay) -> None:
+    def __init__(self, relay: Relay, *, pacing: Pacing | None = None) -> None:
         self.relay = relay
-        self._videos = VideosAdapter(relay)
+        self._videos = VideosAdapter(relay, pacing=pacing)
 
     async def run(
         self, request: VideoRequest | None, *, task_id: str | None = None
@@ -162,7 +162,7 @@ class ChatAdapter:
             f"The relay's stream broke off ({why}) {where}. It gave no task id, so the job "
             "cannot be resumed; the relay may still finish (and charge for) the video: check its "
             "dashboard.",
-            code=STREAM_LOST,
+            may_charge=True,
         )
 
 

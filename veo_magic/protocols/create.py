@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 
 from .._events import Event
-from .polling import create_and_follow, follow_task
+from .polling import Pacing, create_and_follow, follow_task
 from .videos import is_landscape
 
 if TYPE_CHECKING:
@@ -72,8 +72,9 @@ class CreateAdapter:
 
     name: ClassVar[str] = "create"
 
-    def __init__(self, relay: Relay) -> None:
+    def __init__(self, relay: Relay, *, pacing: Pacing | None = None) -> None:
         self.relay = relay
+        self.pacing = pacing or Pacing()
 
     def run(
         self, request: VideoRequest | None, *, task_id: str | None = None
@@ -84,7 +85,12 @@ class CreateAdapter:
     def follow(self, task_id: str, *, first: httpx.Response | None = None) -> AsyncIterator[Event]:
         """Query ``GET /v1/video/query?id=<task_id>`` until the task succeeds or fails."""
         return follow_task(
-            self.relay, QUERY_PATH, task_id=task_id, params={"id": task_id}, first=first
+            self.relay,
+            QUERY_PATH,
+            task_id=task_id,
+            params={"id": task_id},
+            first=first,
+            pacing=self.pacing,
         )
 
     async def _create(self, request: VideoRequest) -> httpx.Response:

@@ -41,6 +41,7 @@ settles at the client's longest interval (10 s by default, the pace of Google's 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import math
 import re
@@ -54,7 +55,7 @@ import httpx
 
 from .._events import Event, Failed, Progress, Submitted, VideoReady
 from .._exceptions import VeoInputError, VeoTaskUncertainError
-from .polling import PollSchedule, video_ready
+from .polling import Pacing, video_ready
 
 if TYPE_CHECKING:
     from .._http import Relay
@@ -260,8 +261,16 @@ class GeminiAdapter:
 
     name: ClassVar[str] = "gemini"
 
-    def __init__(self, relay: Relay, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        relay: Relay,
+        *,
+        pacing: Pacing | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.relay = relay
+        # Only the bounds: the schedule reads the progress estimate below as its rate.
+        self.pacing = dataclasses.replace(pacing or Pacing(), expected_seconds=None)
         self.clock = clock
 
     async def run(
@@ -295,7 +304,7 @@ class GeminiAdapter:
         self, name: str, *, first: httpx.Response | None = None
     ) -> AsyncIterator[Event]:
         """Poll ``GET /v1beta/{name}`` until done; ``first`` (the submit answer) is read first."""
-        schedule = PollSchedule(*self.relay.poll_interval)
+        schedule = self.pacing.schedule()
         typical = _typical_seconds(name)
         started = self.clock()
         path = operation_path(name)

@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from .._request import VideoRequest
 
 __all__ = [
+    "Pacing",
     "PollSchedule",
     "create_and_follow",
     "created_task",
@@ -132,6 +134,25 @@ class PollSchedule:
         return min(self.max_interval, max(self.min_interval, seconds))
 
 
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How one job polls: the bounds of its waits, and how long a job usually takes on this
+    relay (learned from the journal), which stands in for a rate when the relay reports none.
+
+    It belongs to the job, not to the HTTP seam: each job's ``PollSchedule`` is made from it.
+    """
+
+    min_interval: float = 1.0
+    max_interval: float = 10.0
+    expected_seconds: float | None = None
+
+    def schedule(self, *, clock: Callable[[], float] = time.monotonic) -> PollSchedule:
+        """A fresh schedule for one task."""
+        return PollSchedule(
+            self.min_interval, self.max_interval, clock=clock, expected=self.expected_seconds
+        )
+
+
 def video_ready(relay: Relay, index: int, url: str) -> VideoReady:
     """Clip ``index`` at ``url``; the key goes along only to the relay itself.
 
@@ -195,13 +216,14 @@ async def follow_task(
     params: Mapping[str, str] | None = None,
     content_url: str | None = None,
     first: httpx.Response | None = None,
+    pacing: Pacing,
 ) -> AsyncIterator[Event]:
     """Poll ``url`` until the task ends: ``Progress`` on news, then ``VideoReady``s or ``Failed``.
 
     ``first`` is an answer already in hand (the create response), read before the first poll.
     A success without any URL field yields ``content_url`` (a key-carrying relay path) if given.
     """
-    schedule = PollSchedule(*relay.poll_interval, expected=relay.expected_seconds)
+    schedule = pacing.schedule()
     response = first
     last_news: tuple[object, ...] | None = None
     while True:

@@ -29,7 +29,7 @@ from urllib.parse import quote
 import httpx
 
 from .._events import Event
-from .polling import create_and_follow, follow_task
+from .polling import Pacing, create_and_follow, follow_task
 
 if TYPE_CHECKING:
     from .._http import Relay
@@ -75,8 +75,9 @@ class VideosAdapter:
 
     name: ClassVar[str] = "videos"
 
-    def __init__(self, relay: Relay) -> None:
+    def __init__(self, relay: Relay, *, pacing: Pacing | None = None) -> None:
         self.relay = relay
+        self.pacing = pacing or Pacing()
 
     def run(
         self, request: VideoRequest | None, *, task_id: str | None = None
@@ -88,7 +89,12 @@ class VideosAdapter:
         """Poll ``GET /v1/videos/{task_id}`` until the task succeeds or fails."""
         path = task_path(task_id)
         return follow_task(
-            self.relay, path, task_id=task_id, content_url=f"{path}/content", first=first
+            self.relay,
+            path,
+            task_id=task_id,
+            content_url=f"{path}/content",
+            first=first,
+            pacing=self.pacing,
         )
 
     async def _create(self, request: VideoRequest) -> httpx.Response:

@@ -17,7 +17,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,8 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
+
+from tests.support import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
@@ -124,7 +125,7 @@ def start_lab(root: Path, home: Path) -> Lab:
     log = home / "jupyter.log"
     token = secrets.token_hex(24)
     for _attempt in range(3):  # the port can be taken between choosing and binding it
-        port = _free_port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         command = [
             sys.executable, "-m", "jupyterlab", "--no-browser",
@@ -155,12 +156,6 @@ def start_lab(root: Path, home: Path) -> Lab:
         if "already in use" not in log.read_text(errors="replace")[offset:]:
             break
     raise RuntimeError(f"jupyter lab did not start; its log:\n{log.read_text(errors='replace')}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _server_env(home: Path) -> dict[str, str]:

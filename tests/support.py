@@ -1,5 +1,5 @@
-"""What tests in every area share: the clip checks, a free port, waiting for a condition, and
-the shared simulator's timing.
+"""What tests in every area share: the clip checks, a free port, waiting for a condition, a
+notebook of code cells, and the shared simulator's timing.
 
 The fixtures built on these (simulators, clients, stamina's testing mode) are in
 ``tests/conftest.py``.
@@ -60,6 +60,20 @@ def assert_saved_clip(path: Path, out_dir: Path | None = None, **shape: Any) -> 
     sidecar = json.loads(path.with_suffix(".json").read_text())
     assert sidecar["file"] == path.name
     return sidecar
+
+
+def code_notebook(cells: list[str]) -> Any:
+    """An nbformat notebook of ``cells`` as code cells, for the ``python3`` kernel."""
+    import nbformat  # the notebook tests' dependency, not every test's
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    return nb
 
 
 def free_port() -> int:

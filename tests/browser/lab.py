@@ -29,7 +29,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.support import free_port
+from tests.support import code_notebook, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
@@ -94,14 +94,7 @@ class Lab:
 
         folder = self.root / Path(name).stem
         folder.mkdir(exist_ok=True)
-        nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-        nb.metadata["kernelspec"] = {
-            "name": "python3",
-            "display_name": "Python 3",
-            "language": "python",
-        }
-        nbformat.write(nb, folder / name)
+        nbformat.write(code_notebook(cells), folder / name)
         return f"{folder.name}/{name}"
 
     def clips(self, path: str) -> list[Path]:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import code_notebook
+
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
 KEY = "sk-kernel-secret-0123456789abcdef"
@@ -202,13 +204,7 @@ def execute_notebook(path: Path, cells: list[str], env: dict[str, str]) -> Path:
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
+    nb = code_notebook(cells)
     old = dict(os.environ)
     os.environ.clear()
     os.environ.update(env)

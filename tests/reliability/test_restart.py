@@ -59,6 +59,12 @@ def slow_sim() -> Iterator[Simulator]:
         yield simulator
 
 
+def resume_command(sim: Simulator, job_id: str, out: Path) -> list[str]:
+    """``veo-magic resume`` of ``job_id`` in a new process, against ``sim``."""
+    cli = [sys.executable, "-m", "veo_magic.cli"]
+    return [*cli, "resume", job_id, "--base-url", sim.base_url + "/v1", "--out-dir", str(out)]
+
+
 def run_and_kill(sim: Simulator, protocol: str, out: Path, prompt: str) -> str:
     """Start a job in a child process, SIGKILL it once the task id is journalled; the job id."""
     child = subprocess.Popen(
@@ -108,17 +114,7 @@ def test_a_killed_job_is_finished_by_a_new_process(slow_sim, tmp_path, protocol,
         posts = len([r for r in slow_sim.requests if r.method == "POST"])
         if resumer == "cli":
             done = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "veo_magic.cli",
-                    "resume",
-                    job_id,
-                    "--base-url",
-                    slow_sim.base_url + "/v1",
-                    "--out-dir",
-                    str(out),
-                ],
+                resume_command(slow_sim, job_id, out),
                 capture_output=True,
                 text=True,
                 env=child_env(),
@@ -184,17 +180,7 @@ def test_two_processes_resuming_one_job_leave_one_whole_clip(slow_sim, tmp_path)
     job_id = run_and_kill(slow_sim, "videos", out, "resumed twice at once")
     resumers = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "veo_magic.cli",
-                "resume",
-                job_id,
-                "--base-url",
-                slow_sim.base_url + "/v1",
-                "--out-dir",
-                str(out),
-            ],
+            resume_command(slow_sim, job_id, out),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -164,7 +164,6 @@ class Client:
             if budget_usd is not None
             else _budget_from_env()
         )
-        self.max_concurrency = max_concurrency
         self.idle_timeout = idle_timeout
         self.timeout = timeout
         self.max_video_bytes = max_video_bytes or int(_env("VEO_MAX_VIDEO_BYTES") or 2 * 1024**3)
@@ -203,6 +202,15 @@ class Client:
             ),
             max_concurrency=max_concurrency,
         )
+
+    @property
+    def max_concurrency(self) -> int:
+        """How many of this client's jobs run at once (the rest wait, queued)."""
+        return self._runner.max_concurrency
+
+    @max_concurrency.setter
+    def max_concurrency(self, value: int) -> None:
+        self._runner.max_concurrency = value  # takes effect before the client's first job
 
     # -- configuration -------------------------------------------------------------------------
 

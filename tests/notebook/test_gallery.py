@@ -66,7 +66,7 @@ class FakeClient:
         with self.lock:
             if self.fail_at is not None and len(self.jobs) == self.fail_at:
                 self.fail_at = None
-                raise VeoInputError("budget would be passed")
+                raise VeoInputError("budget", None, "would be passed")
             job = Job(protocol="chat", record={"prompt": prompt, **options}, simulated=True)
             self.jobs.append(job)
             return job

@@ -281,7 +281,7 @@ class GeminiAdapter:
         if task_id is None:
             if request is None:
                 raise VeoInputError(
-                    "Give a request to submit or a task id to resume.", field="task_id"
+                    "task_id", None, "is missing, and there is no request to submit"
                 )
             first = await self.relay.create(
                 "POST", submit_path(request.wire_model), json=submit_body(request)
@@ -289,11 +289,12 @@ class GeminiAdapter:
             task_id = _operation_name(first)
         elif not _RESUMABLE.match(task_id):
             raise VeoInputError(
-                f"{task_id!r} is not a Gemini operation name; resume with the name the API "
-                "returned, like models/veo-3.1-generate-preview/operations/abc123",
-                field="task_id",
-                value=task_id,
-                allowed="models/{model}/operations/{id}",
+                "task_id",
+                task_id,
+                "is not a Gemini operation name",
+                "models/{model}/operations/{id}",
+                hint="resume with the name the API returned, like "
+                "models/veo-3.1-generate-preview/operations/abc123",
             )
         match = _OPERATION.match(task_id)
         yield Submitted(task_id, model=match["model"] if match else None)

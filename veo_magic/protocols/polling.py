@@ -200,7 +200,7 @@ async def create_and_follow(
     model = None
     if task_id is None:
         if request is None:
-            raise VeoInputError("Give a request to submit or a task id to resume.", field="task_id")
+            raise VeoInputError("task_id", None, "is missing, and there is no request to submit")
         first = await create(request)
         task_id, model = created_task(first)
     yield Submitted(task_id, model=model)

@@ -7,7 +7,7 @@ import pytest
 import stamina
 
 from veo_magic._exceptions import VeoAPIError, VeoTaskUncertainError
-from veo_magic._http import Relay, error_details, retry_after_seconds
+from veo_magic._http import Relay, error_details, named_task, retry_after_seconds
 from veo_magic._secret import Secret
 
 KEY = "sk-test-abcdef123456"
@@ -100,6 +100,23 @@ def test_retry_after_parsing():
     assert retry_after_seconds(httpx.Headers({})) is None
     date = "Wed, 21 Oct 2099 07:28:00 GMT"
     assert retry_after_seconds(httpx.Headers({"retry-after": date})) > 1000
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "named"),
+    [
+        (200, {"id": "video_1", "task_id": "other", "model": "sora-2"}, ("video_1", "sora-2")),
+        (200, {"task_id": "task_Ab9", "status": "queued"}, ("task_Ab9", None)),
+        (200, {"code": "success", "data": {"task_id": 42}}, ("42", None)),
+        (429, {"task_id": "task_made", "error": {"message": "slow down"}}, ("task_made", None)),
+        (503, {"id": "   ", "error": {"message": "busy"}}, None),
+        (503, {"id": True, "error": "busy"}, None),
+        (429, {"error": {"message": "slow down"}}, None),
+        (503, "no channel", None),
+    ],
+)
+def test_a_create_answer_and_an_error_answer_name_a_task_alike(status, body, named):
+    assert named_task(response(status, body)) == named
 
 
 @pytest.mark.anyio

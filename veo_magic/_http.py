@@ -21,7 +21,7 @@ import email.utils
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -37,6 +37,8 @@ __all__ = [
     "api_error",
     "download_backoff",
     "error_details",
+    "json_body",
+    "named_task",
     "retry_after_seconds",
     "with_idle_timeout",
 ]
@@ -110,27 +112,36 @@ def _create_backoff(exc: Exception) -> bool | float:
     return isinstance(exc, NOT_SENT_ERRORS)
 
 
-def _named_task(response: httpx.Response) -> str | None:
-    """A task id in an error answer (``id``, ``task_id``, ``data.id``): the relay did take it."""
+def json_body(response: httpx.Response) -> Any:
+    """The answer's JSON, or None when it is not JSON."""
     try:
-        body: Any = response.json()
+        return response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
-    for source in (body, body.get("data") if isinstance(body, dict) else None):
-        if isinstance(source, dict):
-            for key in ("task_id", "id"):
+
+
+def named_task(response: httpx.Response) -> tuple[str, str | None] | None:
+    """(task id exactly as sent, model echoed) when a relay answer names a task, else None.
+
+    The id is ``id``, else ``task_id``, at the top level or under ``data``. A create answer
+    names the task it started; an error answer that names one proves the relay took the request.
+    """
+    body = json_body(response)
+    for source in (body, body.get("data") if isinstance(body, Mapping) else None):
+        if isinstance(source, Mapping):
+            for key in ("id", "task_id"):
                 value = source.get(key)
-                if isinstance(value, str) and value.strip():
-                    return value
+                if isinstance(value, bool) or not isinstance(value, (str, int)):
+                    continue
+                if str(value).strip():
+                    model = source.get("model")
+                    return str(value), (model if isinstance(model, str) else None)
     return None
 
 
 def error_details(response: httpx.Response) -> tuple[str, str | None]:
     """(message, code) from any known error body shape, or the raw text."""
-    try:
-        body: Any = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        body = None
+    body = json_body(response)
     message: Any = None
     code: Any = None
     if isinstance(body, dict):
@@ -287,10 +298,10 @@ class Relay:
         """Raise ``_Retry`` for a create the relay provably did not take, ``VeoTaskUncertainError``
         for one it may have taken; return for a 2xx or a certain refusal (4xx)."""
         if response.status_code in CREATE_NOT_TAKEN_STATUSES:
-            if (task_id := _named_task(response)) is None:
+            if (named := named_task(response)) is None:
                 raise _Retry(response)
             raise self._uncertain(
-                f"HTTP {response.status_code}", response=response, task_id=task_id
+                f"HTTP {response.status_code}", response=response, task_id=named[0]
             )
         if response.status_code >= 500:
             raise self._uncertain(f"HTTP {response.status_code}", response=response)

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from .protocols import Adapter
     from .protocols.polling import Pacing
 
-__all__ = ["Lane", "Runner", "find_job", "output_name", "running_jobs"]
+__all__ = ["Lane", "Runner", "find_job", "output_name", "running_jobs", "started_jobs"]
 
 log = logging.getLogger("veo_magic")
 
@@ -71,6 +71,12 @@ def running_jobs() -> list[Job]:
     """The jobs of this process that have not ended, oldest first."""
     with _registry_lock:
         return sorted(_running.values(), key=lambda job: job.created_at)
+
+
+def started_jobs() -> list[Job]:
+    """Every job of this process that is running or still referenced, oldest first."""
+    with _registry_lock:
+        return sorted(_known.values(), key=lambda job: job.created_at)
 
 
 def find_job(key: str) -> Job | None:
@@ -166,6 +172,8 @@ class Runner:
         self._relay: Relay | None = None
         self._semaphore: asyncio.Semaphore | None = None
         self._posters: asyncio.Semaphore | None = None
+        self._running: set[str] = set()  # ids of this runner's jobs that have not ended
+        self._closing = False
 
     @property
     def relay(self) -> Relay | None:
@@ -186,13 +194,15 @@ class Runner:
     ) -> Job:
         """Run ``job`` (recorded already) on the background loop; returns at once."""
         _register(job)
+        self._running.add(job.id)
         job._recorder = _Recorder(self.where.journal, job)
         job._future = spawn(self._run(job, request, task_id, lane))
         return job
 
     def close(self) -> None:
-        """Close the HTTP clients (jobs still running are left alone)."""
-        if self._relay is not None:
+        """Close the HTTP clients, once the jobs still running have ended."""
+        self._closing = True
+        if not self._running and self._relay is not None:
             relay, self._relay = self._relay, None
             spawn(_close_clients(relay))
 
@@ -241,6 +251,9 @@ class Runner:
             job._apply(Completed("failed", error=redact(message, secret)))
         finally:
             _unregister(job)
+            self._running.discard(job.id)
+            if self._closing:
+                self.close()
 
     async def _follow(
         self, relay: Relay, job: Job, request: VideoRequest | None, task_id: str | None

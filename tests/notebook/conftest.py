@@ -42,10 +42,10 @@ def clean_env(monkeypatch, tmp_path):
 
     monkeypatch.setattr(session, "_current", None)
     yield tmp_path
-    current = session._current
-    if current is not None:
-        for job in current.jobs:
-            job.cancel()
+    from veo_magic._runner import running_jobs
+
+    for job in running_jobs():
+        job.cancel()
 
 
 @pytest.fixture

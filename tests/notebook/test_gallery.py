@@ -1,15 +1,13 @@
 """Prompt iteration: --vary parsing, the cartesian product, costs, the concurrency limit."""
 
 import asyncio
-import threading
 import time
 
 import pytest
 
+import veo_magic
 from veo_magic import VeoInputError
-from veo_magic._events import Completed
-from veo_magic._job import Job
-from veo_magic.notebook.gallery import Gallery, Variant, batch, expand, parse_vary
+from veo_magic.notebook.gallery import Gallery, Variant, batch, build, expand, parse_vary
 
 
 def test_parse_vary():
@@ -51,80 +49,75 @@ def test_expand_errors():
         expand("a {style}", {"style": []})
 
 
-class FakeClient:
-    """Counts what a gallery starts; jobs end when the test says."""
-
-    simulated = True
-    budget_usd = None
-
-    def __init__(self, fail_at=None):
-        self.jobs: list[Job] = []
-        self.fail_at = fail_at
-        self.lock = threading.Lock()
-
-    def submit(self, prompt, **options):
-        with self.lock:
-            if self.fail_at is not None and len(self.jobs) == self.fail_at:
-                self.fail_at = None
-                raise VeoInputError("budget", None, "would be passed")
-            job = Job(protocol="chat", record={"prompt": prompt, **options}, simulated=True)
-            self.jobs.append(job)
-            return job
+def make_gallery(count, *, concurrency=4, prompt="p{}"):
+    """A gallery of ``count`` variants on the embedded simulator, not started yet."""
+    variants = [Variant(f"v={i}", prompt.format(i), {}) for i in range(count)]
+    return Gallery(veo_magic.Client(), variants, concurrency=concurrency)
 
 
-def finish(job, status="succeeded"):
-    thread = threading.Thread(target=job._apply, args=(Completed(status),))
-    thread.start()
-    thread.join()
+def test_one_scheduler_runs_at_most_concurrency_at_a_time_in_order():
+    gallery = make_gallery(5, concurrency=2).start()
+    assert len(gallery.jobs) == 5  # all recorded at once, queued for the client's scheduler
+    assert [j.prompt for j in gallery.jobs] == ["p0", "p1", "p2", "p3", "p4"]
+    busiest = 0
+    while not gallery.done():
+        running = sum(j.started_at is not None and not j.done() for j in gallery.jobs)
+        assert running <= 2
+        busiest = max(busiest, running)
+        time.sleep(0.01)
+    assert busiest == 2
+    assert gallery.wait(timeout=30).done()
+    assert all(j.status == "succeeded" and j.videos for j in gallery.jobs)
 
 
-def test_concurrency_limit_and_order():
-    client = FakeClient()
-    variants = [Variant(f"v={i}", f"p{i}", {}) for i in range(5)]
-    gallery = Gallery(client, variants, concurrency=2).start()
-    assert [j is not None for j in gallery.jobs] == [True, True, False, False, False]
-    assert "waiting" in gallery.views[2].status.value
-    finish(gallery.jobs[0])
-    assert [j is not None for j in gallery.jobs] == [True, True, True, False, False]
-    for index in range(1, 5):
-        while gallery.jobs[index] is None:
-            time.sleep(0.01)
-        finish(gallery.jobs[index], "failed" if index == 3 else "succeeded")
-    assert gallery.wait(timeout=5).done()
-    assert [j.prompt for j in client.jobs] == ["p0", "p1", "p2", "p3", "p4"]
-
-
-def test_a_variant_that_cannot_start_is_shown_and_the_rest_go_on():
-    client = FakeClient(fail_at=1)
-    gallery = Gallery(client, [Variant(f"v={i}", f"p{i}", {}) for i in range(3)], concurrency=1)
-    gallery.start()
-    finish(gallery.jobs[0])
-    assert "budget would be passed" in gallery.views[1].status.value
-    finish(gallery.jobs[2])
-    assert gallery.wait(timeout=5).done()
-
-
-def test_cancel_drops_waiting_variants():
-    client = FakeClient()
-    gallery = Gallery(client, [Variant(f"v={i}", f"p{i}", {}) for i in range(4)], concurrency=1)
-    gallery.start()
-    gallery.jobs[0]._future = None  # a fake job: cancel() says no, end it by hand
+def test_queued_variants_say_they_wait_for_a_slot():
+    gallery = make_gallery(3, concurrency=1).start()
+    assert "waiting for a free slot" in gallery.views[2].status.value
     gallery.cancel()
-    finish(gallery.jobs[0], "cancelled")
-    assert gallery.wait(timeout=5).done()
-    assert len(client.jobs) == 1
-    assert "cancelled" in gallery.views[3].status.value
+    gallery.wait(timeout=30)
+
+
+def test_cancel_stops_the_running_and_the_waiting():
+    gallery = make_gallery(4, concurrency=1).start()
+    gallery.cancel()
+    assert gallery.wait(timeout=30).done()
+    assert {j.status for j in gallery.jobs[1:]} == {"cancelled"}
+    assert "Cancelled" in gallery.views[3].status.value
+
+
+def test_the_budget_is_checked_for_the_whole_gallery_before_anything_starts():
+    client = veo_magic.Client(budget_usd=0.5)
+    with pytest.raises(veo_magic.VeoBudgetError, match="these 3 jobs"):
+        build(client, "a {style} fox", {"style": ["ink", "oil", "clay"]})
+    assert client.jobs() == []
 
 
 def test_await_gallery():
-    client = FakeClient()
-    gallery = Gallery(client, [Variant("v", "p", {})]).start()
-    threading.Timer(0.1, finish, args=(gallery.jobs[0],)).start()
+    gallery = make_gallery(1).start()
 
     async def main():
         return await gallery
 
     assert asyncio.run(main()) is gallery
+    assert gallery.jobs[0].status == "succeeded"
+
+
+def test_the_output_becomes_static_once_every_variant_ends():
+    class Handle:
+        def __init__(self):
+            self.bundles = []
+
+        def update(self, bundle, raw=False):
+            self.bundles.append(bundle)
+
+    gallery = make_gallery(2, prompt="a <b>{}</b> fox")
+    gallery._handle = handle = Handle()
+    gallery.start().wait(timeout=30)
+    (bundle,) = handle.bundles
+    assert bundle["text/html"].count('data-status="succeeded"') == 2
+    assert "&lt;b&gt;0&lt;/b&gt;" in bundle["text/html"] and "<b>0</b>" not in bundle["text/html"]
+    assert "v=0" in bundle["text/plain"] and "succeeded, 100%" in bundle["text/plain"]
+    assert "application/vnd.jupyter.widget-view+json" not in bundle
 
 
 def test_batch_in_python(capsys):
@@ -142,5 +135,5 @@ def test_batch_in_python(capsys):
 
 
 def test_repr():
-    gallery = Gallery(FakeClient(), [Variant("v", "p", {})])
+    gallery = make_gallery(1)
     assert "1 jobs" in repr(gallery) and "waiting" in repr(gallery)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import getpass
+import time
 
 import pytest
 from IPython.core.error import UsageError
 
+from veo_magic._runner import started_jobs
 from veo_magic.notebook.magics import VeoCellError
 from veo_magic.notebook.session import current_session
 
@@ -18,7 +20,7 @@ def cell(ip, line, body):
 
 
 def last_job():
-    return current_session().jobs[-1]
+    return started_jobs()[-1]
 
 
 # -- documentation and parsing ------------------------------------------------------------------
@@ -78,7 +80,7 @@ def test_unknown_name_in_prompt(ip):
     ip.user_ns.pop("animal", None)
     with pytest.raises(UsageError, match=r"\{animal\}.*no variable 'animal'"):
         cell(ip, "", "a {animal} in snow")
-    assert current_session().jobs == []
+    assert current_session().client.jobs() == []  # nothing recorded, nothing sent
 
 
 def test_core_validation_errors_are_one_line(ip):
@@ -91,7 +93,7 @@ def test_core_validation_errors_are_one_line(ip):
         cell(ip, "--seconds 99 --protocol videos", "a fox")
     with pytest.raises(UsageError):
         cell(ip, "--last-frame end.png", "a fox")  # a last frame needs a first frame
-    assert current_session().jobs == []
+    assert current_session().client.jobs() == []  # nothing recorded, nothing sent
 
 
 def test_interpolation_and_options_reach_the_job(ip, capsys):
@@ -206,9 +208,16 @@ def test_vary_fans_out_with_total_cost(ip, capsys):
     # fast ones are cheaper than standard ones
     costs = {v.options["fast"]: v.estimated_cost for v in gallery.variants}
     assert costs[True] < costs[False]
-    # the concurrency limit: at most 4 started at first
-    assert sum(j is not None and not j.done() for j in gallery.jobs) <= 4
-    gallery.cancel()
+    # all six are recorded at once; the client's scheduler runs at most 4 at a time
+    assert len(gallery.jobs) == 6
+    busiest = 0
+    while not gallery.done():
+        running = sum(j.started_at is not None and not j.done() for j in gallery.jobs)
+        assert running <= 4
+        busiest = max(busiest, running)
+        time.sleep(0.01)
+    assert busiest == 4
+    assert all(j.status == "succeeded" for j in gallery.jobs)
 
 
 def test_vary_errors(ip):
@@ -225,7 +234,7 @@ def test_vary_errors(ip):
     ip.run_line_magic("veo", "budget 0.2")
     with pytest.raises(UsageError, match="budget"):
         cell(ip, "--vary style=a,b", "a {style} fox")
-    assert current_session().jobs == []
+    assert current_session().client.jobs() == []  # nothing recorded, nothing sent
 
 
 def test_vary_over_options_only(ip):

@@ -271,7 +271,6 @@ class Form(widgets.VBox):
                 f'<span style="color:var(--jp-error-color1,#c62828)">{html.escape(str(exc))}</span>'
             )
             return
-        self.session.keep(job)
         self.jobs.append(job)
         self.views.children = (*self.views.children, JobView(job))
 

@@ -11,10 +11,13 @@ validated and priced before anything starts; at most ``concurrency`` jobs run at
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+import contextvars
+import html
 import itertools
 import threading
-from collections.abc import Callable, Generator, Mapping, Sequence
+import time
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,12 +27,12 @@ from .._events import Completed
 from .._exceptions import VeoError, VeoInputError
 from .display import ClipArea
 from .template import fill, names
-from .view import JobView
+from .view import JobView, final_bundle
 
 if TYPE_CHECKING:
     from .._client import Client
     from .._job import Job
-    from .session import Session
+    from .._request import VideoRequest
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -68,6 +71,7 @@ class Variant:
     options: dict[str, Any]
     values: dict[str, str] = field(default_factory=dict)
     estimated_cost: float = 0.0
+    request: VideoRequest | None = None  # validated and priced by ``build``
 
 
 def parse_vary(items: Sequence[str]) -> dict[str, list[str]]:
@@ -155,10 +159,12 @@ def expand(
 
 
 class Gallery(widgets.VBox):
-    """A grid of job views, one per variant, started under a concurrency limit.
+    """A grid of job views, one per variant: a view of jobs the client schedules.
 
-    ``gallery.jobs`` lists the jobs started so far (None for a variant not yet started);
-    ``gallery.wait()`` / ``await gallery`` return when every variant has ended.
+    Every variant is submitted at once (recorded, priced against the budget as a whole) and the
+    client runs at most ``concurrency`` of them at a time; the rest wait, queued, for a slot.
+    ``gallery.jobs`` lists the jobs, in the grid's order; ``gallery.wait()`` / ``await gallery``
+    return when every one has ended (failures show in their views, not raised).
     """
 
     def __init__(
@@ -168,9 +174,8 @@ class Gallery(widgets.VBox):
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
         embed: bool = False,
-        session: Session | None = None,
     ) -> None:
-        if concurrency < 1:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise VeoInputError(
                 f"concurrency must be 1 or more, not {concurrency}",
                 field="concurrency",
@@ -180,19 +185,14 @@ class Gallery(widgets.VBox):
         self.client = client
         self.variants = list(variants)
         self.concurrency = concurrency
-        self.session = session
         self.clips = ClipArea(labelled=True)
         self.views = [
             JobView(None, label=v.label, embed=embed, clips=self.clips, slot=i)
             for i, v in enumerate(self.variants)
         ]
-        self.jobs: list[Job | None] = [None] * len(self.variants)
-        self._lock = threading.RLock()
-        self._next = 0
-        self._running = 0
-        self._ended: set[int] = set()
-        self._all_done = threading.Event()
-        self._callbacks: list[Callable[[], None]] = []
+        self.jobs: list[Job] = []
+        self._handle: Any = None
+        self._settled = threading.Event()
         total = sum(v.estimated_cost for v in self.variants)
         sim = " (simulated: nothing is charged)" if client.simulated else ""
         self.summary = (
@@ -212,93 +212,82 @@ class Gallery(widgets.VBox):
         return sum(v.estimated_cost for v in self.variants)
 
     def start(self) -> Gallery:
-        """Start the first ``concurrency`` variants; each end starts the next."""
-        self._start_next()
+        """Submit every variant to the client's scheduler (once)."""
+        if self.jobs:
+            return self
+        requests = [v.request or self.client.request(v.prompt, **v.options) for v in self.variants]
+        self.jobs = self.client.submit_all(requests, concurrency=self.concurrency)
+        for view, job in zip(self.views, self.jobs, strict=True):
+            view.attach(job)
+            job.add_listener(self._on_event)
+        self._settle()  # in case every job had ended already
         return self
 
-    def _start_next(self) -> None:
-        with self._lock:
-            while self._running < self.concurrency and self._next < len(self.variants):
-                index = self._next
-                self._next += 1
-                variant = self.variants[index]
-                try:
-                    job = self.client.submit(variant.prompt, **variant.options)
-                except VeoError as exc:  # e.g. the budget ran out meanwhile: shown, not raised
-                    self.views[index].not_started(str(exc))
-                    self._end(index)
-                    continue
-                self._running += 1
-                self.jobs[index] = job
-                if self.session is not None:
-                    self.session.keep(job)
-                self.views[index].attach(job)
-                job.add_listener(lambda event, i=index: self._on_event(i, event))
-                if job.done():
-                    self._on_event(index, Completed(job.status))  # type: ignore[arg-type]
-            if len(self._ended) == len(self.variants) and not self._all_done.is_set():
-                self._all_done.set()
-                for callback in self._callbacks:
-                    callback()
-
-    def _on_event(self, index: int, event: object) -> None:
+    def _on_event(self, event: object) -> None:
         if isinstance(event, Completed):
-            with self._lock:
-                if index in self._ended:
-                    return
-                self._running -= 1
-                self._end(index)
-            self._start_next()
+            contextvars.Context().run(self._settle)
 
-    def _end(self, index: int) -> None:
-        self._ended.add(index)
+    def _settle(self) -> None:
+        """Once every job has ended: the grid's output becomes its static final state."""
+        if not self.done() or self._settled.is_set():
+            return
+        self._settled.set()
+        if self._handle is not None:
+            self._handle.update(self.final_bundle(), raw=True)
+            for view in self.views:
+                view.close_parts()
+            self.close()
+
+    def final_bundle(self) -> dict[str, str]:
+        """Every variant's final state, as static HTML and text, in the grid's order."""
+        bundles = [
+            final_bundle(j, label=v.label) for v, j in zip(self.variants, self.jobs, strict=True)
+        ]
+        cells = "".join(f'<div style="min-width:0">{b["text/html"]}</div>' for b in bundles)
+        return {
+            "text/html": (
+                '<div style="display:grid;grid-template-columns:repeat(auto-fill,'
+                f'minmax(340px,1fr));gap:10px">{cells}</div>'
+            ),
+            "text/plain": "\n".join([self.summary, *(b["text/plain"] for b in bundles)]),
+        }
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The grid, with a stand-in for viewers that cannot show widgets."""
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        text = f"veo_magic gallery: {self.summary}; not yet ended when this output was saved"
+        return {**bundle, "text/plain": text, "text/html": f"<div>{html.escape(text)}</div>"}
 
     def done(self) -> bool:
-        return self._all_done.is_set()
+        return bool(self.jobs) and all(job.done() for job in self.jobs)
 
     def wait(self, timeout: float | None = None) -> Gallery:
         """Block until every variant has ended (failures show in their views, not raised)."""
-        if not self._all_done.wait(timeout):
-            raise TimeoutError(f"{len(self._ended)} of {len(self.variants)} variants ended")
-        self.finish()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for job in self.jobs:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                job.wait(left)
+            except TimeoutError:
+                ended = sum(j.done() for j in self.jobs)
+                raise TimeoutError(f"{ended} of {len(self.jobs)} variants ended") from None
+            except VeoError:
+                pass  # its view says what happened
         return self
-
-    def finish(self) -> None:
-        """Send every view's final state (main thread, after waiting)."""
-        for view in self.views:
-            view.finish()
-            view.resend()
 
     def __await__(self) -> Generator[Any, None, Gallery]:
         return self._wait_async().__await__()
 
     async def _wait_async(self) -> Gallery:
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[None] = loop.create_future()
-
-        def wake() -> None:
-            loop.call_soon_threadsafe(lambda: waiter.done() or waiter.set_result(None))
-
-        with self._lock:
-            if self._all_done.is_set():
-                wake()
-            else:
-                self._callbacks.append(wake)
-        await waiter
-        self.finish()
+        for job in self.jobs:
+            with contextlib.suppress(VeoError):
+                await job
         return self
 
     def cancel(self) -> None:
-        """Cancel running jobs and drop the variants not yet started."""
-        with self._lock:
-            while self._next < len(self.variants):
-                self.views[self._next].not_started("not started: the gallery was cancelled")
-                self._end(self._next)
-                self._next += 1
-            running = [job for job in self.jobs if job is not None and not job.done()]
-        for job in running:
+        """Cancel every job that has not ended, the ones still waiting for a slot included."""
+        for job in self.jobs:
             job.cancel()
-        self._start_next()  # fires the callbacks if nothing was running
 
     def show(self) -> Gallery:
         """Display the grid, then the clips below it, in the running cell."""
@@ -306,12 +295,12 @@ class Gallery(widgets.VBox):
 
         from .display import handle_sink
 
-        display(self)
+        self._handle = display(self, display_id=True)
         self.clips.attach(handle_sink())
         return self
 
     def __repr__(self) -> str:
-        states = [job.status if job else "waiting" for job in self.jobs]
+        states = [job.status for job in self.jobs] or ["waiting"] * len(self.variants)
         counts = {s: states.count(s) for s in dict.fromkeys(states)}
         return f"<veo_magic Gallery {len(self.variants)} jobs {counts}>"
 
@@ -325,15 +314,15 @@ def build(
     options: Mapping[str, Any] | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     embed: bool = False,
-    session: Session | None = None,
 ) -> Gallery:
     """Expand, validate and price every variant, check the budget; nothing is sent yet."""
     variants = expand(template, vary, namespace=namespace, options=options)
     for variant in variants:
-        variant.estimated_cost = client.request(variant.prompt, **variant.options).estimated_cost
+        variant.request = client.request(variant.prompt, **variant.options)
+        variant.estimated_cost = variant.request.estimated_cost
     total = sum(v.estimated_cost for v in variants)
     client.check_budget(total, what=f"these {len(variants)} jobs")
-    return Gallery(client, variants, concurrency=concurrency, embed=embed, session=session)
+    return Gallery(client, variants, concurrency=concurrency, embed=embed)
 
 
 def batch(
@@ -364,7 +353,6 @@ def batch(
         options=options,
         concurrency=concurrency,
         embed=embed,
-        session=session,
     )
     print(f"veo: {gallery.summary}")
     gallery.show().start()

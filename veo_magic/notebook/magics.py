@@ -31,9 +31,9 @@ from .._exceptions import VeoError, VeoInputError
 from .._options import REQUEST_OPTIONS, request_kwargs
 
 if TYPE_CHECKING:
+    from .._job import Job
     from .gallery import Gallery
     from .session import Session
-    from .view import JobView
 
 __all__ = ["HOW_TO", "SUBCOMMANDS", "VeoCellError", "VeoMagics"]
 
@@ -102,10 +102,10 @@ def _session() -> Session:
     return current_session()
 
 
-def _wait_job(view: JobView) -> None:
-    """Block until the job ends (it runs on another thread), then send its final state."""
-    job = view.job
-    assert job is not None
+def _wait_job(job: Job) -> None:
+    """Block until the job ends (it runs on another thread; its view shows the rest)."""
+    from .view import notebook_resume
+
     try:
         job.wait()
     except KeyboardInterrupt:
@@ -115,11 +115,9 @@ def _wait_job(view: JobView) -> None:
         ) from None
     except VeoError:
         pass  # the view shows what happened; the one-line error follows below
-    view.finish()
-    view.resend()
     if job.status == "failed":
-        hint = f"; resume with `%veo resume {job.task_id}`" if job.task_id else ""
-        raise VeoCellError(f"the generation failed: {job.error}{hint}")
+        step = job.next_step(notebook_resume)
+        raise VeoCellError(f"the generation failed: {job.error} {step}".rstrip())
 
 
 def _wait_gallery(gallery: Gallery) -> None:
@@ -131,9 +129,7 @@ def _wait_gallery(gallery: Gallery) -> None:
             "`gallery.cancel()` on the --out object, or `%veo cancel all`, stops them."
         ) from None
     failed = [
-        v.label
-        for v, j in zip(gallery.variants, gallery.jobs, strict=True)
-        if j is None or j.status == "failed"
+        v.label for v, j in zip(gallery.variants, gallery.jobs, strict=True) if j.status == "failed"
     ]
     if failed:
         raise VeoCellError(
@@ -221,10 +217,9 @@ class VeoMagics(Magics):
                     options=options,
                     concurrency=args.concurrency,
                     embed=embed,
-                    session=session,
                 )
             else:
-                job = session.keep(session.client.submit(fill(template, namespace), **options))
+                job = session.client.submit(fill(template, namespace), **options)
         if args.vary:
             print(f"veo: {gallery.summary}")
             gallery.show().start()
@@ -234,10 +229,10 @@ class VeoMagics(Magics):
             return
         from .view import show_job
 
-        view = show_job(job, embed=embed)
+        show_job(job, embed=embed)
         self._store(args.out, job)
         if args.wait:
-            _wait_job(view)
+            _wait_job(job)
 
     def _store(self, name: str | None, value: object) -> None:
         if name and self.shell is not None:
@@ -273,12 +268,13 @@ class VeoMagics(Magics):
         parser = MagicArgumentParser(prog="%veo jobs", add_help=False)
         parser.add_argument("--limit", type=int, default=20)
         args = parser.parse_args(argv)
+        from .._runner import running_jobs
         from .history import JobTable
 
         session = _session()
         with usage_errors():
             client = session.client
-            running = frozenset(job.id for job in session.jobs if not job.done())
+            running = frozenset(job.id for job in running_jobs())
             return JobTable(
                 client.jobs(args.limit),
                 spend=client.spend(),
@@ -300,27 +296,27 @@ class VeoMagics(Magics):
 
         session = _session()
         with usage_errors():
-            job = session.keep(session.client.resume(args.id))
-        view = show_job(job, embed=args.embed or embed_by_default())
+            job = session.client.resume(args.id)
+        show_job(job, embed=args.embed or embed_by_default())
         self._store(args.out, job)
         if args.wait:
-            _wait_job(view)
+            _wait_job(job)
 
     def _cmd_cancel(self, argv: list[str]) -> None:
         if len(argv) != 1:
             raise UsageError(
                 "usage: %veo cancel ID (a job id or relay task id), or %veo cancel all"
             )
-        session = _session()
+        from .._runner import find_job, running_jobs
+
         if argv[0] == "all":
-            running = [job for job in session.jobs if not job.done()]
-            cancelled = [job.id for job in running if job.cancel()]
+            cancelled = [job.id for job in running_jobs() if job.cancel()]
             print(
                 f"cancelled {len(cancelled)} job(s)"
                 + (f": {', '.join(cancelled)}" if cancelled else "")
             )
             return
-        job = session.find(argv[0])
+        job = find_job(argv[0])
         if job is None:
             raise UsageError(
                 f"no job {argv[0]!r} was started in this kernel; `%veo jobs` lists them all "

@@ -1,8 +1,8 @@
 """The kernel's current ``Client`` and the settings it was made from.
 
 ``%veo login``, ``%veo config KEY=VALUE`` and ``%veo budget N`` change the settings; the client is
-made again on next use, so it always matches them. A client that still has running jobs is kept
-(its jobs keep going); the session also holds every job it started, so none is collected.
+made again on next use, so it always matches them. The old client is closed; its running jobs
+keep going to their end (the runner holds them, and closes its connections after them).
 
 The key entered with ``%veo login`` lives only here, as a ``Secret`` inside the client: never in
 the user namespace, a widget, the notebook or the history.
@@ -17,7 +17,6 @@ from .._settings import BASE_URL, MODEL, OUTPUT_DIR, PROTOCOL, raw
 
 if TYPE_CHECKING:
     from .._client import Client
-    from .._job import Job
     from .._secret import Secret
 
 __all__ = ["SETTINGS", "Session", "current_session"]
@@ -29,7 +28,7 @@ SETTINGS = {name: f"{v.meaning} ({v.name})" for name, v in _CONFIGURABLE.items()
 
 
 class Session:
-    """Settings, the client made from them, and the jobs started in this kernel."""
+    """Settings and the client made from them."""
 
     def __init__(self) -> None:
         self._settings: dict[str, Any] = {}
@@ -38,8 +37,6 @@ class Session:
         self._budget_set = False
         self._client: Client | None = None
         self._lock = threading.RLock()
-        self.jobs: list[Job] = []  # strong references, oldest first
-        self._retired: list[Client] = []
 
     @property
     def client(self) -> Client:
@@ -89,7 +86,8 @@ class Session:
         except Exception:
             self._settings, self._secret, self._client = old
             raise
-        self._retire(old[2])
+        if old[2] is not None:
+            old[2].close()
 
     def set_budget(self, usd: float | None) -> None:
         """A spending limit in USD for this kernel's client (None: no limit)."""
@@ -109,28 +107,6 @@ class Session:
         if self._secret:
             return "%veo login"
         return self.client.settings.key_from
-
-    def keep(self, job: Job) -> Job:
-        """Hold ``job`` for the kernel's lifetime (finished ones are cheap; they stay listable)."""
-        with self._lock:
-            self.jobs.append(job)
-        return job
-
-    def find(self, key: str) -> Job | None:
-        """A job started in this kernel, by local id or relay task id (newest first)."""
-        with self._lock:
-            for job in reversed(self.jobs):
-                if key in (job.id, job.task_id):
-                    return job
-        return None
-
-    def _retire(self, old: Client | None) -> None:
-        if old is None:
-            return
-        if any(not job.done() for job in self.jobs):
-            self._retired.append(old)  # its jobs still run on its HTTP clients
-        else:
-            old.close()
 
 
 _current: Session | None = None

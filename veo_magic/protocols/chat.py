@@ -28,7 +28,7 @@ import httpx
 from httpx_sse import EventSource
 
 from .._events import Event, Failed, Phase, Progress, Submitted
-from .._http import StreamIdleError, with_idle_timeout
+from .._http import StreamIdleError, json_body, with_idle_timeout
 from .markdown import Note, Transcript, find_task_id
 from .polling import Pacing, video_ready
 from .videos import VideosAdapter
@@ -210,10 +210,7 @@ class _Reading:
 
     def reply(self, response: httpx.Response) -> list[Event]:
         """Events from a one-shot (non-stream) chat completion."""
-        try:
-            body = response.json()
-        except (ValueError, UnicodeDecodeError):
-            body = None
+        body = json_body(response)
         if not isinstance(body, Mapping):
             said = response.text.strip()[:MAX_QUOTE]
             return [Failed(f"The relay's reply is not a chat completion: {said}")]

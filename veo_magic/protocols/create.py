@@ -24,17 +24,14 @@ answer's own ``id`` may lack the prefix and is never used. Veo's multi-step stat
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
-from .._events import Event
-from .polling import Pacing, create_and_follow, follow_task
+from .polling import TaskAdapter
 from .videos import is_landscape
 
 if TYPE_CHECKING:
-    from .._http import Relay
     from .._request import VideoRequest
 
 __all__ = ["CreateAdapter", "aspect_ratio", "create_body"]
@@ -67,31 +64,13 @@ def create_body(request: VideoRequest) -> dict[str, Any]:
     return body
 
 
-class CreateAdapter:
-    """``/v1/video/create``: create a task, then query it until it ends."""
+class CreateAdapter(TaskAdapter):
+    """``/v1/video/create``: create a task, then query ``/v1/video/query?id=`` until it ends."""
 
     name: ClassVar[str] = "create"
 
-    def __init__(self, relay: Relay, *, pacing: Pacing | None = None) -> None:
-        self.relay = relay
-        self.pacing = pacing or Pacing()
+    def poll(self, task_id: str) -> tuple[str, dict[str, str]]:
+        return QUERY_PATH, {"id": task_id}
 
-    def run(
-        self, request: VideoRequest | None, *, task_id: str | None = None
-    ) -> AsyncIterator[Event]:
-        """Create the task (or re-attach to ``task_id``) and follow it to the end."""
-        return create_and_follow(request, task_id, create=self._create, follow=self.follow)
-
-    def follow(self, task_id: str, *, first: httpx.Response | None = None) -> AsyncIterator[Event]:
-        """Query ``GET /v1/video/query?id=<task_id>`` until the task succeeds or fails."""
-        return follow_task(
-            self.relay,
-            QUERY_PATH,
-            task_id=task_id,
-            params={"id": task_id},
-            first=first,
-            pacing=self.pacing,
-        )
-
-    async def _create(self, request: VideoRequest) -> httpx.Response:
+    async def create(self, request: VideoRequest) -> httpx.Response:
         return await self.relay.create("POST", CREATE_PATH, json=create_body(request))

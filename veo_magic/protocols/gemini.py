@@ -42,20 +42,21 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import json
 import math
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 import httpx
 
-from .._events import Event, Failed, Progress, Submitted, VideoReady
+from .._events import VideoReady
 from .._exceptions import VeoInputError, VeoTaskUncertainError
-from .polling import Pacing, video_ready
+from .._http import json_body
+from .polling import Pacing, TaskAdapter, video_ready
+from .status import TaskReport
 
 if TYPE_CHECKING:
     from .._http import Relay
@@ -209,54 +210,44 @@ def sample_ready(relay: Relay, index: int, uri: str) -> VideoReady:
     return VideoReady(index, f"{base}{API_VERSION}/files/{found}:download?alt=media", True)
 
 
-def finished(relay: Relay, name: str, op: Operation) -> list[Event]:
-    """The events that end a done operation: its clips, or why there are none."""
+def finished(op: Operation) -> TaskReport:
+    """How a done operation ended: its clips, or why there are none (worded for a person)."""
     if op.error is not None or op.error_code is not None:
         status = f" ({op.error_code})" if op.error_code else ""
         said = op.error or "no message"
-        message = f"Google reported an error{status}: {said}"
-        return [Failed(message, task_id=name, code=op.error_code)]
+        return _failed(f"Google reported an error{status}: {said}", code=op.error_code)
     if op.uris:
-        return [sample_ready(relay, i, uri) for i, uri in enumerate(op.uris)]
+        return TaskReport(state="succeeded", word="", progress=None, urls=op.uris)
     if op.filtered_count or op.filtered_reasons:
         count = op.filtered_count or len(op.filtered_reasons)
         reasons = " | ".join(op.filtered_reasons) or "no reason given"
-        return [
-            Failed(
-                f"Google's safety filters removed the video (raiMediaFilteredCount={count}): "
-                f"{reasons}",
-                task_id=name,
-                code="RAI_MEDIA_FILTERED",
-            )
-        ]
+        return _failed(
+            f"Google's safety filters removed the video (raiMediaFilteredCount={count}): {reasons}",
+            code="RAI_MEDIA_FILTERED",
+        )
     if op.inline_only:
-        return [
-            Failed(
-                "Google returned the video inline (encodedVideo) instead of a file URI, which "
-                "veo_magic cannot save yet",
-                task_id=name,
-            )
-        ]
-    return [
-        Failed("Google reported the operation done but sent no video and no reason.", task_id=name)
-    ]
+        return _failed(
+            "Google returned the video inline (encodedVideo) instead of a file URI, which "
+            "veo_magic cannot save yet"
+        )
+    return _failed("Google reported the operation done but sent no video and no reason.")
+
+
+def _failed(reason: str, *, code: str | None = None) -> TaskReport:
+    return TaskReport(state="failed", word="", progress=None, reason=reason, code=code)
+
+
+def _model(name: str) -> str | None:
+    match = _OPERATION.match(name)
+    return match["model"] if match else None
 
 
 def _typical_seconds(name: str) -> float:
-    match = _OPERATION.match(name)
-    model = match["model"] if match else ""
-    fast = re.search(r"-(fast|lite)-", model) is not None
+    fast = re.search(r"-(fast|lite)-", _model(name) or "") is not None
     return TYPICAL_SECONDS["fast" if fast else "standard"]
 
 
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-
-
-class GeminiAdapter:
+class GeminiAdapter(TaskAdapter):
     """Google's Gemini API: submit a long-running operation, then poll it until it is done."""
 
     name: ClassVar[str] = "gemini"
@@ -268,26 +259,31 @@ class GeminiAdapter:
         pacing: Pacing | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.relay = relay
         # Only the bounds: the schedule reads the progress estimate below as its rate.
-        self.pacing = dataclasses.replace(pacing or Pacing(), expected_seconds=None)
+        super().__init__(
+            relay, pacing=dataclasses.replace(pacing or Pacing(), expected_seconds=None)
+        )
         self.clock = clock
 
-    async def run(
-        self, request: VideoRequest | None, *, task_id: str | None = None
-    ) -> AsyncIterator[Event]:
-        """Submit (or re-attach to the operation named ``task_id``) and follow it to the end."""
-        first: httpx.Response | None = None
-        if task_id is None:
-            if request is None:
-                raise VeoInputError(
-                    "task_id", None, "is missing, and there is no request to submit"
-                )
-            first = await self.relay.create(
-                "POST", submit_path(request.wire_model), json=submit_body(request)
-            )
-            task_id = _operation_name(first)
-        elif not _RESUMABLE.match(task_id):
+    async def create(self, request: VideoRequest) -> httpx.Response:
+        return await self.relay.create(
+            "POST", submit_path(request.wire_model), json=submit_body(request)
+        )
+
+    def created(self, response: httpx.Response) -> tuple[str, str | None]:
+        body = json_body(response)
+        name = body.get("name") if isinstance(body, Mapping) else None
+        if isinstance(name, str) and name.strip():
+            return name.strip(), _model(name.strip())
+        raise VeoTaskUncertainError(
+            f"Google accepted the request (HTTP {response.status_code}) but its answer has no "
+            "operation name, so it cannot be followed; it may still run and be charged. It said: "
+            f"{response.text.strip()[:300]!r}",
+            status_code=response.status_code,
+        )
+
+    def resumed(self, task_id: str) -> str | None:
+        if not _RESUMABLE.match(task_id):
             raise VeoInputError(
                 "task_id",
                 task_id,
@@ -296,43 +292,24 @@ class GeminiAdapter:
                 hint="resume with the name the API returned, like "
                 "models/veo-3.1-generate-preview/operations/abc123",
             )
-        match = _OPERATION.match(task_id)
-        yield Submitted(task_id, model=match["model"] if match else None)
-        async for event in self.follow(task_id, first=first):
-            yield event
+        return _model(task_id)
 
-    async def follow(
-        self, name: str, *, first: httpx.Response | None = None
-    ) -> AsyncIterator[Event]:
-        """Poll ``GET /v1beta/{name}`` until done; ``first`` (the submit answer) is read first."""
-        schedule = self.pacing.schedule()
-        typical = _typical_seconds(name)
+    def poll(self, task_id: str) -> tuple[str, None]:
+        return operation_path(task_id), None
+
+    def reader(self, task_id: str) -> Callable[[object], TaskReport]:
+        """Operations, with the running ones' progress estimated from the time since now."""
+        typical = _typical_seconds(task_id)
         started = self.clock()
-        path = operation_path(name)
-        response = first
-        while True:
-            if response is None:
-                response = await self.relay.fetch("GET", path, task_id=name)
-            op = read_operation(_json(response))
+
+        def read(body: object) -> TaskReport:
+            op = read_operation(body)
             if op.done:
-                for event in finished(self.relay, name, op):
-                    yield event
-                return
+                return finished(op)
             percent = estimated_percent(self.clock() - started, typical)
-            yield Progress(percent, phase="running", message=ESTIMATE_NOTE)
-            delay = schedule.next_delay(percent, response.headers)
-            response = None
-            await self.relay.sleep(delay)
+            return TaskReport(state="running", word=ESTIMATE_NOTE, progress=percent)
 
+        return read
 
-def _operation_name(response: httpx.Response) -> str:
-    body = _json(response)
-    name = body.get("name") if isinstance(body, Mapping) else None
-    if isinstance(name, str) and name.strip():
-        return name.strip()
-    raise VeoTaskUncertainError(
-        f"Google accepted the request (HTTP {response.status_code}) but its answer has no "
-        "operation name, so it cannot be followed; it may still run and be charged. It said: "
-        f"{response.text.strip()[:300]!r}",
-        status_code=response.status_code,
-    )
+    def ready(self, index: int, url: str) -> VideoReady:
+        return sample_ready(self.relay, index, url)

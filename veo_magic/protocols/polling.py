@@ -1,7 +1,9 @@
-"""Following a task until it ends: the adaptive poll schedule and the one poll loop.
+"""Following a task until it ends: the adaptive poll schedule and the one task driver.
 
-Used by the task protocols: ``GET /v1/videos/{id}`` (PROTOCOLS.md §1.2) and
-``GET /v1/video/query?id=`` (§1.3), and by chat when its stream breaks (§1.1). The server's own
+``TaskAdapter`` is the control flow every task protocol shares (create, or resume a task id;
+``Submitted``; poll; ``Progress`` on news; ``VideoReady``s or ``Failed``); each protocol gives
+only its data: ``GET /v1/videos/{id}`` (PROTOCOLS.md §1.2), ``GET /v1/video/query?id=`` (§1.3),
+Google's operations (§3), and chat when its stream breaks (§1.1). The server's own
 hint wins (``openai-poll-after-ms``, §2; ``Retry-After``); otherwise the schedule learns the
 task's progress rate and aims its polls at the predicted end, so a long job costs few requests
 and its completion is noticed soon after it happens.
@@ -9,19 +11,19 @@ and its completion is noticed soon after it happens.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ClassVar
 
 import httpx
 
 from .._events import Event, Failed, Progress, Submitted, VideoReady
 from .._exceptions import VeoInputError, VeoTaskUncertainError
-from .._http import Relay, retry_after_seconds
-from .status import read_task
+from .._http import Relay, json_body, named_task, retry_after_seconds
+from .status import TaskReport, read_task
 
 if TYPE_CHECKING:
     from .._request import VideoRequest
@@ -29,9 +31,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Pacing",
     "PollSchedule",
-    "create_and_follow",
-    "created_task",
-    "follow_task",
+    "TaskAdapter",
+    "relay_reader",
     "server_hint",
     "video_ready",
 ]
@@ -167,106 +168,125 @@ def video_ready(relay: Relay, index: int, url: str) -> VideoReady:
     return VideoReady(index, url, authenticated=own)
 
 
-def created_task(response: httpx.Response) -> tuple[str, str | None]:
-    """(task id exactly as sent, model echoed) from a create answer: ``id``, else ``task_id``."""
-    body = _json(response)
-    for source in (body, body.get("data") if isinstance(body, Mapping) else None):
-        if isinstance(source, Mapping):
-            for key in ("id", "task_id"):
-                value = source.get(key)
-                if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
-                    model = source.get("model")
-                    return str(value), (model if isinstance(model, str) else None)
-    raise VeoTaskUncertainError(
-        f"The relay accepted the request (HTTP {response.status_code}) but its answer has no task "
-        f"id, so the task cannot be followed; it may still run and be charged. The relay said: "
-        f"{response.text.strip()[:300]!r}",
-        status_code=response.status_code,
-    )
+def relay_reader(content_url: str | None = None) -> Callable[[object], TaskReport]:
+    """A reader of a relay's task object (``read_task``) that words how the task ended.
 
-
-async def create_and_follow(
-    request: VideoRequest | None,
-    task_id: str | None,
-    *,
-    create: Callable[[VideoRequest], Awaitable[httpx.Response]],
-    follow: Callable[..., AsyncIterator[Event]],
-) -> AsyncIterator[Event]:
-    """``create`` the task (unless ``task_id`` names one to resume), report it, ``follow`` it.
-
-    ``follow(task_id, first=response)`` gets the create answer to read before its first poll.
-    """
-    first: httpx.Response | None = None
-    model = None
-    if task_id is None:
-        if request is None:
-            raise VeoInputError("task_id", None, "is missing, and there is no request to submit")
-        first = await create(request)
-        task_id, model = created_task(first)
-    yield Submitted(task_id, model=model)
-    async for event in follow(task_id, first=first):
-        yield event
-
-
-async def follow_task(
-    relay: Relay,
-    url: str,
-    *,
-    task_id: str,
-    params: Mapping[str, str] | None = None,
-    content_url: str | None = None,
-    first: httpx.Response | None = None,
-    pacing: Pacing,
-) -> AsyncIterator[Event]:
-    """Poll ``url`` until the task ends: ``Progress`` on news, then ``VideoReady``s or ``Failed``.
-
-    ``first`` is an answer already in hand (the create response), read before the first poll.
     A success without any URL field yields ``content_url`` (a key-carrying relay path) if given.
     """
-    schedule = pacing.schedule()
-    response = first
-    last_news: tuple[object, ...] | None = None
-    while True:
-        if response is None:
-            response = await relay.fetch("GET", url, task_id=task_id, params=params)
-        body = _json(response)
-        if body is None:
-            log.info("the relay answered %s with something that is not JSON; polling again", url)
+
+    def read(body: object) -> TaskReport:
         report = read_task(body)
-        if report.state == "succeeded":
-            if not report.urls and report.reason:  # "completed", but filtered: it says why
-                yield Failed(
-                    f"The relay reported {report.word!r} but returned no video: {report.reason}",
-                    task_id=task_id,
-                    code=report.code,
-                )
-                return
-            urls = report.urls or ((content_url,) if content_url else ())
-            if not urls:
-                yield Failed(
-                    f"The relay reported {report.word!r} but gave no video URL.",
-                    task_id=task_id,
-                )
-            for index, video_url in enumerate(urls):
-                yield video_ready(relay, index, video_url)
-            return
         if report.state == "failed":
             said = f": {report.reason}" if report.reason else " and gave no reason."
-            yield Failed(
-                f"The relay reported {report.word!r}{said}", task_id=task_id, code=report.code
-            )
-            return
-        news = (report.state, report.progress, report.word)
-        if news != last_news:
-            last_news = news
-            yield Progress(report.progress, phase=report.state, message=report.word or None)
-        delay = schedule.next_delay(report.progress, response.headers)
-        response = None
-        await relay.sleep(delay)
+            return replace(report, reason=f"The relay reported {report.word!r}{said}")
+        if report.state != "succeeded" or report.urls:
+            return report
+        if report.reason:  # "completed", but filtered: it says why
+            why = f"The relay reported {report.word!r} but returned no video: {report.reason}"
+            return replace(report, state="failed", reason=why)
+        if content_url:
+            return replace(report, urls=(content_url,))
+        why = f"The relay reported {report.word!r} but gave no video URL."
+        return replace(report, state="failed", reason=why, code=None)
+
+    return read
 
 
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+class TaskAdapter(ABC):
+    """A protocol that creates a task and polls it until it ends: the one control flow.
+
+    A protocol contributes data: its create call (``create``), how its answer names the task
+    (``created``) and what a resumed id says (``resumed``), where a poll goes (``poll``), how a
+    poll answer reads (``reader``) and how a clip's URL becomes a ``VideoReady`` (``ready``).
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self, relay: Relay, *, pacing: Pacing | None = None) -> None:
+        self.relay = relay
+        self.pacing = pacing or Pacing()
+
+    async def run(
+        self, request: VideoRequest | None, *, task_id: str | None = None
+    ) -> AsyncIterator[Event]:
+        """Create the task (or re-attach to ``task_id``), report it, follow it to the end."""
+        first: httpx.Response | None = None
+        if task_id is None:
+            if request is None:
+                raise VeoInputError(
+                    "task_id", None, "is missing, and there is no request to submit"
+                )
+            first = await self.create(request)
+            task_id, model = self.created(first)
+        else:
+            model = self.resumed(task_id)
+        yield Submitted(task_id, model=model)
+        async for event in self.follow(task_id, first=first):
+            yield event
+
+    async def follow(
+        self, task_id: str, *, first: httpx.Response | None = None
+    ) -> AsyncIterator[Event]:
+        """Poll until the task ends: ``Progress`` on news, then ``VideoReady``s or ``Failed``.
+
+        ``first`` is an answer already in hand (the create response), read before the first poll.
+        """
+        path, params = self.poll(task_id)
+        read = self.reader(task_id)
+        schedule = self.pacing.schedule()
+        response = first
+        last_news: tuple[object, ...] | None = None
+        while True:
+            if response is None:
+                response = await self.relay.fetch("GET", path, task_id=task_id, params=params)
+            body = json_body(response)
+            if body is None:
+                log.info(
+                    "the relay answered %s with something that is not JSON; polling again", path
+                )
+            report = read(body)
+            if report.state == "failed":
+                yield Failed(report.reason or report.word, task_id=task_id, code=report.code)
+                return
+            if report.state == "succeeded":
+                for index, url in enumerate(report.urls):
+                    yield self.ready(index, url)
+                return
+            news = (report.state, report.progress, report.word)
+            if news != last_news:
+                last_news = news
+                yield Progress(report.progress, phase=report.state, message=report.word or None)
+            delay = schedule.next_delay(report.progress, response.headers)
+            response = None
+            await self.relay.sleep(delay)
+
+    @abstractmethod
+    async def create(self, request: VideoRequest) -> httpx.Response:
+        """Send the create request (through ``relay.create``: never re-sent when uncertain)."""
+
+    def created(self, response: httpx.Response) -> tuple[str, str | None]:
+        """(task id exactly as sent, model echoed) from the create answer."""
+        if (named := named_task(response)) is not None:
+            return named
+        raise VeoTaskUncertainError(
+            f"The relay accepted the request (HTTP {response.status_code}) but its answer has no "
+            f"task id, so the task cannot be followed; it may still run and be charged. The relay "
+            f"said: {response.text.strip()[:300]!r}",
+            status_code=response.status_code,
+        )
+
+    def resumed(self, task_id: str) -> str | None:
+        """The model a task id given to resume names (None: it names none); raise if unusable."""
         return None
+
+    @abstractmethod
+    def poll(self, task_id: str) -> tuple[str, Mapping[str, str] | None]:
+        """The path and query parameters that report on the task."""
+
+    def reader(self, task_id: str) -> Callable[[object], TaskReport]:
+        """What one task's poll answers say; ``reason`` words a failure as a person reads it."""
+        return relay_reader()
+
+    def ready(self, index: int, url: str) -> VideoReady:
+        """Clip ``index`` at ``url``, ready to download."""
+        return video_ready(self.relay, index, url)

@@ -101,7 +101,12 @@ _reported: set[str] = set()  # unknown words already logged, so a long poll does
 
 @dataclass(frozen=True, slots=True)
 class TaskReport:
-    """One poll's worth of news about a task, in our words."""
+    """One poll's worth of news about a task, in our words.
+
+    ``read_task`` fills it from a relay's task object; a protocol's reader (``TaskAdapter``)
+    may word it for a person: ``word`` is then what a ``Progress`` says, ``reason`` the whole
+    message of the ``Failed``.
+    """
 
     state: State
     word: str  # the relay's own status word, as sent ("" when it sent none)

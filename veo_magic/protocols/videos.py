@@ -22,19 +22,18 @@ fetched with the key.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 import httpx
 
-from .._events import Event
-from .polling import Pacing, create_and_follow, follow_task
+from .polling import TaskAdapter, relay_reader
 
 if TYPE_CHECKING:
-    from .._http import Relay
     from .._media import ImageInput
     from .._request import VideoRequest
+    from .status import TaskReport
 
 __all__ = ["VideosAdapter", "create_fields", "is_landscape", "task_path"]
 
@@ -70,34 +69,18 @@ def create_fields(request: VideoRequest) -> dict[str, Any]:
     return fields
 
 
-class VideosAdapter:
-    """``/v1/videos``: create a task, then poll it until it ends."""
+class VideosAdapter(TaskAdapter):
+    """``/v1/videos``: create a task, then poll ``GET /v1/videos/{id}`` until it ends."""
 
     name: ClassVar[str] = "videos"
 
-    def __init__(self, relay: Relay, *, pacing: Pacing | None = None) -> None:
-        self.relay = relay
-        self.pacing = pacing or Pacing()
+    def poll(self, task_id: str) -> tuple[str, None]:
+        return task_path(task_id), None
 
-    def run(
-        self, request: VideoRequest | None, *, task_id: str | None = None
-    ) -> AsyncIterator[Event]:
-        """Create the task (or re-attach to ``task_id``) and follow it to the end."""
-        return create_and_follow(request, task_id, create=self._create, follow=self.follow)
+    def reader(self, task_id: str) -> Callable[[object], TaskReport]:
+        return relay_reader(content_url=f"{task_path(task_id)}/content")
 
-    def follow(self, task_id: str, *, first: httpx.Response | None = None) -> AsyncIterator[Event]:
-        """Poll ``GET /v1/videos/{task_id}`` until the task succeeds or fails."""
-        path = task_path(task_id)
-        return follow_task(
-            self.relay,
-            path,
-            task_id=task_id,
-            content_url=f"{path}/content",
-            first=first,
-            pacing=self.pacing,
-        )
-
-    async def _create(self, request: VideoRequest) -> httpx.Response:
+    async def create(self, request: VideoRequest) -> httpx.Response:
         fields = create_fields(request)
         if not request.images:
             return await self.relay.create("POST", CREATE_PATH, json=fields)

@@ -11,8 +11,9 @@ the environment variables.
     >>> OPTION_RULES["resolution"].words
     '720p, 1080p'
 
-Rules are plain data with no imports beyond the exceptions: ``%load_ext veo_magic`` reads the
-table for the options' help and must stay cheap.
+Rules are plain data (named tuples: a dataclass costs a millisecond to make) with no imports
+beyond the exceptions: ``%load_ext veo_magic`` reads the table for the options' help and must
+stay cheap.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ._exceptions import VeoInputError, allowed_words
 
@@ -65,8 +65,7 @@ class Rule(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class Choice:
+class Choice(NamedTuple):
     """One of a few words, matched without regard to case or surrounding spaces."""
 
     choices: tuple[str, ...]
@@ -91,22 +90,23 @@ class Choice:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
+class Flag(NamedTuple):
     """True or False (None: not given, which is False)."""
 
     @property
     def words(self) -> str:
-        return "True, False"
+        return allowed_words(_BOOLEANS)
 
     def check(self, field: str, value: object, *, given_as: str | None = None) -> bool:
         if value is None or isinstance(value, bool):
             return bool(value)
-        raise VeoInputError(field, value, "is not a boolean", (True, False), given_as=given_as)
+        raise VeoInputError(field, value, "is not a boolean", _BOOLEANS, given_as=given_as)
 
 
-@dataclass(frozen=True, slots=True)
-class Whole:
+_BOOLEANS = (True, False)
+
+
+class Whole(NamedTuple):
     """A whole number from ``low`` to ``high`` (no upper bound when None).
 
     ``text`` accepts digits typed as text, as environment variables are; request keywords take
@@ -148,8 +148,7 @@ class Whole:
         return number
 
 
-@dataclass(frozen=True, slots=True)
-class Amount:
+class Amount(NamedTuple):
     """A finite number of ``unit`` (dollars, seconds, megabytes), at least ``low``.
 
     ``positive`` refuses ``low`` itself. ``text`` accepts a number typed as text. ``required``
@@ -184,8 +183,7 @@ class Amount:
         return number
 
 
-@dataclass(frozen=True, slots=True)
-class Text:
+class Text(NamedTuple):
     """Text of at most ``limit`` characters, stripped; ``required`` refuses a blank one."""
 
     what: str  # what the text is for, in words

@@ -20,10 +20,10 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._exceptions import VeoInputError
 from ._rules import OPTION_RULES, Amount, Rule, Whole
@@ -50,15 +50,14 @@ USD_PER_CLIP = Amount("US dollars per clip", text=False, example="0.12", require
 _KEYLIKE = re.compile(r"(?i)\b(sk|key|token)([-_:=])[^\s/@?&#'\"]{4,}")
 
 
-@dataclass(frozen=True, slots=True)
-class BaseUrl:
+class BaseUrl(NamedTuple):
     """A relay's address, ``http(s)://host[:port][/v1]``; read as its root (no ``/v1``).
 
     Messages never echo a key: credentials and queries are cut from the URL shown, and anything
     key-shaped (or ``secret``) is masked.
     """
 
-    secret: Secret | None = field(default=None, compare=False)
+    secret: Secret | None = None  # masked in messages
     words = "http(s)://host[:port][/v1], e.g. https://api.example.com/v1"
 
     def check(self, field: str, value: object, *, given_as: str | None = None) -> str | None:
@@ -98,8 +97,7 @@ class BaseUrl:
         return re.sub(r"/v1(beta)?$", "", url)
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
+class Key(NamedTuple):
     """An API key as relays take it: printable ASCII, no spaces, no ``Bearer `` (we add that)."""
 
     words = "printable ASCII without spaces, e.g. sk-..."
@@ -123,8 +121,7 @@ class Key:
         return Secret(text)
 
 
-@dataclass(frozen=True, slots=True)
-class Prices:
+class Prices(NamedTuple):
     """Price overrides: a JSON object of model (or family) name -> US dollars per clip."""
 
     words = 'a JSON object of model -> US dollars per clip, e.g. {"veo-3.1-fast": 0.12}'

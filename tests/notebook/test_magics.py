@@ -304,9 +304,11 @@ def test_budget(ip, capsys):
     assert current_session().client.budget_usd == 5.0
     ip.run_line_magic("veo", "budget off")
     assert current_session().client.budget_usd is None
-    for bad in ("lots", "-1", "1 2"):
+    for bad in ("lots", "-1", "1 2", "inf"):
         with pytest.raises(UsageError):
             ip.run_line_magic("veo", f"budget {bad}")
+    with pytest.raises(UsageError, match=r"budget_usd='lots' is not a number; allowed: US dollars"):
+        ip.run_line_magic("veo", "budget lots")
 
 
 def test_models(ip, capsys):

@@ -31,8 +31,6 @@ __all__ = [
     "relative_url",
 ]
 
-DEFAULT_EMBED_CAP_MB: float = EMBED_MAX_MB.default
-
 
 def embed_by_default() -> bool:
     """True where a relative ``<video src>`` cannot be served: Colab and VS Code."""

@@ -422,14 +422,10 @@ class VeoMagics(Magics):
             if word in ("off", "none"):
                 session.set_budget(None)
             else:
-                try:
-                    usd = float(word)
-                except ValueError:
-                    raise UsageError(
-                        f"%veo budget {argv[0]!r}: give dollars, e.g. 5 or 2.50, or off"
-                    ) from None
-                if usd < 0:
-                    raise UsageError("a budget cannot be negative")
+                from .._settings import BUDGET_USD
+
+                with usage_errors():  # the rule VEO_BUDGET_USD and Client(budget_usd=) follow
+                    usd = BUDGET_USD.check(word, from_environment=False)
                 session.set_budget(usd)
         with usage_errors():
             client = session.client

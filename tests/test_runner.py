@@ -102,3 +102,16 @@ def test_closing_the_client_lets_running_jobs_finish(make_client):
     client.close()
     assert job.wait(timeout=60).status == "succeeded"
     assert client._runner.relay is None  # closed once its last job ended
+
+
+def test_a_chat_clip_downloads_as_soon_as_its_link_arrives(make_client):
+    """With n=2, the first clip is on disk (and shown) while the stream still goes on."""
+    order = []
+    client = make_client("chat")
+    job = client.submit("two gulls over a harbour [[sim:slow_links]]", n=2)
+    job.add_listener(lambda event: order.append(type(event).__name__))
+    job.wait(timeout=60)
+    ready = [i for i, name in enumerate(order) if name == "VideoReady"]
+    downloaded = [i for i, name in enumerate(order) if name == "Downloaded"]
+    assert len(ready) == 2 and len(downloaded) == 2
+    assert downloaded[0] < ready[1]  # clip 1 was saved before clip 2's link even came

@@ -104,6 +104,11 @@ class Session:
         return value if value is not None else os.environ.get(f"VEO_{name.upper()}") or None
 
     @property
+    def secret(self) -> Secret | None:
+        """The key entered with ``%veo login`` (a ``Secret``: it prints as ``***``), or None."""
+        return self._secret
+
+    @property
     def key_source(self) -> str | None:
         """Where the key comes from (``%veo login`` or ``VEO_API_KEY``), or None; never the key."""
         if self._secret:

@@ -124,7 +124,7 @@ def test_cell_returns_at_once(ip):
 # -- with the embedded simulator ----------------------------------------------------------------
 
 
-def test_wait_runs_to_the_end_and_shows_the_clip(ip, sim, capsys):
+def test_wait_runs_to_the_end_and_shows_the_clip(ip, capsys):
     ip.user_ns["animal"] = "fox"
     cell(ip, "--landscape --wait --out job", "a {animal} in snow")
     job = ip.user_ns["job"]
@@ -133,7 +133,7 @@ def test_wait_runs_to_the_end_and_shows_the_clip(ip, sim, capsys):
     assert job.videos[0].with_suffix(".jpg").exists()  # the poster
 
 
-def test_wait_on_a_refused_prompt_is_one_line(ip, sim):
+def test_wait_on_a_refused_prompt_is_one_line(ip):
     with pytest.raises(VeoCellError, match="failed") as info:
         cell(ip, "--wait --protocol videos", "a fox [[sim:refuse]]")
     lines = info.value._render_traceback_()
@@ -141,7 +141,7 @@ def test_wait_on_a_refused_prompt_is_one_line(ip, sim):
     assert last_job().status == "failed"
 
 
-def test_fire_and_forget_then_await(ip, sim):
+def test_fire_and_forget_then_await(ip):
     cell(ip, "--out j", "a fox")
     job = ip.user_ns["j"]
     job.wait(timeout=30)
@@ -201,7 +201,7 @@ def test_vary_over_options_only(ip):
     gallery.cancel()
 
 
-def test_vary_with_wait(ip, sim):
+def test_vary_with_wait(ip):
     cell(ip, "--vary style=ink,oil --wait --concurrency 1 --out g", "a fox, {style}")
     gallery = ip.user_ns["g"]
     assert gallery.done()
@@ -302,7 +302,7 @@ def test_login_errors(ip, monkeypatch):
         ip.run_line_magic("veo", "login a b")
 
 
-def test_jobs_table(ip, sim):
+def test_jobs_table(ip):
     table = ip.run_line_magic("veo", "jobs")
     assert "No jobs recorded" in table._repr_html_()
     ip.user_ns["animal"] = "<b>fox</b>"
@@ -317,7 +317,7 @@ def test_jobs_table(ip, sim):
         ip.run_line_magic("veo", "jobs --limit many")
 
 
-def test_cancel(ip, capsys, sim):
+def test_cancel(ip, capsys):
     with pytest.raises(UsageError, match="no job 'nope'"):
         ip.run_line_magic("veo", "cancel nope")
     with pytest.raises(UsageError, match="usage"):
@@ -336,7 +336,7 @@ def test_cancel(ip, capsys, sim):
     assert "cancelled 2 job(s)" in capsys.readouterr().out
 
 
-def test_resume(ip, sim):
+def test_resume(ip):
     cell(ip, "--wait --protocol videos --out j", "a fox")
     task = ip.user_ns["j"].task_id
     assert task
@@ -366,7 +366,7 @@ def test_unload_and_reload(ip):
     assert ip.find_cell_magic("veo") is not None
 
 
-def test_stop_button_stops_waiting_not_the_job(ip, monkeypatch, sim):
+def test_stop_button_stops_waiting_not_the_job(ip, monkeypatch):
     from veo_magic._job import Job
 
     def interrupted(self, timeout=None):

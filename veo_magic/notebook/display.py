@@ -33,6 +33,7 @@ __all__ = [
     "embed_by_default",
     "embed_cap",
     "relative_url",
+    "shown_path",
 ]
 
 DEFAULT_EMBED_CAP_MB = 20.0
@@ -68,6 +69,16 @@ def relative_url(path: Path, base: Path | None = None) -> str | None:
     except ValueError:
         return None
     return "/".join(quote(part) for part in rel.parts)
+
+
+def shown_path(path: Path, base: Path | None = None) -> str:
+    """``path`` as a reader should see it: relative to the notebook's folder (the kernel's cwd)
+    when it lies there, so a shared notebook does not show the author's home directory."""
+    base = (base or Path.cwd()).resolve()
+    try:
+        return str(path.resolve().relative_to(base))
+    except (OSError, ValueError):
+        return str(path)
 
 
 def data_url(path: Path, mime: str) -> str:
@@ -107,7 +118,7 @@ def clip_html(
     url = relative_url(video)
     size = video.stat().st_size if video.exists() else 0
     name = html.escape(video.name)
-    shown_path = html.escape(str(video))
+    shown = html.escape(shown_path(video))
     note = poster_attr = fallback = ""
     if thumb is not None:
         picture = data_url(thumb, "image/jpeg")
@@ -131,7 +142,7 @@ def clip_html(
         )
         return (
             f'<div class="veo-clip">{fallback}Saved at <code>'
-            f"{shown_path}</code> ({html.escape(reason)}; Jupyter cannot serve it here).</div>"
+            f"{shown}</code> ({html.escape(reason)}; Jupyter cannot serve it here).</div>"
         )
     link = (
         f'<a href="{html.escape(url, quote=True)}" download="{name}">download</a> · '
@@ -142,7 +153,7 @@ def clip_html(
         '<div class="veo-clip">'
         f'<video controls playsinline preload="metadata" style="max-width:100%;max-height:480px"'
         f' src="{html.escape(src, quote=True)}"{poster_attr}>{fallback}</video>'
-        f'<div style="font-size:90%;opacity:.8">{link}<code>{shown_path}</code>{note}</div>'
+        f'<div style="font-size:90%;opacity:.8">{link}<code>{shown}</code>{note}</div>'
         "</div>"
     )
 

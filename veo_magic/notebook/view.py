@@ -37,7 +37,7 @@ from ipywidgets.widgets.widget_int import ProgressStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .._events import Completed, Downloaded
-from .display import ClipArea, clip_html
+from .display import ClipArea, clip_html, shown_path
 from .refresh import FINAL_MESSAGES, MAX_MESSAGES, Budget, Redraw, Refresher, refresher
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ def _facts(job: Job, *, ended: bool = True) -> list[tuple[str, str]]:
     outcome = [
         ("status", f"{job.status}, {job.progress:.0f}%"),
         ("elapsed", _clock(elapsed) if job.done() else ""),
-        ("files", ", ".join(str(path) for path in job.videos)),
+        ("files", ", ".join(shown_path(path) for path in job.videos)),
         ("error", (job.error or "") if job.status == "failed" else ""),
     ]
     asked = [

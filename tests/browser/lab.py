@@ -340,16 +340,34 @@ window.__veo = {
     const bars = this.bars(path);
     return bars.length >= count && bars.every((b) => !b.live && b.width === '100%' && b.success);
   },
+  settled(path) { return this.bars(path).every((b) => !b.live); },  // every job has ended
   jobs(path) {  // what each ended job's static output says, for a reader
     return [...this.nb(path).node.querySelectorAll('.veo-job')].map((j) => {
       const v = j.querySelector('video');
       return {
         text: j.innerText,
         status: j.getAttribute('data-status'),
-        poster: v ? (v.getAttribute('poster') || '').slice(0, 23) : null,
+        inlinePoster: !!v && (v.getAttribute('poster') || '').startsWith('data:image/jpeg;base64,'),
         video: !!v,
       };
     });
+  },
+  async posters(path) {  // each <video>'s poster: null if none, else whether the picture decodes
+    return Promise.all(this.videos(path).map(async (v) => {
+      const url = v.getAttribute('poster');
+      if (!url) return null;
+      const img = new Image();
+      img.src = url;
+      try { await img.decode(); return img.naturalWidth > 0; } catch (e) { return false; }
+    }));
+  },
+  async restart(path) {  // as Kernel > Restart Kernel, without its dialog
+    await this.nb(path).sessionContext.restartKernel();
+    return true;
+  },
+  save(path) {
+    window.jupyterapp.shell.activateById(this.nb(path).id);
+    return window.jupyterapp.commands.execute('docmanager:save').then(() => true);
   },
   outputText(path) {  // every output's text as a reader sees it (not the cells' source)
     return [...this.nb(path).node.querySelectorAll('.jp-OutputArea-output')]
@@ -472,6 +490,11 @@ class LabPage:
 
     def errors(self) -> list[str]:
         return self.call("errors")
+
+    def restart_kernel(self, timeout: float = 60) -> None:
+        """Restart the notebook's kernel and wait until the new one is idle."""
+        self.call("restart")  # resolves once the kernel has restarted
+        self.wait("ready", what="the restarted kernel", timeout=timeout)
 
     def check_videos(self, *, at_least: int, timeout: float = 30) -> list[Clip]:
         """Every ``<video>``: readyState >= 2, the requested length (±0.5 s), and it plays."""

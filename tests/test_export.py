@@ -111,6 +111,7 @@ def test_the_page_holds_every_clip_and_fetches_nothing(notebook):
     # every <video> has its thumbnail as a poster, and the fallback <img> is inline too
     assert page.count("<video") == 3 and page.count('poster="data:image/jpeg;base64,') == 3
     assert 'src="veo_outputs/' not in page and 'href="veo_outputs/' not in page
+    assert ">download</a>" not in page  # no dead link: the video's own menu saves it
     # nothing from the network: no script with a URL, no widget manager
     assert not re.findall(r"<script[^>]+src=", page)
     assert WIDGET_VIEW not in page and "the form" in page  # the widget's stand-in instead

@@ -224,7 +224,7 @@ def _render(nb: Any, notebook: Path) -> str:
 
 def _embed(page: str, folder: Path, out: Path, cap: int, result: Exported) -> str:
     """Put each local clip and picture of ``page`` inside it, clips up to ``cap`` bytes."""
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, NavigableString
 
     from ._frames import existing_poster, existing_thumbnail
     from .notebook.display import data_url
@@ -270,10 +270,13 @@ def _embed(page: str, folder: Path, out: Path, cap: int, result: Exported) -> st
         target = urls.get(folder / path, "")
         if target and not target.startswith("data:"):
             tag["href"] = target
-        else:  # inside the page already, or not shared: no dead link
-            del tag["href"]
-            if tag.has_attr("download"):
-                del tag["download"]
+        elif tag.has_attr("download"):  # the clip is in the page (its menu saves it): no link
+            after = tag.next_sibling
+            if isinstance(after, NavigableString) and after.strip() == "·":
+                after.extract()
+            tag.decompose()
+        else:  # not shared with the page: its name stays, as text
+            tag.unwrap()
     return str(soup)
 
 

@@ -164,8 +164,11 @@ def test_the_exported_page_plays_every_clip_offline(lab: Lab, browser, request, 
         assert all("succeeded" in job and "100%" in job for job in facts["jobs"])
         assert asked == [], f"the page fetched from the network: {asked}"
         if screenshots_wanted():
-            page.evaluate("() => document.querySelectorAll('video').forEach((v) => v.pause())")
-            cell = page.locator(".jp-Cell", has_text="an owl turning its head").last
+            page.evaluate(
+                "() => document.querySelectorAll('video').forEach((v) => { v.currentTime = 1; })"
+            )
+            page.mouse.move(0, 0)
+            cell = page.locator(".jp-Cell", has_text="a red fox running through").first
             cell.scroll_into_view_if_needed()
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             cell.screenshot(path=str(SCREENSHOTS / "export-html.png"))

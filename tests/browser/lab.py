@@ -93,15 +93,16 @@ class Lab:
         assert self.home is not None
         return _server_env(self.home)
 
-    def tutorial(self, name: str) -> str:
-        """Copy ``notebooks/<name>`` into a folder of its own; return its path for ``open``.
+    def tutorial(self, name: str, folder: str | None = None) -> str:
+        """Copy ``notebooks/<name>`` into a folder of its own (``folder``, default its stem);
+        return its path for ``open``.
 
         A folder per notebook: its kernel's cwd, so its clips and journal are its own.
         """
-        folder = self.root / Path(name).stem
-        folder.mkdir(exist_ok=True)
-        shutil.copy2(NOTEBOOKS / name, folder / name)
-        return f"{folder.name}/{name}"
+        where = self.root / (folder or Path(name).stem)
+        where.mkdir(exist_ok=True)
+        shutil.copy2(NOTEBOOKS / name, where / name)
+        return f"{where.name}/{name}"
 
     def notebook(self, name: str, cells: list[str]) -> str:
         """A notebook of code cells in a folder of its own; returns its path for ``open``."""

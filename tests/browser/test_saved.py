@@ -30,10 +30,11 @@ def executed(lab: Lab, name: str, *, trusted: bool = False) -> str:
     """``notebooks/<name>`` executed with nbclient in a folder of the server's root (once per
     module); returns the saved notebook's path for ``LabPage.open``. ``trusted`` signs a copy
     with the server's key, as if its reader had run it there."""
-    path = lab.root / Path(name).stem / name
+    folder = f"saved-{Path(name).stem}"  # its clips apart from a live run's
+    path = lab.root / folder / name
     done = path.with_suffix(".executed.ipynb")
     if not done.exists():
-        lab.tutorial(name)
+        lab.tutorial(name, folder)
         execute(path)
     if not trusted:
         return str(done.relative_to(lab.root))

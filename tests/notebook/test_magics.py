@@ -108,8 +108,52 @@ def test_interpolation_and_options_reach_the_job(ip, capsys):
 
 def test_budget_error_is_a_usage_error(ip):
     ip.run_line_magic("veo", "budget 0.01")
-    with pytest.raises(UsageError, match="budget"):
+    with pytest.raises(UsageError, match="budget") as info:
         cell(ip, "", "a fox")
+    # The core says what happened; the notebook adds how to act here, once.
+    assert str(info.value).startswith("budget $0.01 would be passed: ")
+    assert str(info.value).count("`%veo budget N`") == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "line", "said", "how"),
+    [
+        (
+            {},
+            "config base_url=https://relay.example/v1",
+            "api_key (VEO_API_KEY) is not set, but base URL https://relay.example is",
+            "run `%veo login`",
+        ),
+        (
+            {"VEO_API_KEY": KEY},
+            "config protocol=videos",
+            "base_url (VEO_BASE_URL) is not set, but an API key is",
+            "`%veo login URL` or `%veo config base_url=URL`",
+        ),
+        (
+            {"VEO_BUDGET_USD": "lots"},
+            "budget",
+            "VEO_BUDGET_USD='lots' is not a number",
+            "`%veo budget N`",
+        ),
+    ],
+)
+def test_configuration_errors_say_how_to_act_in_the_notebook(ip, monkeypatch, env, line, said, how):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(UsageError) as info:
+        ip.run_line_magic("veo", line)
+    message = str(info.value)
+    assert said in message and message.count(how) == 1, message
+    assert KEY not in message and "veo-magic" not in message and "set VEO_" not in message
+
+
+def test_one_clip_protocols_point_at_vary(ip):
+    with pytest.raises(UsageError) as info:
+        cell(ip, "--protocol videos --n 2", "a fox")
+    message = str(info.value)
+    assert "protocol='chat' (up to 4 clips" in message
+    assert message.count("`%%veo --vary` fans one prompt out") == 1
 
 
 def test_cell_returns_at_once(ip):
@@ -260,9 +304,11 @@ def test_budget(ip, capsys):
     assert current_session().client.budget_usd == 5.0
     ip.run_line_magic("veo", "budget off")
     assert current_session().client.budget_usd is None
-    for bad in ("lots", "-1", "1 2"):
+    for bad in ("lots", "-1", "1 2", "inf"):
         with pytest.raises(UsageError):
             ip.run_line_magic("veo", f"budget {bad}")
+    with pytest.raises(UsageError, match=r"budget_usd='lots' is not a number; allowed: US dollars"):
+        ip.run_line_magic("veo", "budget lots")
 
 
 def test_models(ip, capsys):

@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .._frames import existing_poster, existing_thumbnail, poster_for
+from .._settings import EMBED_MAX_MB, read
 
 __all__ = [
     "ClipArea",
@@ -35,8 +36,6 @@ __all__ = [
     "relative_url",
     "shown_path",
 ]
-
-DEFAULT_EMBED_CAP_MB = 20.0
 
 
 def embed_by_default() -> bool:
@@ -50,11 +49,7 @@ def embed_by_default() -> bool:
 
 def embed_cap() -> int:
     """Largest clip embedded, in bytes: ``VEO_EMBED_MAX_MB`` (default 20 MB)."""
-    try:
-        megabytes = float(os.environ.get("VEO_EMBED_MAX_MB") or DEFAULT_EMBED_CAP_MB)
-    except ValueError:
-        megabytes = DEFAULT_EMBED_CAP_MB
-    return int(megabytes * 1024 * 1024)
+    return int(read(EMBED_MAX_MB) * 1024 * 1024)
 
 
 def relative_url(path: Path, base: Path | None = None) -> str | None:

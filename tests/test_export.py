@@ -178,7 +178,7 @@ def test_the_command(notebook, capsys, tmp_path):
     assert main(["export", str(notebook), "--zip", "-o", str(tmp_path / "x.zip")]) == 0
     assert zipfile.is_zipfile(tmp_path / "x.zip")
     assert main(["export", str(tmp_path / "missing.ipynb")]) == 2
-    assert "no notebook at" in capsys.readouterr().err
+    assert "is not a file" in capsys.readouterr().err
     (tmp_path / "bad.ipynb").write_text("not json")
     assert main(["export", str(tmp_path / "bad.ipynb")]) == 2
     assert main(["export", str(notebook), "--max-mb", "-1"]) == 2

@@ -132,12 +132,11 @@ def _refuse_keys(data: bytes, what: str, keys: list[str]) -> None:
     for key in keys:
         if key.encode() in data:
             raise VeoInputError(
-                f"{what} contains the API key; nothing was written. Remove it (clear that "
-                "output, or use %veo login, which keeps the key out of the notebook), save, and "
-                "export again.",
-                field="notebook",
-                value=what,
-                allowed="a notebook without the key",
+                "notebook",
+                what,
+                "contains the API key, so nothing was written",
+                hint="remove it (clear that output; `%veo login` keeps the key out of "
+                "notebooks), save, and export again",
             )
 
 
@@ -145,17 +144,12 @@ def _read(notebook: Path) -> Any:
     import nbformat
 
     if not notebook.is_file():
-        raise VeoInputError(
-            f"no notebook at {notebook}", field="notebook", value=str(notebook), allowed=".ipynb"
-        )
+        raise VeoInputError("notebook", str(notebook), "is not a file", "a saved .ipynb")
     try:
         return nbformat.read(notebook, as_version=4)
     except Exception as exc:  # nbformat raises several kinds for a file that is not a notebook
         raise VeoInputError(
-            f"{notebook} is not a readable notebook: {exc}",
-            field="notebook",
-            value=str(notebook),
-            allowed=".ipynb",
+            "notebook", str(notebook), f"is not a readable notebook ({exc})", "a saved .ipynb"
         ) from None
 
 
@@ -175,10 +169,7 @@ def export_html(
     out = Path(out) if out is not None else notebook.with_suffix(".html")
     if max_mb < 0:
         raise VeoInputError(
-            f"--max-mb {max_mb:g}: give a size in MB, 0 or more",
-            field="max_mb",
-            value=max_mb,
-            allowed=">= 0",
+            "max_mb", max_mb, "is negative", "0 or more MB of clips", given_as="--max-mb"
         )
     secrets = _keys(keys)
     _refuse_keys(notebook.read_bytes() if notebook.is_file() else b"", str(notebook), secrets)

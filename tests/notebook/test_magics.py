@@ -428,7 +428,7 @@ def test_export_the_notebook_in_use(ip, capsys, monkeypatch, tmp_path):
     assert "data:video/mp4;base64," in (tmp_path / "lesson.html").read_text()
     ip.run_line_magic("veo", "export lesson.ipynb --zip -o shared.zip")
     assert (tmp_path / "shared.zip").is_file()
-    with pytest.raises(UsageError, match="no notebook at"):
+    with pytest.raises(UsageError, match="is not a file"):
         ip.run_line_magic("veo", "export missing.ipynb")
 
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 import base64
 import json
 import re
-import subprocess
 import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from tests.support import code_notebook
+from tests.support import code_notebook, make_mp4
 from veo_magic import VeoInputError
 from veo_magic._events import Completed, Downloaded, Submitted
 from veo_magic._frames import poster_for
@@ -33,14 +32,8 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 def make_clip(path: Path, seconds: float = 1.0) -> Path:
-    from imageio_ffmpeg import get_ffmpeg_exe
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
-         f"testsrc=size=320x180:rate=10:duration={seconds}", "-pix_fmt", "yuv420p", str(path)],
-        check=True,
-    )  # fmt: skip
+    """A clip with its poster, thumbnail and sidecar, as the runner leaves it."""
+    make_mp4(path, seconds, size="320x180")
     poster_for(path)
     path.with_suffix(".json").write_text(json.dumps({"file": path.name}))
     return path

@@ -492,6 +492,26 @@ class LabPage:
     def errors(self) -> list[str]:
         return self.call("errors")
 
+    def form(self) -> Any:
+        """The output that holds the generation form."""
+        return self.page.locator(".jp-OutputArea-output").filter(has=self.page.locator("textarea"))
+
+    def generate(self, prompt: str) -> None:
+        """Type ``prompt`` into the form and press Generate once the form allows it."""
+        form = self.form()
+        form.locator("textarea").first.fill(prompt)
+        button = form.locator("button", has_text="Generate")
+        self.page.wait_for_function("(b) => !b.disabled", arg=button.element_handle())
+        button.click()
+
+    def wait_job(self, text: str, timeout: float = 60) -> None:
+        """Wait until an ended job's static output says ``text``."""
+        self.page.wait_for_function(
+            "([path, text]) => window.__veo.jobs(path).some((j) => j.text.includes(text))",
+            arg=[self.path, text],
+            timeout=timeout * 1000,
+        )
+
     def restart_kernel(self, timeout: float = 60) -> None:
         """Restart the notebook's kernel and wait until the new one is idle."""
         self.call("restart")  # resolves once the kernel has restarted

@@ -59,30 +59,15 @@ def test_form_generates_and_cancels(lab_page: LabPage):
     page.open(page.lab.notebook("form7.ipynb", ["%load_ext veo_magic", "%veo form"]))
     page.run_all()
     page.wait_all_ran(timeout=60)
-    form = page.page.locator(".jp-OutputArea-output").filter(has=page.page.locator("textarea"))
-    prompt = form.locator("textarea").first
-    generate = form.locator("button", has_text="Generate")
     # a relay that goes silent at 40 %: only Cancel ends this job
-    prompt.fill("a kite over the dunes [[sim:stream_idle]]")
-    page.page.wait_for_function("(b) => !b.disabled", arg=generate.element_handle())
-    generate.click()
+    page.generate("a kite over the dunes [[sim:stream_idle]]")
     page.wait("hasBar", what="the job's bar", timeout=30)
-    cancel = form.locator("button", has_text="Cancel")
+    cancel = page.form().locator("button", has_text="Cancel")
     page.page.wait_for_function("(b) => !b.disabled", arg=cancel.element_handle())
     cancel.click()
-    page.page.wait_for_function(
-        "(path) => window.__veo.jobs(path).some((j) => j.text.includes('Cancelled'))",
-        arg=page.path,
-        timeout=30_000,
-    )
-    prompt.fill("a kite over the dunes")
-    page.page.wait_for_function("(b) => !b.disabled", arg=generate.element_handle())
-    generate.click()
-    page.page.wait_for_function(
-        "(path) => window.__veo.jobs(path).some((j) => j.text.includes('succeeded'))",
-        arg=page.path,
-        timeout=60_000,
-    )
+    page.wait_job("Cancelled", timeout=30)
+    page.generate("a kite over the dunes")
+    page.wait_job("succeeded")
     page.wait("settled", what="the job to leave the form", timeout=30)
     (clip,) = page.lab.clips(page.path)
     (shown,) = page.check_videos(at_least=1)

@@ -13,9 +13,9 @@ import re
 
 import pytest
 
+from tests.notebook.test_view import make_job
 from veo_magic._events import Completed, Downloaded, Failed, Submitted
 from veo_magic._frames import THUMB_MAX_BYTES, existing_thumbnail, poster_for
-from veo_magic._job import Job
 from veo_magic.notebook.view import final_bundle, standin_bundle
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -27,22 +27,8 @@ CLIP_BUDGET = 32_000
 WIDGET_STATE_BYTES = 7_500
 
 
-def make_job(prompt="a red fox in snow", **record):
-    base = {
-        "prompt": prompt,
-        "model": "veo-3.1",
-        "wire_model": "veo-3.1-landscape",
-        "orientation": "landscape",
-        "seconds": 8,
-        "n": 1,
-        "estimated_cost": 0.25,
-    }
-    job = Job(protocol="videos", record={**base, **record}, simulated=True)
-    job.started_at = job.created_at
-    return job
-
-
 def finished(job, clip=None, outcome=None):
+    job.started_at = job.created_at
     job._apply(Submitted("video_123"))
     if clip is not None:
         job._apply(Downloaded(0, clip, "http://relay/v.mp4", clip.stat().st_size, poster_for(clip)))

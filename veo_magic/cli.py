@@ -197,15 +197,10 @@ def _jobs(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .export import export_html, export_zip
+    from .export import export
 
-    if args.zip:
-        result = export_zip(Path(args.notebook), args.output and Path(args.output))
-    else:
-        result = export_html(
-            Path(args.notebook), args.output and Path(args.output), max_mb=args.max_mb
-        )
-    print(result.summary())
+    out = Path(args.output) if args.output else None
+    print(export(Path(args.notebook), out, as_zip=args.zip, max_mb=args.max_mb).summary())
     return 0
 
 

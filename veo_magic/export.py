@@ -29,7 +29,7 @@ from urllib.parse import quote, unquote, urlsplit
 from ._exceptions import VeoError, VeoInputError
 from ._secret import Secret
 
-__all__ = ["DEFAULT_MAX_MB", "Exported", "clips_shown", "export_html", "export_zip"]
+__all__ = ["DEFAULT_MAX_MB", "Exported", "clips_shown", "export", "export_html", "export_zip"]
 
 DEFAULT_MAX_MB = 100.0
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -79,6 +79,21 @@ class Exported:
                 + ", ".join(self.missing)
             )
         return "\n".join(lines)
+
+
+def export(
+    notebook: Path,
+    out: Path | None = None,
+    *,
+    as_zip: bool = False,
+    max_mb: float = DEFAULT_MAX_MB,
+    keys: Iterable[Secret | str] = (),
+) -> Exported:
+    """``export_zip`` with ``as_zip``, else ``export_html``: what ``veo-magic export`` and
+    ``%veo export`` run."""
+    if as_zip:
+        return export_zip(notebook, out, keys=keys)
+    return export_html(notebook, out, max_mb=max_mb, keys=keys)
 
 
 # -- what the notebook shows ---------------------------------------------------------------------
@@ -171,9 +186,10 @@ def export_html(
         raise VeoInputError(
             "max_mb", max_mb, "is negative", "0 or more MB of clips", given_as="--max-mb"
         )
+    nb = _read(notebook)
     secrets = _keys(keys)
-    _refuse_keys(notebook.read_bytes() if notebook.is_file() else b"", str(notebook), secrets)
-    page = _render(_read(notebook), notebook)
+    _refuse_keys(notebook.read_bytes(), str(notebook), secrets)
+    page = _render(nb, notebook)
     result = Exported(out, max_mb=max_mb)
     page = _embed(page, notebook.parent, out, int(max_mb * 1e6), result)
     data = page.encode("utf-8")

@@ -446,7 +446,7 @@ class VeoMagics(Magics):
             )
 
     def _cmd_export(self, argv: list[str]) -> None:
-        from ..export import DEFAULT_MAX_MB, export_html, export_zip
+        from ..export import DEFAULT_MAX_MB, export
 
         parser = MagicArgumentParser(prog="%veo export", add_help=False)
         parser.add_argument("notebook", nargs="?", default=None)
@@ -465,10 +465,7 @@ class VeoMagics(Magics):
         out = Path(args.output) if args.output else None
         keys = [key for key in (_session().secret,) if key]
         with usage_errors():
-            if args.zip:
-                result = export_zip(notebook, out, keys=keys)
-            else:
-                result = export_html(notebook, out, max_mb=args.max_mb, keys=keys)
+            result = export(notebook, out, as_zip=args.zip, max_mb=args.max_mb, keys=keys)
         print(result.summary())
 
     def _notebook_in_use(self) -> Path | None:

@@ -204,11 +204,9 @@ def _facts(job: Job, *, ended: bool = True) -> list[tuple[str, str]]:
     """
     record = job.record
     elapsed = (job.finished_at or job.created_at) - (job.started_at or job.created_at)
-    outcome = [
+    status = [
         ("status", f"{job.status}, {job.progress:.0f}%"),
         ("elapsed", _clock(elapsed) if job.done() else ""),
-        ("files", ", ".join(shown_path(path) for path in job.videos)),
-        ("error", (job.error or "") if job.status == "failed" else ""),
     ]
     asked = [
         ("prompt", job.prompt or (f"(resumed task {job.task_id})" if job.task_id else "")),
@@ -219,7 +217,11 @@ def _facts(job: Job, *, ended: bool = True) -> list[tuple[str, str]]:
         ("task id", job.task_id or ""),
         ("job", job.id),
     ]
-    facts = [*outcome[:2], *asked, *outcome[2:]] if ended else asked
+    result = [
+        ("files", ", ".join(shown_path(path) for path in job.videos)),
+        ("error", (job.error or "") if job.status == "failed" else ""),
+    ]
+    facts = [*status, *asked, *result] if ended else asked
     return [(name, value) for name, value in facts if value]
 
 

@@ -232,9 +232,9 @@ class Gallery(widgets.VBox):
         )
         return {
             "text/html": (
-                f'<div class="veo-gallery"><div>{html.escape(self.summary)}</div>'
-                '<div style="display:grid;grid-template-columns:repeat(auto-fill,'
-                f'minmax(340px,1fr));gap:10px">{cells}</div></div>'
+                # The summary is printed above it already (`veo: 3 jobs, …`).
+                '<div class="veo-gallery" style="display:grid;grid-template-columns:'
+                f'repeat(auto-fill,minmax(340px,1fr));gap:10px">{cells}</div>'
             ),
             "text/plain": "\n".join(
                 [self.summary, *(final_text(j, label=v.label) for v, j in pairs)]

@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -49,6 +50,22 @@ OPENAI_VIDEO_FIELDS = {
     "remixed_from_video_id",
     "error",
 }
+
+
+@pytest.fixture
+def simulator():
+    """The seeds' relays: ``/v1/videos`` objects passed through (``passthrough``), whose every
+    variant and scenario the tests below read. The default, new-api's own Gemini channel, has its
+    own tests (``new_api``)."""
+    with Simulator(generation_seconds=0.6, dialect="passthrough") as sim:
+        yield sim
+
+
+@pytest.fixture
+def new_api():
+    """A simulator with the default ``/v1/videos``: new-api's own code on a Gemini channel."""
+    with Simulator(generation_seconds=0.6) as sim:
+        yield sim
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -524,6 +541,182 @@ def test_videos_dialects(simulator):
         for name in names:
             url = video_url(last[name])
             assert url and client.get(url).content[4:8] == b"ftyp", name
+
+
+# -- /v1/videos as new-api's own code serves it (the default; NEWAPI.md) ----------------------
+
+NEW_API_POLL_FIELDS = {"id", "object", "model", "status", "progress", "created_at", "completed_at"}
+
+
+def test_new_api_videos_as_its_source_answers(new_api):
+    with http(new_api) as client:
+        r = client.post(
+            "/v1/videos",
+            json={
+                "model": "veo-3.1",
+                "prompt": "a lighthouse at dusk",
+                "seconds": "8",
+                "size": "1280x720",
+                "metadata": {"durationSeconds": 4, "negativePrompt": "rain"},
+            },
+        )
+        assert r.status_code == 200, r.text
+        created = r.json()
+        assert re.fullmatch(r"task_[A-Za-z0-9]{32}", created["id"])
+        assert created == {
+            "id": created["id"],
+            "task_id": created["id"],
+            "object": "video",
+            "model": "veo-3.1",
+            "status": "queued",
+            "progress": 0,
+            "created_at": created["created_at"],
+        }
+        assert json.loads(r.headers["x-new-api-other-ratios"]) == {"resolution": 1, "seconds": 8}
+
+        early = client.get(f"/v1/videos/{created['id']}/content")
+        assert early.status_code == 400 and early.json()["error"]["message"] in (
+            "Task is not completed yet, current status: NOT_START",
+            "Task is not completed yet, current status: IN_PROGRESS",
+        )
+        seen = poll_video(client, created["id"])
+        assert all(v.keys() == NEW_API_POLL_FIELDS for v in seen)
+        assert {v["status"] for v in seen} <= {"unknown", "in_progress", "completed"}
+        assert {v["progress"] for v in seen} <= {0, 50, 100} and seen[-1]["progress"] == 100
+        assert all(v["completed_at"] for v in seen)  # set even while it runs
+        assert seen[-1]["model"] == "veo-3.1-generate-preview"  # the upstream's name
+
+        whole = client.get(f"/v1/videos/{created['id']}/content", headers={"Range": "bytes=0-99"})
+        assert whole.status_code == 200 and "accept-ranges" not in whole.headers
+        assert_clip(whole.content, 1280, 720, 4)  # metadata.durationSeconds, not seconds
+    task = new_api.tasks[created["id"]]
+    assert task.request["parameters"] == {
+        "durationSeconds": 4,
+        "negativePrompt": "rain",
+        "sampleCount": 1,
+    }
+
+
+def test_new_api_length_shape_and_images_come_from_what_google_is_sent(new_api):
+    image = png_bytes()
+    with http(new_api) as client:
+        only_seconds = create_video(client, seconds="4", size="720x1280")  # billed, not sent
+        ratio = create_video(client, size="9:16")  # new-api reads WxH only
+        full_hd = create_video(client, size="1080x1920")
+        upload = client.post(
+            "/v1/videos",
+            data={"model": "veo-3.1-fl", "prompt": "x", "size": "720x1280", "durationSeconds": "6"},
+            files=[
+                ("input_reference", ("a.png", image, "image/png")),
+                ("input_reference", ("b.png", image, "image/png")),
+            ],
+        ).json()
+        url_only = create_video(client, images=["https://example.com/a.png"])
+    tasks = new_api.tasks
+    assert tasks[only_seconds["id"]].seconds == 8
+    assert (tasks[ratio["id"]].width, tasks[ratio["id"]].height) == (1280, 720)
+    assert (tasks[full_hd["id"]].width, tasks[full_hd["id"]].height) == (1080, 1920)
+    assert tasks[upload["id"]].seconds == 6  # a multipart field folded into metadata, parsed
+    assert [(i.role, i.source) for i in tasks[upload["id"]].images] == [("first", "upload")]
+    assert tasks[url_only["id"]].images == []  # an HTTP image URL is dropped
+
+
+def test_new_api_filtered_refused_and_unknown(new_api):
+    with http(new_api) as client:
+        filtered = create_video(client, "x [[sim:filtered]]")
+        refused = create_video(client, "x [[sim:refuse]]")
+        last = poll_video(client, filtered["id"])[-1]
+        assert (last["status"], last["progress"]) == ("completed", 100)  # charged, no video
+        assert "error" not in last and "metadata" not in last
+        content = client.get(f"/v1/videos/{filtered['id']}/content")
+        assert content.status_code == 502
+        assert content.json() == {
+            "error": {"message": "Failed to resolve Gemini video URL", "type": "server_error"}
+        }
+        failed = poll_video(client, refused["id"])[-1]
+        assert failed["status"] == "failed" and failed.keys() == NEW_API_POLL_FIELDS  # no reason
+
+        unknown = client.get("/v1/videos/task_nope")
+        assert unknown.status_code == 400
+        assert unknown.json() == {
+            "code": "task_not_exist",
+            "message": "task_not_exist",
+            "data": None,
+        }
+        for method in ("GET", "DELETE"):
+            path = "/v1/videos" if method == "GET" else f"/v1/videos/{filtered['id']}"
+            gone = client.request(method, path)
+            assert gone.status_code == 404 and gone.json()["error"]["message"] == (
+                f"Invalid URL ({method} {path})"
+            )
+
+
+def test_new_api_refuses_what_its_parser_refuses(new_api):
+    base = {"model": "veo-3.1", "prompt": "x"}
+    with http(new_api) as client:
+        number = client.post("/v1/videos", json={**base, "seconds": 8})
+        text_length = client.post("/v1/videos", json={**base, "metadata": {"durationSeconds": "8"}})
+        no_model = client.post("/v1/videos", json={"prompt": "x"})
+    assert number.status_code == 400 and number.json()["code"] == "invalid_request"
+    assert text_length.status_code == 500 and text_length.json()["code"] == "build_request_failed"
+    assert no_model.status_code == 400
+    assert new_api.accepted_creates == 0
+
+
+def test_models_list_as_new_api_gives_it(new_api):
+    with http(new_api) as client:
+        listing = client.get("/v1/models").json()
+        assert listing["success"] is True and listing["object"] == "list"
+        names = [m["id"] for m in listing["data"]]
+        assert {"veo-3.1", "veo-3.1-landscape-fast-fl", "veo_3_1-4K", "sora-2"} <= set(names)
+        assert listing["data"][0].keys() == {
+            "id",
+            "object",
+            "created",
+            "owned_by",
+            "supported_endpoint_types",
+        }
+        new_api.set_models(["veo-3.1", "video-hq"])
+        assert [m["id"] for m in client.get("/v1/models").json()["data"]] == ["veo-3.1", "video-hq"]
+        assert client.get("/v1/models/video-hq").json()["id"] == "video-hq"
+        assert client.get("/v1/models/veo-3.1-fast").status_code == 404
+        assert http(new_api, key=None).get("/v1/models").status_code == 401
+        r = client.post("/__sim__/scenario", json={"models": None})
+        assert r.status_code == 200 and len(new_api.models) == len(names)
+
+
+def test_tls_mode_serves_gemini_file_links_fetchable_as_written(tmp_path):
+    with Simulator(generation_seconds=0.3, tls=True) as sim:
+        assert sim.base_url.startswith("https://127.0.0.1:") and sim.ca_file.is_file()
+        google = {"x-goog-api-key": KEY}
+        trust = ssl.create_default_context(cafile=str(sim.ca_file))
+        with httpx.Client(base_url=sim.base_url, verify=trust, trust_env=False) as c:
+            r = c.post(
+                "/v1beta/models/veo-3.1-generate-preview:predictLongRunning",
+                headers=google,
+                json={"instances": [{"prompt": "a lighthouse"}], "parameters": {}},
+            )
+            name = r.json()["name"]
+            done = wait_until(
+                lambda: (o := c.get(f"/v1beta/{name}", headers=google).json()).get("done") and o
+            )
+            uri = done["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
+            assert uri.startswith(f"{sim.base_url}/v1beta/files/")  # https, this very host
+            assert c.get(uri).status_code == 403  # as Google's: the key is needed
+            hop = c.get(uri, headers=google)
+            assert hop.status_code == 302 and hop.headers["location"].startswith(
+                "https://localhost:"
+            )
+            clip = c.get(uri, headers=google, follow_redirects=True)
+            assert clip.status_code == 200 and clip.content[4:8] == b"ftyp"
+            unknown = c.post(
+                "/v1beta/models/veo-3.1-generate-preview:generateContent", headers=google
+            )
+            assert unknown.status_code == 404
+            assert unknown.json()["error"]["status"] == "NOT_FOUND"
+            assert unknown.json()["error"]["code"] == 404
+            assert "generateContent" in unknown.json()["error"]["message"]
+    assert not sim.ca_file  # the throwaway CA is gone with the server
 
 
 # -- /v1/video/create + query ------------------------------------------------------------------

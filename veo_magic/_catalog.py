@@ -39,6 +39,7 @@ family name from ``FAMILIES`` (note: ``veo3.1`` is the family) sets every model 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -59,6 +60,7 @@ __all__ = [
     "compose",
     "known_models",
     "parse_model",
+    "relay_only",
     "reset_prices",
     "respell",
     "set_price",
@@ -198,6 +200,7 @@ class ModelSpec:
     price_key: str = "veo3.1"  # the price class: family, tier, 4k
     price_usd: float = 0.25  # per clip of default_seconds, overrides applied
     per_second: bool = False  # billed by the second: a longer clip costs proportionally more
+    priced: bool = True  # False: a relay's own name; price_usd is only the budget's stand-in
 
     @property
     def fast(self) -> bool:
@@ -504,6 +507,16 @@ def known_models() -> list[ModelSpec]:
 
 
 catalog = known_models
+
+
+def relay_only(name: str) -> ModelSpec:
+    """A name the relay lists that the catalog does not know (an admin's ``video-hq``): sent as
+    given, read as a plain Veo 3.1 model (text or a first frame), its price unknown. The budget
+    counts it at Veo 3.1's price, the likeliest thing behind such a name."""
+    base = parse_model("veo-3.1")
+    return dataclasses.replace(
+        base, name=name, spelling="", style="vendor", suffixes=(), explicit=True, priced=False
+    )
 
 
 # -- writing a name ------------------------------------------------------------------------------

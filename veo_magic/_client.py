@@ -12,12 +12,14 @@ port and every job says "simulated": the embedded default that lets anyone try i
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ._exceptions import VeoBudgetError, VeoError, VeoInputError
+from ._gateways import Gateway, adapt
 from ._http import Relay
 from ._job import Job
 from ._journal import Journal
@@ -28,6 +30,7 @@ from ._secret import Secret
 from ._settings import Settings
 
 if TYPE_CHECKING:
+    from ._offer import Offer
     from .protocols.polling import Pacing
 
 __all__ = ["PROTOCOL_NAMES", "Client"]
@@ -82,6 +85,10 @@ class Client:
         self.timeout = settings.timeout
         self.max_video_bytes = settings.max_video_bytes
         self.journal = Journal(self.output_dir)
+        # What the relay sells (GET /v1/models), asked once, before the first create.
+        self._offer: Offer | None = None
+        self._offer_asked = False
+        self._offer_lock = threading.Lock()
         self._runner = Runner(
             Where(
                 journal=self.journal,
@@ -154,10 +161,41 @@ class Client:
 
         return Pacing(*self.poll_interval, expected_seconds=expected_seconds)
 
+    # -- what the relay sells -------------------------------------------------------------------
+
+    def offer(self) -> Offer | None:
+        """What the configured relay lists on ``GET /v1/models``, asked once per client (None:
+        the simulator, Google's API, or a relay whose list could not be read)."""
+        if self.simulated or self.protocol == "gemini":
+            return None
+        with self._offer_lock:
+            if not self._offer_asked:
+                from ._offer import fetch_offer
+
+                self._offer = fetch_offer(self.base_url, self._secret)
+                self._offer_asked = True
+            return self._offer
+
+    @property
+    def gateway(self) -> Gateway | None:
+        """The gateway this relay is, as far as its answers have told (LiteLLM, new-api)."""
+        relay = self._runner.relay
+        return (self._offer.gateway if self._offer else None) or (relay and relay.gateway)
+
     # -- jobs ----------------------------------------------------------------------------------
 
     def request(self, prompt: str, **options: Any) -> VideoRequest:
-        """Validate ``options`` for this client's protocol; raise ``VeoInputError`` if bad."""
+        """Validate ``options`` for this client's protocol; raise ``VeoInputError`` if bad.
+
+        Sends nothing: once the relay's model list is known (``submit`` asks for it before the
+        first create), the model is also resolved to a name it lists (``_offer``).
+        """
+        request = self._request(prompt, ask=False, **options)
+        return self._resolved(request) if self._offer_asked else request
+
+    def _request(self, prompt: str, *, ask: bool, **options: Any) -> VideoRequest:
+        """``VideoRequest.build``; with ``ask``, a model name the catalog does not know is looked
+        up in the relay's list (asked for if need be) and accepted when it is there."""
         protocol = check("protocol", options.pop("protocol", None) or None) or self.protocol
         if (protocol == "gemini") != (self.protocol == "gemini"):
             raise VeoInputError(
@@ -169,22 +207,55 @@ class Client:
                 hint=f"make one with veo_magic.Client(protocol={protocol!r})",
             )
         model = options.pop("model", None) or self.model
-        return VideoRequest.build(prompt, protocol=protocol, model=model, **options)
+        try:
+            return VideoRequest.build(prompt, protocol=protocol, model=model, **options)
+        except VeoInputError as exc:
+            offer = self.offer() if ask or self._offer_asked else None
+            if exc.field != "model" or not isinstance(model, str) or offer is None:
+                raise
+            listed = offer.listed(model.strip())
+            if listed is None:
+                raise VeoInputError(
+                    "model",
+                    model,
+                    "is neither a model veo_magic knows nor one this relay lists",
+                    offer.says(),
+                ) from None
+        from ._catalog import relay_only
+
+        return VideoRequest.build(prompt, protocol=protocol, model=relay_only(listed), **options)
+
+    def _resolved(self, request: VideoRequest) -> VideoRequest:
+        """``request`` as this relay can take it: what its gateway cannot carry refused, the
+        model resolved to a name it lists (the list is asked for once, here)."""
+        offer = self.offer()
+        request = adapt(request, self.gateway)
+        if offer is None:
+            return request
+        from ._offer import resolve
+
+        return resolve(request, offer)
 
     def submit(self, prompt: str, **options: Any) -> Job:
-        """Validate, check the budget, record, and start a job; returns at once."""
-        request = self.request(prompt, **options)
+        """Validate, check the budget, ask the relay what it sells, record, and start a job;
+        returns at once."""
+        request = self._request(prompt, ask=True, **options)
         self.check_budget(request.estimated_cost)
-        job = Job(protocol=request.protocol, request=request, simulated=self.simulated)
+        resolved = self._resolved(request)
+        if resolved.estimated_cost > request.estimated_cost:
+            self.check_budget(resolved.estimated_cost)
+        job = Job(protocol=resolved.protocol, request=resolved, simulated=self.simulated)
         self._runner.record(job)
-        return self._runner.start(job, request=request)
+        return self._runner.start(job, request=resolved)
 
     def submit_all(self, requests: Sequence[VideoRequest], *, concurrency: int) -> list[Job]:
         """Start validated ``requests`` (already priced against the budget), at most
-        ``concurrency`` of them at a time; the rest wait, queued, for a free slot."""
+        ``concurrency`` of them at a time; the rest wait, queued, for a free slot. Each is
+        resolved to the relay's names first: a refusal starts none of them."""
+        resolved = [self._resolved(request) for request in requests]
         lane = Lane(concurrency)
         jobs = []
-        for request in requests:
+        for request in resolved:
             job = Job(protocol=request.protocol, request=request, simulated=self.simulated)
             self._runner.record(job)
             jobs.append(self._runner.start(job, request=request, lane=lane))

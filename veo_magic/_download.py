@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from ._exceptions import VeoDownloadError
-from ._http import Relay, api_error, download_backoff
+from ._http import Relay, api_error, content_backoff, download_backoff
 
 __all__ = ["DEFAULT_MAX_BYTES", "UrlExpiredError", "download", "is_mp4"]
 
@@ -85,7 +85,9 @@ async def _fetch_with_retries(
 ) -> Any | None:
     """Stream into ``part``, resuming after cuts; return parsed JSON if the answer was JSON."""
     part.unlink(missing_ok=True)
-    async for attempt in relay.attempts(download_backoff):
+    # The relay's own /content of a finished task: a 5xx there is retried twice at most.
+    policy = content_backoff() if authenticated else download_backoff
+    async for attempt in relay.attempts(policy):
         with attempt:
             return await _fetch_once(
                 relay, url, part, authenticated=authenticated, max_bytes=max_bytes

@@ -1,8 +1,8 @@
 """What happens to a job, as frozen events.
 
 Protocol adapters yield ``Submitted``, ``Progress``, ``VideoReady`` and ``Failed``; the runner
-adds ``Downloaded`` and ``Completed``, and the ``Job`` hands every event to its listeners (views,
-the terminal bar). Events carry plain data only, never the key.
+adds ``Retrying``, ``Downloaded`` and ``Completed``, and the ``Job`` hands every event to its
+listeners (views, the terminal bar). Events carry plain data only, never the key.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ __all__ = [
     "Failed",
     "JobListener",
     "Progress",
+    "Retrying",
     "Submitted",
     "VideoReady",
 ]
@@ -41,6 +42,15 @@ class Progress:
     phase: Phase = "running"
     message: str | None = None  # the relay's own words, as plain text (never HTML)
     task_id: str | None = None  # set when the id only becomes known mid-way
+
+
+@dataclass(frozen=True, slots=True)
+class Retrying:
+    """A request to the relay failed in a way worth another try, and will be sent again:
+    ``message`` says why and when (``relay busy (HTTP 429), retrying in 4 s (2/7)``). None: the
+    retried request went through."""
+
+    message: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +96,7 @@ class Completed:
     error: str | None = None
 
 
-Event = Submitted | Progress | VideoReady | Failed | Downloaded | Completed
+Event = Submitted | Progress | Retrying | VideoReady | Failed | Downloaded | Completed
 
 
 class JobListener(Protocol):

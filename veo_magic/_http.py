@@ -9,38 +9,58 @@ every protocol shares one rule for what may be retried:
   head never comes) raises ``VeoTaskUncertainError``: the task may exist, and blindly re-sending
   could charge twice. A 4xx other than 429 is the relay's certain "no" (``VeoAPIError``).
 * ``fetch`` (polls, queries, downloads: safe to repeat) is retried with exponential backoff on
-  transport errors, 408, 425, 429 and 5xx, honouring ``Retry-After`` / ``retry-after-ms``.
+  transport errors, 408, 425, 429 and 5xx, honouring ``Retry-After`` / ``retry-after-ms`` (and
+  LiteLLM's ``llm_provider-retry-after``).
+* A hard quota is never retried: a 429 with no ``Retry-After`` that says the quota or budget is
+  spent (Google's ``RESOURCE_EXHAUSTED``, OpenAI's ``insufficient_quota``, a LiteLLM budget). It
+  will not pass by waiting. A rate limit that names its wait is still retried.
+* A 5xx that says the finished task has no video (LiteLLM's answer for a filtered Gemini
+  operation, ``withheld``) is retried at most ``WITHHELD_RETRIES`` times: it never changes.
 
-stamina does the waiting (and ``stamina.set_testing`` turns the waits off in tests).
+stamina does the waiting (and ``stamina.set_testing`` turns the waits off in tests). Its retry
+notices never reach a log line: inside a job (``retry_notices``) each becomes a ``RetryNotice``
+the job shows in its status; elsewhere it is logged at INFO on ``veo_magic``'s logger.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
 import json
 import logging
+import re
 import time
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 import stamina
+from stamina.instrumentation import RetryDetails, get_on_retry_hooks, set_on_retry_hooks
 
 from ._exceptions import VeoAPIError, VeoTaskUncertainError
+from ._gateways import Gateway, from_response
 from ._secret import Secret, redact
 
 __all__ = [
+    "WITHHELD_RETRIES",
     "Relay",
+    "RetryNotice",
     "StreamIdleError",
     "api_error",
+    "content_backoff",
     "download_backoff",
     "error_details",
+    "hard_quota",
     "json_body",
     "named_task",
     "retry_after_seconds",
+    "retry_notices",
+    "says_withheld",
     "with_idle_timeout",
+    "withheld",
 ]
 
 log = logging.getLogger("veo_magic")
@@ -60,6 +80,22 @@ HINTS = {
     429: "the relay is rate-limiting; wait a little and try again",
     503: "the relay has no channel for this model right now; try another model or later",
 }
+# A spent quota or budget: waiting does not help, so it is not retried and says so.
+QUOTA_HINT = (
+    "the quota or budget behind this key is used up; waiting will not help: raise it (or ask "
+    "whoever runs the relay or gateway to), or use another key"
+)
+WITHHELD_RETRIES = 2  # a "no video" 5xx is asked again this often, then believed
+# Words of a spent quota or budget, in Google's, OpenAI's, new-api's and LiteLLM's errors.
+_QUOTA_WORDS = re.compile(
+    r"RESOURCE_EXHAUSTED|insufficient_(user_)?quota|exceeded your current quota|"
+    r"budget_exceeded|budget has been exceeded|crossed budget",
+    re.IGNORECASE,
+)
+# LiteLLM's 500 for a finished Gemini operation without samples (filtered, refused, empty).
+_WITHHELD_WORDS = re.compile(
+    r"GeminiLongRunningOperationResponse[\s\S]*generatedSamples|raiMediaFiltered", re.IGNORECASE
+)
 
 
 class StreamIdleError(Exception):
@@ -75,14 +111,112 @@ class _Retry(Exception):
         self.delay = retry_after_seconds(response.headers)
 
 
+@dataclass(frozen=True, slots=True)
+class RetryNotice:
+    """A request veo_magic will send again: why, after how long, and which retry it is."""
+
+    reason: str  # "relay busy (HTTP 429)"
+    wait: float  # seconds until the next try
+    retry: int  # 1 for the first retry
+    retries: int  # at most this many
+
+    def __str__(self) -> str:
+        wait = f"{self.wait:.0f}" if self.wait >= 1 else f"{self.wait:.1g}"
+        return f"{self.reason}, retrying in {wait} s ({self.retry}/{self.retries})"
+
+
+# The job whose requests are running here, told of each retry (None: the retried request went
+# through). Set by the runner for the life of a job; a context variable, so concurrent jobs
+# on the one loop each hear only of their own retries.
+_notices: contextvars.ContextVar[Callable[[RetryNotice | None], None] | None] = (
+    contextvars.ContextVar("veo_magic_retry_notices", default=None)
+)
+_retries: contextvars.ContextVar[int] = contextvars.ContextVar("veo_magic_retries", default=7)
+
+
+@contextmanager
+def retry_notices(listener: Callable[[RetryNotice | None], None], retries: int) -> Iterator[None]:
+    """Within this block, tell ``listener`` of every retry instead of logging it."""
+    tokens = _notices.set(listener), _retries.set(retries)
+    try:
+        yield
+    finally:
+        _notices.reset(tokens[0])
+        _retries.reset(tokens[1])
+
+
+def _retry_reason(cause: BaseException) -> str:
+    if isinstance(cause, _Retry):
+        status = cause.response.status_code
+        return (
+            f"relay busy (HTTP {status})"
+            if status in (429, 503)
+            else f"relay error (HTTP {status})"
+        )
+    if isinstance(cause, VeoAPIError) and cause.status_code is not None:
+        return f"relay error (HTTP {cause.status_code})"
+    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout):
+        return "relay unreachable"
+    return f"connection trouble ({type(cause).__name__})"
+
+
+def _install_retry_hook() -> None:
+    """Route stamina's retry notices: to the running job, else to INFO on veo_magic's logger;
+    other libraries' retries still go to the hooks that were there (its log, structlog)."""
+    others = get_on_retry_hooks()
+
+    def hook(details: RetryDetails) -> None:
+        cause = details.caused_by
+        listener = _notices.get()
+        if listener is None and not isinstance(cause, _Retry | VeoAPIError):
+            for other in others:
+                other(details)
+            return
+        notice = RetryNotice(
+            _retry_reason(cause), details.wait_for, details.retry_num, _retries.get()
+        )
+        if listener is None:
+            log.info("%s", notice)
+        else:
+            listener(notice)
+
+    set_on_retry_hooks([hook])
+
+
+def _retried(attempt: stamina.Attempt) -> None:
+    """A request that needed retries went through: the job's notice is over."""
+    if attempt.num > 1 and (listener := _notices.get()) is not None:
+        listener(None)
+
+
+def hard_quota(response: httpx.Response) -> bool:
+    """A 429 (or LiteLLM's 422 budget error) that says a quota or budget is spent, with no
+    ``Retry-After``: waiting will not help."""
+    if response.status_code not in (422, 429) or retry_after_seconds(response.headers) is not None:
+        return False
+    message, code = error_details(response)
+    return bool(_QUOTA_WORDS.search(f"{code or ''} {message}"))
+
+
+def withheld(response: httpx.Response) -> bool:
+    """A 5xx that says the finished task has no video to give (LiteLLM, filtered Gemini)."""
+    return response.status_code >= 500 and says_withheld(error_details(response)[0])
+
+
+def says_withheld(message: str) -> bool:
+    """The words of ``withheld``, read from an error's message."""
+    return bool(_WITHHELD_WORDS.search(message))
+
+
 def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """Seconds the server asked us to wait: ``retry-after-ms``, ``Retry-After`` (seconds or date)."""
+    """Seconds the server asked us to wait: ``retry-after-ms``, ``Retry-After`` (seconds or a
+    date), or LiteLLM's copy of the upstream's, ``llm_provider-retry-after``."""
     if (ms := headers.get("retry-after-ms")) is not None:
         try:
             return max(0.0, float(ms) / 1000)
         except ValueError:
             pass
-    value = headers.get("retry-after")
+    value = headers.get("retry-after") or headers.get("llm_provider-retry-after")
     if value is None:
         return None
     try:
@@ -95,6 +229,8 @@ def retry_after_seconds(headers: httpx.Headers) -> float | None:
 def _backoff(exc: Exception) -> bool | float:
     """stamina hook: retry ``_Retry`` (with the server's delay when given) and transport errors."""
     if isinstance(exc, _Retry):
+        if hard_quota(exc.response):
+            return False
         return exc.delay if exc.delay is not None else True
     return isinstance(exc, httpx.TransportError)
 
@@ -106,10 +242,45 @@ def download_backoff(exc: Exception) -> bool | float:
     return _backoff(exc)
 
 
+def content_backoff() -> Callable[[Exception], bool | float]:
+    """``download_backoff`` for a finished task's clip on the relay itself (``/content``): a 5xx
+    there is asked again ``WITHHELD_RETRIES`` times at most. A relay that called the task done
+    and cannot produce its video (new-api's 502 for a filtered Gemini clip, LiteLLM's 500) does
+    not change its mind; a CDN's 5xx, a cut connection, a 404 keep the whole policy."""
+    seen = 0
+
+    def decide(exc: Exception) -> bool | float:
+        nonlocal seen
+        if isinstance(exc, VeoAPIError) and (exc.status_code or 0) >= 500:
+            seen += 1
+            if seen > WITHHELD_RETRIES:
+                return False
+        return download_backoff(exc)
+
+    return decide
+
+
 def _create_backoff(exc: Exception) -> bool | float:
     if isinstance(exc, _Retry):
         return exc.delay if exc.delay is not None else True
     return isinstance(exc, NOT_SENT_ERRORS)
+
+
+def _fewer_if_withheld(
+    hook: Callable[[Exception], bool | float],
+) -> Callable[[Exception], bool | float]:
+    """``hook``, except that a ``withheld`` answer is retried ``WITHHELD_RETRIES`` times at most."""
+    seen = 0
+
+    def decide(exc: Exception) -> bool | float:
+        nonlocal seen
+        if isinstance(exc, _Retry) and withheld(exc.response):
+            seen += 1
+            if seen > WITHHELD_RETRIES:
+                return False
+        return hook(exc)
+
+    return decide
 
 
 def json_body(response: httpx.Response) -> Any:
@@ -168,7 +339,7 @@ def api_error(
     """A ``VeoAPIError`` a person can act on, built from an error response."""
     message, code = error_details(response)
     text = f"HTTP {response.status_code} from {response.request.method} {response.request.url.path}: {message}"
-    if hint := HINTS.get(response.status_code):
+    if hint := QUOTA_HINT if hard_quota(response) else HINTS.get(response.status_code):
         text += f" ({hint})"
     return VeoAPIError(
         redact(text, secret),
@@ -203,6 +374,7 @@ class Relay:
         self.idle_timeout = idle_timeout
         self.retry_attempts = retry_attempts
         self.retry_timeout = retry_timeout
+        self.gateway: Gateway | None = None  # recognised from its answers (LiteLLM's headers)
 
     def error(self, response: httpx.Response, *, task_id: str | None = None) -> VeoAPIError:
         return api_error(response, task_id=task_id, secret=self.secret)
@@ -216,6 +388,8 @@ class Relay:
                     self._judge_create(response)
         except _Retry as exc:
             raise self.error(exc.response) from None
+        _retried(attempt)
+        self.gateway = self.gateway or from_response(response)
         return self._checked(response)
 
     @asynccontextmanager
@@ -242,6 +416,7 @@ class Relay:
                         self._judge_create(response)
         except _Retry as exc:
             raise self.error(exc.response) from None
+        _retried(attempt)
         try:
             if response.status_code >= 400:
                 await response.aread()
@@ -262,11 +437,10 @@ class Relay:
         """A safe, repeatable request (a poll, a query), retried with backoff; returns a 2xx."""
         client = self.public if public else self.http
         try:
-            async for attempt in self.attempts(_backoff):
+            async for attempt in self.attempts(_fewer_if_withheld(_backoff)):
                 with attempt:
                     response = await client.request(method, url, **kwargs)
                     if response.status_code in RETRY_STATUSES:
-                        log.info("retrying %s %s after HTTP %s", method, url, response.status_code)
                         raise _Retry(response)
         except _Retry as exc:
             raise self.error(exc.response, task_id=task_id) from None
@@ -274,6 +448,8 @@ class Relay:
             raise VeoAPIError(
                 f"{method} {url} failed after retries: {type(exc).__name__}", task_id=task_id
             ) from exc
+        _retried(attempt)
+        self.gateway = self.gateway or from_response(response)
         return self._checked(response, task_id=task_id)
 
     def attempts(self, hook: Any) -> Any:
@@ -296,7 +472,9 @@ class Relay:
 
     def _judge_create(self, response: httpx.Response) -> None:
         """Raise ``_Retry`` for a create the relay provably did not take, ``VeoTaskUncertainError``
-        for one it may have taken; return for a 2xx or a certain refusal (4xx)."""
+        for one it may have taken; return for a 2xx or a certain refusal (4xx, a hard quota)."""
+        if hard_quota(response):
+            return
         if response.status_code in CREATE_NOT_TAKEN_STATUSES:
             if (named := named_task(response)) is None:
                 raise _Retry(response)
@@ -343,6 +521,9 @@ class Relay:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+_install_retry_hook()
 
 
 async def with_idle_timeout(items: AsyncIterator[T], seconds: float) -> AsyncIterator[T]:

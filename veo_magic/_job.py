@@ -24,6 +24,7 @@ from ._events import (
     Failed,
     JobListener,
     Progress,
+    Retrying,
     Submitted,
     VideoReady,
 )
@@ -77,6 +78,7 @@ class Job:
         self.status: Status = "queued"
         self.progress: float = 0.0
         self.message: str | None = None
+        self.notice: str | None = None  # a retry under way ("relay busy, retrying in 4 s (2/7)")
         self.video_urls: list[str] = []
         self.videos: list[Path] = []  # in clip order, as each is downloaded
         self.posters: list[Path | None] = []  # each clip's poster frame, beside it
@@ -168,6 +170,7 @@ class Job:
 
     def _apply(self, event: Event) -> None:
         """Fold one event into the state, then tell the listeners."""
+        self.notice = event.message if isinstance(event, Retrying) else None
         if isinstance(event, Submitted):
             self.status = "running" if self.status == "queued" else self.status
             self.task_id = event.task_id or self.task_id

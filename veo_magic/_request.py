@@ -178,6 +178,7 @@ class VideoRequest:
     negative_prompt: str | None = None
     seed: int | None = None
     options: dict[str, object] = field(default_factory=dict)  # protocol-specific extras
+    relay_model: str | None = None  # the name the relay lists for this request (see _offer)
 
     @property
     def images(self) -> tuple[ImageInput, ...]:
@@ -187,7 +188,10 @@ class VideoRequest:
 
     @property
     def wire_model(self) -> str:
-        """The model name to send on this request's protocol."""
+        """The model name to send on this request's protocol: the one the relay lists for it,
+        else the one the catalog composes."""
+        if self.relay_model is not None:
+            return self.relay_model
         return compose(
             self.spec,
             self.protocol,
@@ -253,7 +257,7 @@ class VideoRequest:
         prompt: str,
         *,
         protocol: str = "chat",
-        model: str = "veo-3.1",
+        model: str | ModelSpec = "veo-3.1",
         orientation: str | None = None,
         fast: bool = False,
         first_frame: object = None,
@@ -368,6 +372,8 @@ def _check_unknown(unknown: dict[str, Any]) -> None:
 
 
 def _check_model(model: object, protocol: str) -> ModelSpec:
+    if isinstance(model, ModelSpec) and protocol != "gemini":  # a relay's own name (_offer)
+        return model
     spec = parse_model("veo-3.1" if model is None else model)  # type: ignore[arg-type]
     if protocol != "gemini":
         return spec

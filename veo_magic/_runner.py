@@ -32,7 +32,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._events import Completed, Downloaded, Event, Failed, Progress, Submitted, VideoReady
+from ._events import (
+    Completed,
+    Downloaded,
+    Event,
+    Failed,
+    Progress,
+    Retrying,
+    Submitted,
+    VideoReady,
+)
 from ._exceptions import (
     VeoAPIError,
     VeoDownloadError,
@@ -219,7 +228,14 @@ class Runner:
         self, job: Job, request: VideoRequest | None, task_id: str | None, lane: Lane | None
     ) -> None:
         """The job's life; every outcome ends in one ``Completed``."""
+        from ._http import retry_notices
+
         secret = self.where.secret
+
+        def notice(retry: object) -> None:  # a retry shows in the job's status, not in a log
+            if retry is not None or job.notice is not None:
+                job._apply(Retrying(str(retry) if retry is not None else None))
+
         try:
             relay = self._on_loop()
             assert self._semaphore is not None
@@ -227,7 +243,8 @@ class Runner:
                 lane.semaphore() if lane is not None else contextlib.nullcontext(),
                 self._semaphore,
             ):
-                await self._follow(relay, job, request, task_id)
+                with retry_notices(notice, relay.retry_attempts - 1):
+                    await self._follow(relay, job, request, task_id)
         except asyncio.CancelledError:
             job._apply(Completed("cancelled", error="cancelled by the user"))
             raise
@@ -331,6 +348,13 @@ class Runner:
                 max_bytes=self.where.max_video_bytes,
             )
         except VeoAPIError as exc:
+            if ready.authenticated and (exc.status_code or 0) >= 500:
+                # The relay itself said done, then could not produce the clip (new-api's 502,
+                # LiteLLM's 500): asking again will not change it.
+                from .protocols.status import withheld_reason
+
+                said = f"HTTP {exc.status_code} from {ready.url}: {exc.detail}"
+                raise VeoGenerationError(withheld_reason(said), task_id=job.task_id) from None
             if exc.status_code != 404:
                 raise
             # Still 404 after the retries: the relay called the task done but has no clip.

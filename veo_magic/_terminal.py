@@ -6,7 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-from ._events import Completed, Downloaded, Event, Failed, Progress, Submitted
+from ._events import Completed, Downloaded, Event, Failed, Progress, Retrying, Submitted
 from ._job import Job
 
 __all__ = ["TerminalBar"]
@@ -32,6 +32,10 @@ class TerminalBar:
             self._print(f"saved {event.path} ({event.size / 1e6:.1f} MB)")
         elif isinstance(event, Failed):
             self._print(f"failed: {event.message}")
+        elif isinstance(event, Retrying):
+            if event.message:  # its own line, then the bar again below it
+                self._print(event.message)
+                self._draw(final=False)
         elif isinstance(event, Progress | Completed):
             now = time.monotonic()
             if isinstance(event, Progress) and now - self._last < 0.1:

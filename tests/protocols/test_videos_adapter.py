@@ -63,6 +63,9 @@ async def test_json_body_without_images():
         "prompt": "a pig flying over the sea",
         "seconds": "8",
         "size": "720x1280",
+        # Google's names twice: top level for LiteLLM, metadata for new-api (an int, not "8")
+        "durationSeconds": 8,
+        "metadata": {"durationSeconds": 8},
     }
 
 
@@ -77,14 +80,21 @@ async def test_json_body_landscape_size_metadata():
     )
     await run(fake, request)
     body = json.loads(fake.requests[0].content)
+    parameters = {
+        "durationSeconds": 6,
+        "negativePrompt": "rain",
+        "seed": 42,
+        "personGeneration": "allow_adult",
+    }
     assert body == {
         "model": "veo-3.1",
         "prompt": "a pig flying over the sea",
         "seconds": "6",
         "size": "1280x720",
-        "metadata": {"negativePrompt": "rain", "seed": 42, "personGeneration": "allow_adult"},
+        **parameters,
+        "metadata": parameters,
     }
-    assert isinstance(body["seconds"], str)
+    assert isinstance(body["seconds"], str) and isinstance(body["metadata"]["durationSeconds"], int)
 
 
 async def test_size_as_given_and_seconds_left_to_the_model():
@@ -114,6 +124,7 @@ async def test_multipart_with_a_file_and_a_fetched_url():
         ("prompt", None, "text/plain", b"a pig flying over the sea"),
         ("seconds", None, "text/plain", b"8"),
         ("size", None, "text/plain", b"720x1280"),
+        ("durationSeconds", None, "text/plain", b"8"),
         ("seed", None, "text/plain", b"7"),
         ("input_reference", "first_frame.png", "image/png", PNG),
         ("input_reference", "last_frame.jpg", "image/jpeg", b"\xff\xd8jpeg"),

@@ -189,7 +189,7 @@ def _detail_html(job: Job, elapsed: float) -> str:
             f'<div style="{MUTED}">Done in {_clock(elapsed)}: '
             f"{count} clip{'s' if count != 1 else ''} saved.</div>"
         )
-    message = (job.message or "").strip()
+    message = (job.notice or job.message or "").strip()
     if len(message) > 300:
         message = message[:299] + "…"
     return (

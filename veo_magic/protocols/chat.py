@@ -13,6 +13,10 @@ link a ``VideoReady``. A stream that ends with no link is a failure quoting what
 A stream that breaks off or goes quiet is followed through ``GET /v1/videos/{id}`` when the
 relay named a task id (apiyi: "支持openai视频异步格式"); without one it cannot be resumed.
 ``options["stream"] = False`` asks for the one-shot reply instead (seed 000).
+
+A gateway that serves Veo only as a task (LiteLLM routes chat to Gemini's ``generateContent``,
+which Veo does not serve) refuses the create with a 404 (or a 400 naming it): the error then
+says to use the ``videos`` protocol.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import httpx
 from httpx_sse import EventSource
 
 from .._events import Event, Failed, Phase, Progress, Submitted
+from .._exceptions import VeoAPIError
 from .._http import StreamIdleError, json_body, with_idle_timeout
 from .markdown import Note, Transcript, find_task_id
 from .polling import Pacing, video_ready
@@ -87,8 +92,23 @@ class ChatAdapter:
             events = self._reply(request)
         else:
             events = self._stream(request)
-        async for event in events:
-            yield event
+        started = False
+        try:
+            async for event in events:
+                started = True
+                yield event
+        except VeoAPIError as exc:
+            if started or task_id is not None or not _refused_chat(exc, self.relay.gateway):
+                raise
+            raise VeoAPIError(
+                f"HTTP {exc.status_code} from POST {CHAT_PATH}: {exc.detail} (this relay does "
+                "not make videos over chat completions; a gateway such as LiteLLM serves Veo "
+                "only as a task: use the videos protocol, --protocol videos, "
+                "VEO_PROTOCOL=videos or protocol='videos')",
+                status_code=exc.status_code,
+                code=exc.code,
+                detail=exc.detail,
+            ) from None
 
     async def _reply(self, request: VideoRequest) -> AsyncIterator[Event]:
         response = await self.relay.create(
@@ -292,6 +312,16 @@ class _Reading:
         message = error.get("message") or json.dumps(error, ensure_ascii=False)
         code = error.get("code")
         return Failed(str(message), task_id=self.task_id, code=str(code) if code else None)
+
+
+def _refused_chat(exc: VeoAPIError, gateway: str | None) -> bool:
+    """A chat create refused because the relay has no chat route to a video model: a 404, or
+    a 400 from LiteLLM or naming Gemini's ``generateContent``."""
+    if exc.status_code == 404:
+        return True
+    return exc.status_code == 400 and (
+        gateway == "litellm" or "generatecontent" in exc.detail.lower()
+    )
 
 
 def _str(value: object) -> str | None:

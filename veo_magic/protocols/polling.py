@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, ClassVar
 import httpx
 
 from .._events import Event, Failed, Progress, Submitted, VideoReady
-from .._exceptions import VeoInputError, VeoTaskUncertainError
-from .._http import Relay, json_body, named_task, retry_after_seconds
-from .status import TaskReport, read_task
+from .._exceptions import VeoAPIError, VeoInputError, VeoTaskUncertainError
+from .._http import Relay, json_body, named_task, retry_after_seconds, says_withheld
+from .status import TaskReport, read_task, withheld_reason
 
 if TYPE_CHECKING:
     from .._request import VideoRequest
@@ -242,7 +242,15 @@ class TaskAdapter(ABC):
         not_yet = time.monotonic()
         while True:
             if response is None:
-                response = await self.relay.fetch("GET", path, task_id=task_id, params=params)
+                try:
+                    response = await self.relay.fetch("GET", path, task_id=task_id, params=params)
+                except VeoAPIError as exc:
+                    # LiteLLM answers every poll of a filtered Gemini task with the same 500.
+                    if (exc.status_code or 0) >= 500 and says_withheld(exc.detail):
+                        reason = withheld_reason(f"HTTP {exc.status_code}: {exc.detail}")
+                        yield Failed(reason, task_id=task_id, code=exc.code)
+                        return
+                    raise
             body = json_body(response)
             if body is None:
                 log.info(

@@ -29,6 +29,7 @@ __all__ = [
     "read_task",
     "task_state",
     "video_urls",
+    "withheld_reason",
 ]
 
 log = logging.getLogger("veo_magic")
@@ -185,6 +186,18 @@ def failure_reason(
     error = body.get("error")
     code = error.get("code") if isinstance(error, Mapping) else body.get("code")
     return reason, (str(code) if code not in (None, "") else None)
+
+
+def withheld_reason(said: str) -> str:
+    """Why a task the relay called done has no video, as a person reads it; ``said`` is the
+    relay's own answer (quoted, shortened). Resuming will not change this, so it promises nothing."""
+    quoted = " ".join(said.split())
+    if len(quoted) > 300:
+        quoted = quoted[:299] + "…"
+    return (
+        "The relay reported the task done but returned no video, most likely withheld by "
+        f"Google's safety filter. The relay said: {quoted}"
+    )
 
 
 def read_task(body: object) -> TaskReport:

@@ -2,13 +2,18 @@
 
 What is sent:
 
-* No image: JSON ``{"model", "prompt", "seconds": "8", "size": "720x1280"}``, plus
-  ``"metadata": {"negativePrompt", "seed", "personGeneration"}`` for those that are set. new-api
-  reads Veo parameters from ``metadata`` under Gemini's own camelCase names
-  (``relay/channel/task/gemini``).
-* Images: ``multipart/form-data`` with the same fields as strings, the metadata entries as
-  plain form fields (new-api folds unknown multipart fields into ``metadata``), and one
-  ``input_reference`` file part per image in wire order: first frame, last frame, references.
+* No image: JSON ``{"model", "prompt", "seconds": "8", "size": "720x1280"}``, plus the Veo
+  parameters the request sets under Google's camelCase names (``durationSeconds`` as an integer,
+  ``negativePrompt``, ``seed``, ``personGeneration``, ``resolution``) twice: in ``metadata``,
+  which new-api turns into Google's ``parameters`` (NEWAPI.md: a JSON ``seconds`` is billed but
+  never sent to Google, so ``metadata.durationSeconds`` is what sets the length), and at the top
+  level, where LiteLLM reads them (it keeps ``metadata`` for itself). Each ignores the other's
+  copy: new-api's ``TaskSubmitReq`` unmarshals without refusing unknown fields
+  (``relay/common/relay_info.go``), and LiteLLM drops ``metadata``.
+* Images: ``multipart/form-data`` with the same fields as strings, the Veo parameters as plain
+  form fields (new-api folds unknown multipart fields into ``metadata``, numbers parsed; LiteLLM
+  reads them as top-level fields), and one ``input_reference`` file part per image in wire
+  order: first frame, last frame, references.
   An image given as an http(s) URL is downloaded first, without the key. JSON's
   ``input_reference: {"image_url": …}`` is not used: new-api types that field as a string and
   would reject the object, while every relay in the seeds takes the file.
@@ -35,7 +40,7 @@ if TYPE_CHECKING:
     from .._request import VideoRequest
     from .status import TaskReport
 
-__all__ = ["VideosAdapter", "create_fields", "is_landscape", "task_path"]
+__all__ = ["VideosAdapter", "create_fields", "is_landscape", "task_path", "veo_parameters"]
 
 CREATE_PATH = "/v1/videos"
 
@@ -51,21 +56,31 @@ def is_landscape(request: VideoRequest) -> bool:
     return width > height
 
 
+def veo_parameters(request: VideoRequest) -> dict[str, Any]:
+    """The Veo parameters ``request`` sets, under Google's names and types."""
+    parameters: dict[str, Any] = {}
+    if request.seconds is not None:
+        parameters["durationSeconds"] = request.seconds  # an integer: new-api refuses "8"
+    if request.negative_prompt:
+        parameters["negativePrompt"] = request.negative_prompt
+    if request.seed is not None:
+        parameters["seed"] = request.seed
+    if person_generation := request.options.get("person_generation"):
+        parameters["personGeneration"] = person_generation
+    if resolution := request.options.get("resolution"):
+        parameters["resolution"] = resolution
+    return parameters
+
+
 def create_fields(request: VideoRequest) -> dict[str, Any]:
-    """The create body as JSON; ``metadata`` only when something goes in it."""
+    """The create body as JSON: the Veo parameters at the top level and in ``metadata``."""
     fields: dict[str, Any] = {"model": request.wire_model, "prompt": request.prompt}
     if request.seconds is not None:
         fields["seconds"] = str(request.seconds)
     fields["size"] = request.size or ("1280x720" if is_landscape(request) else "720x1280")
-    metadata: dict[str, Any] = {}
-    if request.negative_prompt:
-        metadata["negativePrompt"] = request.negative_prompt
-    if request.seed is not None:
-        metadata["seed"] = request.seed
-    if person_generation := request.options.get("person_generation"):
-        metadata["personGeneration"] = person_generation
-    if metadata:
-        fields["metadata"] = metadata
+    if parameters := veo_parameters(request):
+        fields.update(parameters)
+        fields["metadata"] = parameters
     return fields
 
 
@@ -84,8 +99,8 @@ class VideosAdapter(TaskAdapter):
         fields = create_fields(request)
         if not request.images:
             return await self.relay.create("POST", CREATE_PATH, json=fields)
-        metadata = fields.pop("metadata", {})
-        data = {key: str(value) for key, value in {**fields, **metadata}.items()}
+        fields.pop("metadata", None)  # multipart: the parameters are plain fields already
+        data = {key: str(value) for key, value in fields.items()}
         files = [("input_reference", await self._file(image)) for image in request.images]
         return await self.relay.create("POST", CREATE_PATH, data=data, files=files)
 

@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import chat, create, gemini, videos
+from . import chat, create, gemini, models, videos
 from .errors import invalid_request, invalid_url, new_api_error, relay_error
 from .files import result_file
 from .gojson import GoJSONResponse
@@ -99,7 +99,8 @@ def requires_key(handler: Handler) -> Handler:
 
 
 async def set_scenario(request: Request) -> Response:
-    """``POST /__sim__/scenario {"name": "refuse", "dialect": "fullwidth"}`` (both optional)."""
+    """``POST /__sim__/scenario {"name": "refuse", "dialect": "fullwidth", "models": ["veo-3.1"]}``
+    (each optional; ``"models": null`` lists everything again)."""
     state: SimState = request.app.state.sim
     try:
         body = await request.json()
@@ -109,6 +110,13 @@ async def set_scenario(request: Request) -> Response:
             state.set_scenario(body["name"])
         if "dialect" in body:
             state.set_dialect(body["dialect"])
+        if "models" in body:
+            names = body["models"]
+            if names is not None and not (
+                isinstance(names, list) and all(isinstance(n, str) for n in names)
+            ):
+                raise ValueError("models must be a list of names, or null")
+            state.models = tuple(names) if names is not None else None
     except ValueError as exc:
         return invalid_request(str(exc))
     return GoJSONResponse({"scenario": state.scenario.name, "dialect": state.dialect.name})
@@ -163,6 +171,8 @@ async def web_page(request: Request) -> Response:
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith("/v1beta/"):  # Google's own API answers in its own shape
+        return gemini.not_found(request.method, request.url.path)
     return invalid_url(request.method, request.url.path)
 
 
@@ -179,6 +189,8 @@ def build_app(state: SimState) -> Starlette:
 
     routes = [
         Route("/v1/chat/completions", requires_key(chat.completions), methods=["POST"]),
+        Route("/v1/models", requires_key(models.list_models), methods=["GET"]),
+        Route("/v1/models/{model:path}", requires_key(models.one_model), methods=["GET"]),
         Route("/v1/videos", requires_key(videos.create), methods=["POST"]),
         Route("/v1/videos", requires_key(videos.list_videos), methods=["GET"]),
         Route("/v1/videos/{video_id}/content", requires_key(videos.content), methods=["GET"]),

@@ -64,6 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="How long hanging scenarios hold a request (default: 5x generation, at least 3).",
     )
     parser.add_argument("--cache-dir", default=None, help="Where rendered clips are cached.")
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="Serve https with a throwaway CA (trustme), so Gemini file links are https:// on "
+        "this host and fetchable as written (what LiteLLM needs); the CA file is printed.",
+    )
+    parser.add_argument(
+        "--models",
+        metavar="NAMES",
+        default=None,
+        help="What GET /v1/models lists, comma-separated (default: every name veo_magic knows).",
+    )
     return parser
 
 
@@ -77,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=args.port,
             hang_seconds=args.hang_seconds,
             cache_dir=args.cache_dir,
+            models=[m.strip() for m in args.models.split(",") if m.strip()]
+            if args.models
+            else None,
+            tls=args.tls,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -87,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"veo_magic simulator on {base_url} (OpenAI base URL {base_url}/v1; any key works)",
             flush=True,
         )
+        if simulator.ca_file is not None:
+            print(f"TLS: trust the CA in {simulator.ca_file} (e.g. SSL_CERT_FILE)", flush=True)
         print(
             f"scenario={simulator.scenario} dialect={simulator.dialect} "
             f"generation_seconds={args.generation_seconds:g}; Ctrl-C stops it",
@@ -95,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         simulator.run(on_ready=announce)
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down cleanly

@@ -1,9 +1,15 @@
 """Wire dialects: the ways relays differ while meaning the same thing (PROTOCOLS.md §1, §5).
 
 A ``Dialect`` is a frozen set of choices. Named dialects change a few of them; names combine with
-commas (``"fullwidth,no_ordinal"``), later names winning. The default is what the seeds show:
-apiyi's chat stream (seed 001), new-api's ``/v1/videos`` with OpenAI status words and the URL at
-``metadata.url``, and the unified ``/v1/video/create`` format with model-prefixed ids.
+commas (``"fullwidth,no_ordinal"``), later names winning. The default is apiyi's chat stream
+(seed 001), ``/v1/videos`` as new-api's own source serves it on a Gemini channel (NEWAPI.md:
+``task_`` ids, no URL in the task object, progress 0 / 50 / 100, a filtered clip ``completed``
+with a 502 ``/content``), and the unified ``/v1/video/create`` format with model-prefixed ids.
+
+``passthrough`` is ``/v1/videos`` as the seeds' relays show it: an upstream's task object passed
+through a new-api Sora / OpenAI channel (or a fork), with ``video_`` ids, progress numbers, the URL
+at ``metadata.url``, an ``error`` object, list, delete and ``Range``. The other ``/v1/videos``
+dialects are variants of it, so each implies it.
 
 Adding a dialect is one entry in ``_NAMED``: a description and the fields it changes.
 """
@@ -52,10 +58,12 @@ class Dialect:
     chat_style: Literal["flow", "asyncdata"] = "flow"
     chat_fullwidth: bool = False  # 进度：98.7% and 视频生成成功， (a third-party doc)
     chat_ordinal_single: bool = True  # "第1个" even when n == 1 (seed 001 style)
+    # "new_api": new-api's Gemini channel (NEWAPI.md); "passthrough": an upstream's object relayed.
+    videos_style: Literal["new_api", "passthrough"] = "new_api"
     status_words: Literal["openai", "sora", "upper"] = "openai"
     url_field: Literal["metadata.url", "video_url", "url", "metadata.video_url"] = "metadata.url"
     content_json: bool = False  # /content answers JSON with video_url instead of bytes (poloapi)
-    video_id: Literal["video", "uuid", "task", "model"] = "video"
+    video_id: Literal["video", "uuid", "task", "model"] = "video"  # passthrough ids
     minimal_video: bool = False  # seed 004's create reply: no progress, no size
     query_id_bare: bool = False  # unified query answers the id without its model prefix
     upsample_url: bool = False  # unified query carries detail.upsample_video_url
@@ -70,7 +78,10 @@ class Dialect:
 
 
 _NAMED: dict[str, tuple[str, dict[str, Any]]] = {
-    "default": ("the seeds: apiyi chat stream, new-api /v1/videos, unified create", {}),
+    "default": (
+        "apiyi's chat stream, new-api's own /v1/videos (a Gemini channel), unified create",
+        {},
+    ),
     "fullwidth": (
         "chat lines with full-width punctuation (进度：98.7%, 视频生成成功，)",
         {"chat_fullwidth": True},
@@ -82,6 +93,11 @@ _NAMED: dict[str, tuple[str, dict[str, Any]]] = {
     "asyncdata": (
         "chat stream in seed 000's style: 任务ID and tracking links first",
         {"chat_style": "asyncdata"},
+    ),
+    "passthrough": (
+        "videos as the seeds' relays pass an upstream through: video_ ids, progress numbers, the "
+        "URL at metadata.url, error objects, list, delete and Range",
+        {"videos_style": "passthrough"},
     ),
     "sora_status": (
         "videos statuses pending/processing/succeeded/failed",
@@ -123,6 +139,11 @@ _NAMED: dict[str, tuple[str, dict[str, Any]]] = {
     ),
 }
 
+# What only an upstream's own task object can carry: naming one of these implies passthrough.
+_PASSTHROUGH_FIELDS = frozenset(
+    {"status_words", "url_field", "content_json", "video_id", "minimal_video", "hostile_ids"}
+)
+
 DIALECTS: dict[str, str] = {name: description for name, (description, _) in _NAMED.items()}
 DEFAULT_DIALECT = Dialect()
 
@@ -142,7 +163,10 @@ def resolve_dialect(spec: str | None, base: Dialect = DEFAULT_DIALECT) -> Dialec
             continue
         if name not in _NAMED:
             raise ValueError(f"unknown dialect {name!r}; known: {', '.join(_NAMED)}")
-        dialect = dataclasses.replace(dialect, **_NAMED[name][1])
+        changes = _NAMED[name][1]
+        if _PASSTHROUGH_FIELDS & changes.keys():
+            changes = {"videos_style": "passthrough", **changes}
+        dialect = dataclasses.replace(dialect, **changes)
         if name != "default":
             names.append(name)
     return dataclasses.replace(dialect, names=tuple(names) or ("default",))

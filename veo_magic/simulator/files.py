@@ -96,8 +96,12 @@ async def serve_clip(
     *,
     via: Literal["content", "url"],
     disposition: str | None = None,
+    ranges: bool = True,
 ) -> Response:
-    """The MP4 bytes of one clip, after any download fault the task's scenario plays."""
+    """The MP4 bytes of one clip, after any download fault the task's scenario plays.
+
+    ``ranges=False``: ``Range`` is ignored and the whole clip comes back (new-api's proxy).
+    """
     fault = task.scenario.on_download
     counts = request.method == "GET"  # a HEAD probe must not use up a one-time fault
     truncate = False
@@ -126,7 +130,7 @@ async def serve_clip(
         return PlainTextResponse("404 page not found", status_code=404)
     data = await asyncio.to_thread(path.read_bytes)
     headers = {
-        "Accept-Ranges": "bytes",
+        **({"Accept-Ranges": "bytes"} if ranges else {}),
         "Cache-Control": "public, max-age=86400",
         "ETag": f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"',
         "Last-Modified": formatdate(task.finished_at or task.created_at, usegmt=True),
@@ -135,7 +139,7 @@ async def serve_clip(
         disposition = f'attachment; filename="{HOSTILE_FILENAME}"'
     if disposition:
         headers["Content-Disposition"] = disposition
-    span = parse_range(request.headers.get("range"), len(data))
+    span = parse_range(request.headers.get("range"), len(data)) if ranges else None
     if span == "invalid":
         return Response(status_code=416, headers={"Content-Range": f"bytes */{len(data)}"})
     status = 200

@@ -60,7 +60,14 @@ from .render import sniff_image
 from .state import SimState
 from .tasks import FileRef, ImageInput, Task
 
-__all__ = ["FILTERED_REASON", "ROUTES", "google_error", "google_relay_error", "operation"]
+__all__ = [
+    "FILTERED_REASON",
+    "ROUTES",
+    "google_error",
+    "google_relay_error",
+    "not_found",
+    "operation",
+]
 
 RESPONSE_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse"
 # Shaped like the reasons Google gives when its filter keeps every sample (js-genai#1272).
@@ -147,6 +154,22 @@ def google_relay_error(kind: str, *, model: str = "", retry_after: float | None 
     }
     code, message = messages.get(kind, (500, f"Internal error ({kind})."))
     return google_error(code, message, headers=headers)
+
+
+_MODEL_METHOD = re.compile(r"^/v1beta/models/([^/:]+):(\w+)$")
+
+
+def not_found(method: str, path: str) -> Response:
+    """An unknown ``/v1beta`` route, answered in Google's shape (not new-api's)."""
+    if match := _MODEL_METHOD.match(path):
+        model, verb = match.groups()
+        return google_error(
+            404,
+            f"models/{model} is not found for API version v1beta, or is not supported for "
+            f"{verb}. Call ListModels to see the list of available models and their supported "
+            "methods.",
+        )
+    return google_error(404, f"Requested entity was not found: {method} {path}.")
 
 
 def _invalid(message: str) -> Response:

@@ -14,6 +14,7 @@ __all__ = [
     "chunk_id",
     "file_name",
     "hostile_id",
+    "new_api_task_id",
     "request_id",
     "unified_id",
     "video_id",
@@ -39,10 +40,15 @@ def video_id(style: Literal["video", "uuid", "task", "model"], model: str) -> st
     if style == "uuid":
         return str(uuid.uuid4())
     if style == "task":
-        return f"task_{_alnum(32)}"
+        return new_api_task_id()
     if style == "model":
         return unified_id(model)
     return f"video_{uuid.uuid4()}"
+
+
+def new_api_task_id() -> str:
+    """new-api's public task id (builds since 2026-02-22): ``task_`` and 32 alphanumerics."""
+    return f"task_{_alnum(32)}"
 
 
 def unified_id(model: str) -> str:

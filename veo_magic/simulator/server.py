@@ -7,10 +7,13 @@ import atexit
 import contextlib
 import logging
 import os
+import shutil
 import socket
+import ssl
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 
@@ -64,10 +67,16 @@ class Simulator:
         port: int = 0,
         hang_seconds: float | None = None,
         cache_dir: str | Path | None = None,
+        models: Sequence[str] | None = None,
+        tls: bool = False,
     ) -> None:
         if generation_seconds < 0:
             raise ValueError("generation_seconds must be zero or more")
         self.port = port
+        # TLS: a throwaway CA (trustme) and a certificate for 127.0.0.1, localhost and ::1, so
+        # Gemini file links are https:// on this very host, fetchable as written (LiteLLM does).
+        self.tls = tls
+        self._certs: Path | None = None
         self._state = SimState(
             generation_seconds=generation_seconds,
             # Long enough to beat any client timeout a test sets, short enough not to stall a run.
@@ -78,6 +87,7 @@ class Simulator:
             dialect=dialect,
             renderer=renderer_for(Path(cache_dir) if cache_dir is not None else None),
         )
+        self._state.models = tuple(models) if models is not None else None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -85,8 +95,23 @@ class Simulator:
     # -- views -------------------------------------------------------------------------------
 
     @property
+    def ca_file(self) -> Path | None:
+        """With ``tls``, the PEM file of the CA that signed the server's certificate (give it to
+        a client as ``SSL_CERT_FILE`` or ``verify``); None without TLS or before ``start``."""
+        return self._certs / "ca.pem" if self._certs is not None else None
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """What ``GET /v1/models`` lists."""
+        return self._state.sold()
+
+    def set_models(self, names: Sequence[str] | None) -> None:
+        """List only ``names`` on ``GET /v1/models`` (None: every name the catalog knows)."""
+        self._state.models = tuple(names) if names is not None else None
+
+    @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``, without ``/v1``."""
+        """``http://127.0.0.1:<port>`` (``https://`` with ``tls``), without ``/v1``."""
         if not self._state.base_url:
             raise RuntimeError("the simulator is not started")
         return self._state.base_url
@@ -145,8 +170,33 @@ class Simulator:
             raise OSError(
                 f"cannot listen on {HOST}:{self.port} ({exc}); choose another port (0 picks a free one)"
             ) from exc
-        self._state.base_url = f"http://{HOST}:{sock.getsockname()[1]}"
+        scheme = "https" if self.tls else "http"
+        self._state.base_url = f"{scheme}://{HOST}:{sock.getsockname()[1]}"
         return sock
+
+    def _make_certs(self) -> dict[str, str]:
+        """uvicorn's TLS options, from a fresh trustme CA (kept until ``stop``)."""
+        if not self.tls:
+            return {}
+        try:
+            import trustme
+        except ImportError as exc:  # the simulator extra brings it
+            raise RuntimeError(
+                "the simulator's TLS mode needs trustme: pip install 'veo_magic[simulator]'"
+            ) from exc
+        if self._certs is None:
+            self._certs = Path(tempfile.mkdtemp(prefix="veo-sim-tls-"))
+            authority = trustme.CA()
+            cert = authority.issue_cert(HOST, "localhost", "::1")
+            authority.cert_pem.write_to_path(str(self._certs / "ca.pem"))
+            cert.private_key_pem.write_to_path(str(self._certs / "server.key"))
+            cert.cert_chain_pems[0].write_to_path(str(self._certs / "server.pem"))
+            for pem in cert.cert_chain_pems[1:]:
+                pem.write_to_path(str(self._certs / "server.pem"), append=True)
+        return {
+            "ssl_certfile": str(self._certs / "server.pem"),
+            "ssl_keyfile": str(self._certs / "server.key"),
+        }
 
     def _make_server(self) -> uvicorn.Server:
         config = uvicorn.Config(
@@ -156,6 +206,7 @@ class Simulator:
             lifespan="on",
             # Held requests are released at shutdown; this bounds anything that still lingers.
             timeout_graceful_shutdown=2,
+            **self._make_certs(),
         )
         return uvicorn.Server(config)
 
@@ -184,7 +235,10 @@ class Simulator:
 
     def _wait_until_ready(self, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
-        with httpx.Client(trust_env=False, timeout=2.0) as client:
+        verify: ssl.SSLContext | bool = True
+        if self.ca_file is not None:
+            verify = ssl.create_default_context(cafile=str(self.ca_file))
+        with httpx.Client(trust_env=False, timeout=2.0, verify=verify) as client:
             while time.monotonic() < deadline:
                 if not self.running:
                     raise RuntimeError("the simulator's server thread exited during startup")
@@ -210,6 +264,9 @@ class Simulator:
         server.should_exit = True
         thread.join(timeout=15)
         self._server = self._thread = self._loop = None
+        if self._certs is not None:
+            shutil.rmtree(self._certs, ignore_errors=True)
+            self._certs = None
 
     def run(self, on_ready: Callable[[str], None] | None = None) -> None:
         """Serve in the calling thread until interrupted (Ctrl-C); ``on_ready(base_url)`` is
@@ -218,8 +275,13 @@ class Simulator:
         self._server = self._make_server()
         if on_ready is not None:
             on_ready(self.base_url)
-        self._server.run(sockets=[sock])
-        self._server = None
+        try:
+            self._server.run(sockets=[sock])
+        finally:
+            self._server = None
+            if self._certs is not None:
+                shutil.rmtree(self._certs, ignore_errors=True)
+                self._certs = None
 
     def __enter__(self) -> Simulator:
         return self.start()

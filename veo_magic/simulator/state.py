@@ -83,6 +83,7 @@ class SimState:
         self.files: dict[str, FileRef] = {}
         self.requests: list[LoggedRequest] = []
         self.accepted_creates = 0
+        self.models: tuple[str, ...] | None = None  # what GET /v1/models lists; None: everything
         self.base_url = ""
         self.counters: Counter[tuple[str, ...]] = Counter()
         self.shutdown: asyncio.Event | None = None  # made on the server's loop at startup
@@ -96,6 +97,14 @@ class SimState:
 
     def set_dialect(self, spec: str | None) -> None:
         self.dialect = resolve_dialect(spec)
+
+    def sold(self) -> tuple[str, ...]:
+        """The model names ``GET /v1/models`` lists."""
+        if self.models is None:
+            from .models import default_models
+
+            return default_models()
+        return self.models
 
     def clock_for(self, scenario: Scenario) -> float:
         """How long a task created under ``scenario`` takes to generate."""

@@ -941,6 +941,19 @@ def test_quota_and_no_channel(simulator):
     assert simulator.accepted_creates == 0
 
 
+def test_budget_exceeded_replays_litellms_answer(simulator):
+    with http(simulator) as client:
+        r = client.post(
+            "/v1/videos", json={"model": "veo-3.1", "prompt": "x [[sim:budget_exceeded]]"}
+        )
+    assert r.status_code == 422
+    assert r.content == (
+        b'{"error":{"message":"Budget has been exceeded! Current cost: 2.0, Max budget: 1.5",'
+        b'"type":"budget_exceeded","param":null,"code":"422"}}'
+    )
+    assert simulator.accepted_creates == 0
+
+
 def test_rate_limit_refuses_two_creates_then_accepts(simulator):
     simulator.set_scenario("rate_limit")
     with http(simulator) as client:

@@ -187,10 +187,11 @@ class Client:
     def request(self, prompt: str, **options: Any) -> VideoRequest:
         """Validate ``options`` for this client's protocol; raise ``VeoInputError`` if bad.
 
-        Sends nothing: once the relay's model list is known (``submit`` asks for it before the
-        first create), the model is also resolved to a name it lists (``_offer``).
+        Sends nothing, except to ask the relay's model list about a name the catalog does not
+        know; once the list is known (``submit`` asks for it before the first create), the model
+        is also resolved to a name it lists (``_offer``).
         """
-        request = self._request(prompt, ask=False, **options)
+        request = self._request(prompt, ask=True, **options)
         return self._resolved(request) if self._offer_asked else request
 
     def _request(self, prompt: str, *, ask: bool, **options: Any) -> VideoRequest:
@@ -210,16 +211,20 @@ class Client:
         try:
             return VideoRequest.build(prompt, protocol=protocol, model=model, **options)
         except VeoInputError as exc:
-            offer = self.offer() if ask or self._offer_asked else None
-            if exc.field != "model" or not isinstance(model, str) or offer is None:
+            if exc.field != "model" or not isinstance(model, str) or not (ask or self._offer_asked):
+                raise
+            offer = self.offer()
+            if offer is None:
                 raise
             listed = offer.listed(model.strip())
             if listed is None:
+                also = f"nor does this relay list it (it sells: {offer.says()})"
                 raise VeoInputError(
-                    "model",
-                    model,
-                    "is neither a model veo_magic knows nor one this relay lists",
-                    offer.says(),
+                    exc.field,
+                    exc.value,
+                    exc.problem,
+                    exc.allowed,
+                    hint=f"{exc.hint}; {also}" if exc.hint else also,
                 ) from None
         from ._catalog import relay_only
 

@@ -88,7 +88,12 @@ def _parser() -> argparse.ArgumentParser:
     _client_options(jobs)
     jobs.set_defaults(command="jobs", run=_jobs)
 
-    models = sub.add_parser("models", help="List known models with capabilities and prices.")
+    models = sub.add_parser(
+        "models",
+        help="List known models with capabilities and prices, and what the configured relay "
+        "sells (its GET /v1/models).",
+    )
+    _client_options(models)
     models.set_defaults(command="models", run=_models)
 
     from .export import DEFAULT_MAX_MB
@@ -206,9 +211,14 @@ def _export(args: argparse.Namespace) -> int:
 
 def _models(args: argparse.Namespace) -> int:
     from ._catalog import known_models
+    from ._offer import listing
 
     for spec in known_models():
         print(f"{spec.name:<34} ${spec.price_usd:.2f}/clip  {spec.summary}")
+    offer = _client(args).offer()
+    if offer is not None:
+        print()
+        print("\n".join(listing(offer)))
     return 0
 
 

@@ -306,3 +306,17 @@ async def test_resume_follows_the_videos_endpoint():
 async def test_neither_request_nor_task_id():
     with pytest.raises(VeoInputError):
         await run(FakeRelay(b""), None)
+
+
+async def test_chat_refused_by_a_gateway_says_to_use_videos():
+    """LiteLLM sends chat to Gemini's generateContent, which Veo does not serve: a 404."""
+
+    def litellm(request: httpx.Request) -> httpx.Response:
+        message = 'litellm.NotFoundError: GeminiException - {"error":{"message":"Invalid URL"}}'
+        return httpx.Response(404, json={"error": {"message": message, "code": "404"}})
+
+    with pytest.raises(VeoAPIError) as info:
+        await collect(ChatAdapter(make_relay(litellm)).run(FakeRequest()))
+    assert info.value.status_code == 404
+    assert str(info.value).startswith("HTTP 404 from POST /v1/chat/completions: litellm.")
+    assert "use the videos protocol, --protocol videos" in str(info.value)

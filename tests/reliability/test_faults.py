@@ -22,6 +22,12 @@ TASK_PROTOCOLS = ("videos", "create")
 POLL_PATHS = {"videos": "/v1/videos/", "create": "/v1/video/query"}
 
 
+def seeds(protocol: str) -> str:
+    """The tag that makes ``/v1/videos`` a seed relay's (an upstream's object passed through:
+    URLs, progress, error objects, Range); new-api's own Gemini channel has its tests below."""
+    return ",passthrough" if protocol == "videos" else ""
+
+
 def task_of(sim, prompt: str):
     """The simulator's task for the (unique) prompt a test sent."""
     (task,) = [t for t in sim.tasks.values() if t.prompt == prompt]
@@ -143,7 +149,7 @@ def test_malformed_chunks_and_unknown_words_are_skipped_and_logged(
 ):
     monkeypatch.setattr(status, "_reported", set())  # unknown words are logged once per process
     caplog.set_level(logging.INFO, logger="veo_magic")
-    job = make_client(protocol).generate("sloppy relay [[sim:malformed]]")
+    job = make_client(protocol).generate(f"sloppy relay [[sim:malformed{seeds(protocol)}]]")
     assert_saved_clip(job.videos[0], out_dir)
     logged = [r.getMessage() for r in caplog.records if r.name == "veo_magic"]
     if protocol == "chat":
@@ -159,7 +165,7 @@ def test_malformed_chunks_and_unknown_words_are_skipped_and_logged(
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_a_truncated_download_resumes_with_range(make_client, relay, ledger, out_dir, protocol):
-    prompt = f"cut short on {protocol} [[sim:truncated_download]]"
+    prompt = f"cut short on {protocol} [[sim:truncated_download{seeds(protocol)}]]"
     job = make_client(protocol).generate(prompt)
     assert_saved_clip(job.videos[0], out_dir)
     ranged = [r for r in ledger.requests if "range" in r.headers]
@@ -183,7 +189,7 @@ def test_content_404_then_200(make_client, ledger, out_dir, protocol):
 
 
 @pytest.mark.parametrize(
-    ("protocol", "tag"), [("videos", ""), ("create", ""), ("chat", ",asyncdata")]
+    ("protocol", "tag"), [("videos", ",passthrough"), ("create", ""), ("chat", ",asyncdata")]
 )
 def test_an_expired_url_is_renewed_by_asking_the_task_again(
     make_client, ledger, out_dir, protocol, tag
@@ -215,7 +221,7 @@ def test_an_expired_url_without_task_id_fails_clearly(make_client, ledger):
     ],
 )
 def test_completed_with_no_video_is_a_failure(make_client, ledger, protocol, start):
-    job = make_client(protocol).submit("withheld [[sim:completed_no_video]]")
+    job = make_client(protocol).submit(f"withheld [[sim:completed_no_video{seeds(protocol)}]]")
     error = failed(job)
     assert error.startswith(start)
     if protocol == "videos":
@@ -233,7 +239,7 @@ def test_completed_with_no_video_is_a_failure(make_client, ledger, protocol, sta
     ],
 )
 def test_completed_but_filtered_fails_with_the_relays_reasons(make_client, ledger, protocol, start):
-    job = make_client(protocol).submit("withheld, with reasons [[sim:filtered]]")
+    job = make_client(protocol).submit(f"withheld, with reasons [[sim:filtered{seeds(protocol)}]]")
     error = failed(job)
     assert error.startswith(start) and RAI_FILTERED in error
     assert "```json" not in error  # chat: the echo of our own prompt is not quoted back
@@ -243,6 +249,44 @@ def test_completed_but_filtered_fails_with_the_relays_reasons(make_client, ledge
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_a_refusal_quotes_the_relay(make_client, ledger, protocol):
-    job = make_client(protocol).submit("refused [[sim:refuse]]")
+    job = make_client(protocol).submit(f"refused [[sim:refuse{seeds(protocol)}]]")
     assert "your request contains unsafe prompt" in failed(job)
+    assert ledger.creates == 1
+
+
+# -- new-api's own /v1/videos (a Gemini channel; the simulator's default) ------------------------
+
+
+@pytest.mark.parametrize("scenario", ["filtered", "completed_no_video"])
+def test_new_api_completed_without_a_video_ends_fast_without_a_promise(
+    make_client, ledger, scenario
+):
+    """new-api calls a filtered Gemini task completed; its /content answers 502 for ever."""
+    job = make_client("videos").submit(f"withheld [[sim:{scenario}]]")
+    error = failed(job)
+    assert error.startswith(
+        "The relay reported the task done but returned no video, most likely withheld by "
+        "Google's safety filter. The relay said: HTTP 502 from /v1/videos/"
+    )
+    assert "Failed to resolve Gemini video URL" in error
+    assert job.recovery is None and "resume" not in error  # resuming cannot help
+    contents = [r for r in ledger.sent("GET", "/v1/videos/") if r.path.endswith("/content")]
+    assert [r.status for r in contents] == [502, 502, 502]  # retried twice, then believed
+    assert ledger.creates == 1
+
+
+def test_new_api_refusal_says_the_relay_gave_no_reason(make_client, ledger):
+    job = make_client("videos").submit("refused [[sim:refuse]]")
+    assert failed(job) == "The relay reported 'failed' and gave no reason."
+    assert ledger.creates == 1
+
+
+def test_new_api_truncated_download_starts_over_whole(make_client, relay, ledger, out_dir):
+    """new-api's /content ignores Range: a cut download is fetched again from the start."""
+    prompt = "cut short on new-api [[sim:truncated_download]]"
+    job = make_client("videos").generate(prompt)
+    assert_saved_clip(job.videos[0], out_dir)
+    contents = [r for r in ledger.sent("GET", "/v1/videos/") if r.path.endswith("/content")]
+    assert [r.status for r in contents] == [200, 200]
+    assert job.videos[0].read_bytes() == task_of(relay, prompt).clips[0].path.read_bytes()
     assert ledger.creates == 1

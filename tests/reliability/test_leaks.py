@@ -154,7 +154,7 @@ def test_a_redirect_to_another_scheme_is_refused(make_client, ledger, out_dir, t
 
 
 def test_a_redirect_to_another_host_drops_the_key(make_client, ledger, out_dir):
-    job = make_client("videos").generate("elsewhere [[sim:redirect_other_host]]")
+    job = make_client("videos").generate("elsewhere [[sim:redirect_other_host,passthrough]]")
     assert_saved_clip(job.videos[0], out_dir)
     files = [r for r in ledger.requests if r.path.startswith("/files/")]
     assert [r.status for r in files] == [302, 200]

@@ -349,6 +349,12 @@ class VeoMagics(Magics):
             price_text = f"${price:.2f}/clip" if isinstance(price, int | float) else "price n/a"
             summary = getattr(spec, "summary", "") or ""
             print(f"{spec.name:<34} {price_text:>12}  {summary}".rstrip())
+        from .._offer import listing
+
+        offer = _session().client.offer()
+        if offer is not None:
+            print()
+            print("\n".join(listing(offer)))
 
     def _cmd_login(self, argv: list[str]) -> None:
         from .._secret import Secret

@@ -5,7 +5,9 @@ Three shapes exist side by side, and a client must parse all of them:
 * OpenAI's ``{"error": {"message", "type", "param", "code"}}`` (validation, unknown routes);
 * new-api's middleware ``{"error": {"message": "… (request id: …)", "type": "new_api_error",
   "code": ""}}`` (auth, quota, no channel);
-* new-api's task endpoints ``{"code", "message", "data": null}`` (``dto.TaskError``).
+* new-api's task endpoints ``{"code", "message", "data": null}`` (``dto.TaskError``);
+* LiteLLM's proxy, for a spent budget only: ``{"error": {…, "type": "budget_exceeded",
+  "code": "422"}}`` with HTTP 422, byte for byte as 1.108.7 answers it.
 
 ``relay_error(kind, protocol, model)`` picks the body a given relay route answers with for one
 kind of failure; scenarios name kinds, never bodies.
@@ -144,6 +146,16 @@ def relay_error(
         return openai_error(
             503, "upstream service temporarily unavailable", type="upstream_error", headers=headers
         )
+    if kind == "budget_exceeded":  # LiteLLM's proxy, a key's budget spent (its DB keeps spend)
+        body = {
+            "error": {
+                "message": "Budget has been exceeded! Current cost: 2.0, Max budget: 1.5",
+                "type": "budget_exceeded",
+                "param": None,
+                "code": "422",
+            }
+        }
+        return GoJSONResponse(body, status_code=422, headers=headers)
     if kind == "content_missing":
         return GoJSONResponse(
             {"error": {"message": "Video content not found", "type": "invalid_request_error"}},

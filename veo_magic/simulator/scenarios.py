@@ -131,6 +131,12 @@ _ALL = (
     ),
     Scenario("quota", "403 insufficient_user_quota on create", on_create=Reject("quota")),
     Scenario(
+        "budget_exceeded",
+        "422 budget_exceeded on create: LiteLLM's proxy when a key's budget (kept in its "
+        "database) is spent",
+        on_create=Reject("budget_exceeded"),
+    ),
+    Scenario(
         "no_channel",
         "503 当前分组 default 下对于模型 M 无可用渠道 on create",
         on_create=Reject("no_channel"),

@@ -6,6 +6,10 @@ STAMP  := $(VENV)/.installed
 
 DEPS   := .deps
 PRISM  := $(DEPS)/prism/node_modules/.bin/prism
+# LiteLLM's proxy in an environment of its own (its pins must not touch .venv): the newest that
+# installs from the registry here. prisma only makes bad-key answers a 401 instead of a bare 500.
+LITELLM := $(DEPS)/litellm/bin/litellm
+LITELLM_PINS := 'litellm[proxy]==1.108.7' 'prisma==0.15.0'
 
 .PHONY: demo test test-fast lab bench lint clean test-deps
 
@@ -19,8 +23,9 @@ demo: $(STAMP)
 	$(PY) -m veo_magic.demo
 
 # Test-only tools from the registries: Debian's chromium (Playwright drives it; its own browser
-# download cannot work here) and Stoplight Prism from npm. Skipped, with a note, where they cannot
-# be installed (no root, no apt); the tests that need them then skip and say why.
+# download cannot work here), Stoplight Prism from npm, LiteLLM's proxy from PyPI (about a
+# minute and 760 MB, once). Skipped, with a note, where they cannot be installed (no root, no
+# apt, no registry); the tests that need them then skip and say why.
 test-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -30,13 +35,16 @@ test-deps:
 	@test -x $(PRISM) || { command -v npm >/dev/null 2>&1 && \
 	  npm install --silent --no-audit --no-fund --prefix $(DEPS)/prism @stoplight/prism-cli@5 >/dev/null \
 	  || echo "note: could not install Prism; its conformance tests will skip"; }
+	@test -x $(LITELLM) || { ($(PYTHON) -m venv $(DEPS)/litellm && \
+	  $(DEPS)/litellm/bin/python -m pip install --quiet $(LITELLM_PINS) >/dev/null 2>&1) \
+	  || { rm -rf $(DEPS)/litellm; echo "note: could not install LiteLLM; the gateway tests will skip"; }; }
 
 test: $(STAMP) test-deps lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
-# The quick loop while developing: no browser, no kernel, no Prism.
+# The quick loop while developing: no browser, no kernel, no Prism, no gateway.
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider -m "not browser and not kernel and not prism"
+	$(PY) -m pytest -q -p no:cacheprovider -m "not browser and not kernel and not prism and not gateway"
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

@@ -5,7 +5,10 @@ protocols the way the relays in ``seeds/`` do (PROTOCOLS.md), byte for byte wher
 the bytes, and renders real H.264/AAC MP4s with the prompt drawn on the frames:
 
 * ``POST /v1/chat/completions``: SSE stream (seed 001) or non-stream reply (seed 000);
-* ``/v1/videos`` (create, retrieve, list, delete, remix, ``/content`` with Range), new-api style;
+* ``/v1/videos`` as new-api's own code serves it on a Gemini channel (NEWAPI.md: ``task_`` ids,
+  no URL in the task object, the clip only at ``/content``), or, as the ``passthrough`` dialect,
+  as the seeds' relays pass an upstream's object through (list, delete, remix, Range);
+* ``GET /v1/models``, new-api's list (``models=`` narrows it to play a gateway's admin);
 * ``POST /v1/video/create`` + ``GET /v1/video/query?id=``, the unified format's Veo statuses;
 * Google's Gemini API (``gemini.py``): ``POST /v1beta/models/{model}:predictLongRunning``,
   ``GET /v1beta/{operation name}``, ``GET /v1beta/files/{id}:download``;
@@ -14,6 +17,11 @@ the bytes, and renders real H.264/AAC MP4s with the prompt drawn on the frames:
 Start it::
 
     python -m veo_magic.simulator --port 8765 [--generation-seconds 6] [--scenario NAME] [--dialect NAME]
+        [--models NAMES] [--tls]
+
+``--tls`` (``Simulator(tls=True)``) serves https with a throwaway CA from trustme (``ca_file``), so
+Gemini file links are ``https://`` on the simulator's own host and can be fetched as written, with
+the key and a redirect, as Google's are: what LiteLLM's proxy needs in front of it.
 
 or in-process (tests, and the client's default when no key or URL is configured)::
 

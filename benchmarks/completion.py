@@ -168,7 +168,12 @@ def _run(quick: bool, tmp: Path) -> Figure:
     runs: list[dict[str, Any]] = []
     openai_runs: list[dict[str, Any]] = []
     wall_offset = time.time() - time.monotonic()
-    with Simulator(generation_seconds=generation) as sim, RenderWatch(sim) as renders:
+    # /v1/videos as the seeds' relays report it, with progress numbers to aim polls at (new-api's
+    # own Gemini channel, the simulator's default, reports a fixed 50 while the clip renders).
+    with (
+        Simulator(generation_seconds=generation, dialect="passthrough") as sim,
+        RenderWatch(sim) as renders,
+    ):
         clients = {
             name: Client(
                 base_url=sim.base_url + "/v1",

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 import veo_magic as veo
@@ -223,6 +224,33 @@ def test_a_rate_limit_naming_its_wait_is_still_retried(make_client, relay, out_d
     assert_saved_clip(job.videos[0], out_dir)
     assert [r.status for r in creates(relay, seen)] == [429, 429, 200]
     assert relay.accepted_creates == made + 1
+
+
+def test_a_quota_429_that_names_its_wait_is_a_rate_limit():
+    from veo_magic._http import google_retry_delay, hard_quota
+
+    def answer(error: dict, headers: dict | None = None) -> httpx.Response:
+        request = httpx.Request("POST", "https://generativelanguage.googleapis.com/v1beta/x")
+        return httpx.Response(429, json={"error": error}, headers=headers, request=request)
+
+    spent = {
+        "code": 429,
+        "message": "You exceeded your current quota",
+        "status": "RESOURCE_EXHAUSTED",
+    }
+    per_minute = {
+        **spent,
+        "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "38s"}],
+    }
+    assert hard_quota(answer(spent))
+    assert not hard_quota(answer(per_minute)) and google_retry_delay(answer(per_minute)) == 38.0
+    assert not hard_quota(answer(spent, {"Retry-After": "2"}))
+    assert not hard_quota(answer(spent, {"llm_provider-retry-after": "2"}))  # LiteLLM's copy
+    budget = {"message": "Budget has been exceeded!", "type": "budget_exceeded", "code": "422"}
+    assert not hard_quota(answer({"message": "当前分组上游负载已饱和", "code": "rate_limit"}))
+    assert hard_quota(
+        httpx.Response(422, json={"error": budget}, request=httpx.Request("POST", "http://x"))
+    )
 
 
 def test_a_google_quota_is_not_retried(make_client, relay):

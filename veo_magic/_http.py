@@ -11,9 +11,10 @@ every protocol shares one rule for what may be retried:
 * ``fetch`` (polls, queries, downloads: safe to repeat) is retried with exponential backoff on
   transport errors, 408, 425, 429 and 5xx, honouring ``Retry-After`` / ``retry-after-ms`` (and
   LiteLLM's ``llm_provider-retry-after``).
-* A hard quota is never retried: a 429 with no ``Retry-After`` that says the quota or budget is
-  spent (Google's ``RESOURCE_EXHAUSTED``, OpenAI's ``insufficient_quota``, a LiteLLM budget). It
-  will not pass by waiting. A rate limit that names its wait is still retried.
+* A hard quota is never retried: a 429 that says the quota or budget is spent (Google's
+  ``RESOURCE_EXHAUSTED``, OpenAI's ``insufficient_quota``, a LiteLLM budget) and names no wait.
+  It will not pass by waiting. A rate limit that names its wait (``Retry-After``, or Google's
+  ``RetryInfo.retryDelay``) is still retried, after that wait.
 * A 5xx that says the finished task has no video (LiteLLM's answer for a filtered Gemini
   operation, ``withheld``) is retried at most ``WITHHELD_RETRIES`` times: it never changes.
 
@@ -53,6 +54,7 @@ __all__ = [
     "content_backoff",
     "download_backoff",
     "error_details",
+    "google_retry_delay",
     "hard_quota",
     "json_body",
     "named_task",
@@ -109,6 +111,8 @@ class _Retry(Exception):
         super().__init__(f"HTTP {response.status_code}")
         self.response = response
         self.delay = retry_after_seconds(response.headers)
+        if self.delay is None:
+            self.delay = google_retry_delay(response)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,10 +193,25 @@ def _retried(attempt: stamina.Attempt) -> None:
         listener(None)
 
 
+def google_retry_delay(response: httpx.Response) -> float | None:
+    """The wait Google names inside its error (``details[].retryDelay`` of a ``RetryInfo``,
+    ``"38s"``): how a per-minute rate limit says when to come back."""
+    body = json_body(response)
+    error = body.get("error") if isinstance(body, Mapping) else None
+    details = error.get("details") if isinstance(error, Mapping) else None
+    for detail in details if isinstance(details, list) else ():
+        delay = detail.get("retryDelay") if isinstance(detail, Mapping) else None
+        if isinstance(delay, str) and re.fullmatch(r"\d+(\.\d+)?s", delay.strip()):
+            return float(delay.strip()[:-1])
+    return None
+
+
 def hard_quota(response: httpx.Response) -> bool:
-    """A 429 (or LiteLLM's 422 budget error) that says a quota or budget is spent, with no
-    ``Retry-After``: waiting will not help."""
-    if response.status_code not in (422, 429) or retry_after_seconds(response.headers) is not None:
+    """A 429 (or LiteLLM's 422 budget error) that says a quota or budget is spent and names no
+    wait (``Retry-After``, Google's ``retryDelay``): waiting will not help."""
+    if response.status_code not in (422, 429):
+        return False
+    if retry_after_seconds(response.headers) is not None or google_retry_delay(response):
         return False
     message, code = error_details(response)
     return bool(_QUOTA_WORDS.search(f"{code or ''} {message}"))

@@ -125,6 +125,19 @@ def test_the_state_is_a_pure_function_of_the_job(clock):
     assert "rendering" in later["status"]["value"]
 
 
+def test_a_retry_shows_in_the_status_until_the_next_news(clock):
+    from veo_magic._events import Retrying
+
+    job = make_job()
+    job._apply(Submitted("t"))
+    job._apply(Progress(40.0, message="rendering"))
+    job._apply(Retrying("relay busy (HTTP 429), retrying in 4 s (2/7)"))
+    status = view_state(job, now=clock.now)["status"]["value"]
+    assert "relay busy (HTTP 429), retrying in 4 s (2/7)" in status and "rendering" not in status
+    job._apply(Retrying(None))  # the retried request went through
+    assert "rendering" in view_state(job, now=clock.now)["status"]["value"]
+
+
 def test_initial_state_shows_the_request(make_view):
     view = make_view(make_job())
     assert "a red fox in snow" in view.header.value

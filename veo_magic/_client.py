@@ -191,12 +191,12 @@ class Client:
         know; once the list is known (``submit`` asks for it before the first create), the model
         is also resolved to a name it lists (``_offer``).
         """
-        request = self._request(prompt, ask=True, **options)
+        request = self._request(prompt, **options)
         return self._resolved(request) if self._offer_asked else request
 
-    def _request(self, prompt: str, *, ask: bool, **options: Any) -> VideoRequest:
-        """``VideoRequest.build``; with ``ask``, a model name the catalog does not know is looked
-        up in the relay's list (asked for if need be) and accepted when it is there."""
+    def _request(self, prompt: str, **options: Any) -> VideoRequest:
+        """``VideoRequest.build``; a model name the catalog does not know is looked up in the
+        relay's list (asked for if need be) and accepted when it is there."""
         protocol = check("protocol", options.pop("protocol", None) or None) or self.protocol
         if (protocol == "gemini") != (self.protocol == "gemini"):
             raise VeoInputError(
@@ -211,9 +211,7 @@ class Client:
         try:
             return VideoRequest.build(prompt, protocol=protocol, model=model, **options)
         except VeoInputError as exc:
-            if exc.field != "model" or not isinstance(model, str) or not (ask or self._offer_asked):
-                raise
-            offer = self.offer()
+            offer = self.offer() if exc.field == "model" and isinstance(model, str) else None
             if offer is None:
                 raise
             listed = offer.listed(model.strip())
@@ -244,7 +242,7 @@ class Client:
     def submit(self, prompt: str, **options: Any) -> Job:
         """Validate, check the budget, ask the relay what it sells, record, and start a job;
         returns at once."""
-        request = self._request(prompt, ask=True, **options)
+        request = self._request(prompt, **options)
         self.check_budget(request.estimated_cost)
         resolved = self._resolved(request)
         if resolved.estimated_cost > request.estimated_cost:

@@ -266,15 +266,29 @@ def content_backoff() -> Callable[[Exception], bool | float]:
     there is asked again ``WITHHELD_RETRIES`` times at most. A relay that called the task done
     and cannot produce its video (new-api's 502 for a filtered Gemini clip, LiteLLM's 500) does
     not change its mind; a CDN's 5xx, a cut connection, a 404 keep the whole policy."""
+    return _at_most(
+        download_backoff, lambda exc: isinstance(exc, VeoAPIError) and (exc.status_code or 0) >= 500
+    )
+
+
+def _withheld_answer(exc: Exception) -> bool:
+    # LiteLLM answers every poll of a filtered Gemini task with the same 500.
+    return isinstance(exc, _Retry) and withheld(exc.response)
+
+
+def _at_most(
+    hook: Callable[[Exception], bool | float], counts: Callable[[Exception], bool]
+) -> Callable[[Exception], bool | float]:
+    """``hook``, except that what ``counts`` is retried ``WITHHELD_RETRIES`` times at most."""
     seen = 0
 
     def decide(exc: Exception) -> bool | float:
         nonlocal seen
-        if isinstance(exc, VeoAPIError) and (exc.status_code or 0) >= 500:
+        if counts(exc):
             seen += 1
             if seen > WITHHELD_RETRIES:
                 return False
-        return download_backoff(exc)
+        return hook(exc)
 
     return decide
 
@@ -283,23 +297,6 @@ def _create_backoff(exc: Exception) -> bool | float:
     if isinstance(exc, _Retry):
         return exc.delay if exc.delay is not None else True
     return isinstance(exc, NOT_SENT_ERRORS)
-
-
-def _fewer_if_withheld(
-    hook: Callable[[Exception], bool | float],
-) -> Callable[[Exception], bool | float]:
-    """``hook``, except that a ``withheld`` answer is retried ``WITHHELD_RETRIES`` times at most."""
-    seen = 0
-
-    def decide(exc: Exception) -> bool | float:
-        nonlocal seen
-        if isinstance(exc, _Retry) and withheld(exc.response):
-            seen += 1
-            if seen > WITHHELD_RETRIES:
-                return False
-        return hook(exc)
-
-    return decide
 
 
 def json_body(response: httpx.Response) -> Any:
@@ -456,7 +453,7 @@ class Relay:
         """A safe, repeatable request (a poll, a query), retried with backoff; returns a 2xx."""
         client = self.public if public else self.http
         try:
-            async for attempt in self.attempts(_fewer_if_withheld(_backoff)):
+            async for attempt in self.attempts(_at_most(_backoff, _withheld_answer)):
                 with attempt:
                     response = await client.request(method, url, **kwargs)
                     if response.status_code in RETRY_STATUSES:

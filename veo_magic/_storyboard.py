@@ -153,7 +153,8 @@ def _shots(shots: object, shared: Mapping[str, Any], continuity: Continuity) -> 
 
 
 def _shot(index: int, shot: object, shared: Mapping[str, Any], continuity: Continuity) -> Shot:
-    """Shot ``index`` as given (a prompt, a dict or a ``Shot``), with ``shared`` under its own."""
+    """Shot ``index`` as given (a prompt, a dict or a ``Shot``), with ``shared`` under its own
+    (a shared ``first_frame`` starts a chain: it goes to shot 0 only)."""
     if isinstance(shot, Shot):
         prompt, own = shot.prompt, dict(shot.options)
     elif isinstance(shot, str):
@@ -175,6 +176,8 @@ def _shot(index: int, shot: object, shared: Mapping[str, Any], continuity: Conti
             value=prompt,
             allowed="text of 1 or more characters",
         )
+    if index and continuity != "none":  # a shared first frame is where the chain starts
+        shared = {k: v for k, v in shared.items() if k != "first_frame"}
     options = {**shared, **own}
     _check_shot_options(index, options, continuity)
     return Shot(prompt.strip(), options)
@@ -500,8 +503,8 @@ class Storyboard:
     def _finish(self) -> None:
         with contextlib.suppress(Exception):  # the journal is best effort at the very end
             self._record()
-        self._done.set()
         self._changed()
+        self._done.set()  # after the listeners, so a waiter sees their final output first
 
     def _end_unsucceeded(self, failed: int | None) -> None:
         if failed is not None:
@@ -801,7 +804,7 @@ def resume(client: Client, board_id: str) -> Storyboard:
     """The recorded storyboard ``board_id``, going again from where it stopped."""
     key = str(board_id).strip()
     live = find_storyboard(key)
-    if live is not None and live.jobs and not live.done():
+    if live is not None and live.jobs:
         return live
     row = client.journal.get_storyboard(key)
     if row is None:
@@ -812,7 +815,11 @@ def resume(client: Client, board_id: str) -> Storyboard:
             value=key,
             allowed="a recorded storyboard id",
         )
-    shots = [Shot(entry["prompt"], dict(entry.get("options") or {})) for entry in row["shots"]]
+    # Shots not yet sent go out on the storyboard's protocol, whatever this client's default.
+    shots = [
+        Shot(entry["prompt"], {"protocol": row["protocol"], **(entry.get("options") or {})})
+        for entry in row["shots"]
+    ]
     board = Storyboard(client, shots, row["continuity"], board_id=row["id"])
     board.created_at = row["created_at"]
     for k, entry in enumerate(row["shots"]):

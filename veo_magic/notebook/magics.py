@@ -360,7 +360,8 @@ class VeoMagics(Magics):
         parser.add_argument("--prompt", default=None)
         parser.add_argument("--wait", action="store_true")
         parser.add_argument("--out", default=None)
-        args = parser.parse_args(argv)
+        # The line splitter keeps quotes (`--prompt 'it floats away'`): unquote as a shell would.
+        args = parser.parse_args(shlex.split(" ".join(argv)))
         _check_name(args.out)
         from .._storyboard import find_storyboard
 

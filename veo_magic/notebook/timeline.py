@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from .._exceptions import VeoError
-from .display import clip_html
+from .display import clip_html, relative_url
 from .refresh import Budget, Redraw, Refresher, refresher
 from .view import BAR_STYLES, ERROR_COLOR, MUTED, _clock
 
@@ -61,9 +61,11 @@ def timeline_state(
     for index in range(len(board.shots)):
         job = board.jobs[index] if index < len(board.jobs) else None
         status = job.status if job is not None else "planned"
+        poster = job.posters[0] if job is not None and job.posters else None
+        picture = _picture(index, thumb(poster) if poster is not None else None)
         cards.append(
             {
-                "html": {"value": _card_html(board, index, job, now, thumb)},
+                "html": {"value": _card_html(board, index, job, now, picture)},
                 "bar": {
                     "value": int(job.progress) if job is not None else 0,
                     "bar_style": BAR_STYLES.get(status, ""),
@@ -103,20 +105,38 @@ def _header_html(board: Storyboard) -> str:
     return line
 
 
-def _card_html(board: Storyboard, index: int, job: Job | None, now: float, thumb: Thumb) -> str:
-    prompt = board.shots[index].prompt
-    image = None
-    if job is not None and job.posters and job.posters[0] is not None:
-        image = thumb(job.posters[0])
-    frame_style = (
-        "width:100%;aspect-ratio:16/9;object-fit:contain;background:#222;border-radius:4px"
-    )
-    picture = (
-        f'<img src="{html.escape(image, quote=True)}" alt="shot {index}" style="{frame_style}">'
-        if image
-        else f'<div style="{frame_style};display:flex;align-items:center;justify-content:center;'
+FRAME_STYLE = "width:100%;aspect-ratio:16/9;object-fit:contain;background:#222;border-radius:4px"
+
+
+def _picture(index: int, image: str | None) -> str:
+    """The shot's poster frame, or a dark box saying which shot it will be."""
+    if image:
+        return (
+            f'<img src="{html.escape(image, quote=True)}" alt="shot {index}" style="{FRAME_STYLE}">'
+        )
+    return (
+        f'<div style="{FRAME_STYLE};display:flex;align-items:center;justify-content:center;'
         f'color:#bbb">shot {index}</div>'
     )
+
+
+def _player(index: int, job: Job | None, thumb: Thumb) -> str:
+    """The shot's clip, playable where Jupyter serves the notebook's folder; its poster frame
+    shows where it cannot play (a relative ``src`` works in a cell's output, not in a widget)."""
+    poster = job.posters[0] if job is not None and job.posters else None
+    image = thumb(poster) if poster is not None else None
+    url = relative_url(job.videos[0]) if job is not None and job.videos else None
+    if url is None:
+        return _picture(index, image)
+    poster_attr = f' poster="{html.escape(image, quote=True)}"' if image else ""
+    return (
+        f'<video controls playsinline preload="none" src="{html.escape(url, quote=True)}"'
+        f'{poster_attr} style="{FRAME_STYLE}"></video>'
+    )
+
+
+def _card_html(board: Storyboard, index: int, job: Job | None, now: float, picture: str) -> str:
+    prompt = board.shots[index].prompt
     if job is None:
         status_line = "planned"
     else:
@@ -166,11 +186,12 @@ def final_bundle(board: Storyboard, *, embed: bool = False, thumb: Thumb | None 
     """The storyboard's final state as static ``text/html`` and ``text/plain``: its cards, the
     film playing below them, and how to render a shot again."""
     thumb = thumb or poster_data_url
-    state = timeline_state(board, now=time.time(), thumb=thumb)
+    now = time.time()
     cards = "".join(
-        f'<div style="flex:0 0 {CARD_WIDTH}px;min-width:0">{card["html"]["value"]}'
-        f"{_bar_html(card['bar']['value'], card['bar']['bar_style'])}</div>"
-        for card in state["cards"]
+        f'<div style="flex:0 0 {CARD_WIDTH}px;min-width:0">'
+        f"{_card_html(board, index, job, now, _player(index, job, thumb))}"
+        f"{_bar_html(int(job.progress), BAR_STYLES.get(job.status, ''))}</div>"
+        for index, job in enumerate(board.jobs)
     )
     film = ""
     if board.film is not None:
@@ -191,7 +212,7 @@ def final_bundle(board: Storyboard, *, embed: bool = False, thumb: Thumb | None 
         )
     page = (
         f'<div class="veo-storyboard" data-status="{html.escape(board.status)}">'
-        f"{state['header']['value']}"
+        f"{_header_html(board)}"
         f'<div style="display:flex;gap:10px;overflow-x:auto;padding:6px 0">{cards}</div>'
         f"{film}{retry}</div>"
     )
@@ -286,7 +307,7 @@ class TimelineView(widgets.VBox):
         self.cards = [_Card(lambda _, k=index: self._retry(k)) for index in range(len(board.shots))]
         row = widgets.HBox(
             [card.box for card in self.cards],
-            layout=widgets.Layout(overflow_x="auto", padding="4px 0"),
+            layout=widgets.Layout(overflow="auto", padding="4px 0"),
         )
         top = widgets.HBox([self.header, self.cancel_button])
         super().__init__([top, row])
@@ -326,14 +347,14 @@ class TimelineView(widgets.VBox):
         """Set the traits, one message per widget; within the budget unless told otherwise."""
         sent = 0
         for widget, changed in changes:
-            if budgeted and not self._budget.allows(1):
-                break
+            if budgeted:
+                if not self._budget.allows(1):
+                    break
+                self._budget.spend(1)
             with widget.hold_sync():
                 for name, value in changed.items():
                     setattr(widget, name, value)
             sent += 1
-        if budgeted:
-            self._budget.spend(sent)
         return sent
 
     def redraw(self, *, clock_ok: bool = True) -> Redraw:

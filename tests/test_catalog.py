@@ -197,7 +197,7 @@ def test_unknown_model_lists_known_families(name: str) -> None:
 
 
 def test_non_string_model_is_refused() -> None:
-    with pytest.raises(VeoInputError, match="model must be a name, got 3") as info:
+    with pytest.raises(VeoInputError, match="model=3 is not a model name") as info:
         parse_model(3)  # type: ignore[arg-type]
     assert info.value.field == "model"
 
@@ -388,7 +388,7 @@ def test_env_prices(monkeypatch: pytest.MonkeyPatch) -> None:
     ("raw", "words"),
     [
         ("{not json", "not valid JSON"),
-        ("[1, 2]", "must be a JSON object"),
+        ("[1, 2]", "is not a JSON object"),
         ('{"veo-3.1": -1}', "-1"),
         ('{"veo-3.1": "cheap"}', "'cheap'"),
         ('{"veo-9": 0.1}', "unknown model 'veo-9'"),

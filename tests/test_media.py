@@ -143,8 +143,8 @@ def test_text_file_is_not_an_image(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.chdir(tmp_path)
     err = refused("notes.txt")
     assert str(err) == (
-        "first_frame 'notes.txt' is not an image (found text/plain-looking bytes); "
-        "give a PNG, JPEG or WebP"
+        "first_frame='notes.txt' is not an image (found text/plain-looking bytes); "
+        "allowed: PNG, JPEG, WebP"
     )
     assert err.value == "notes.txt" and err.allowed == ("PNG", "JPEG", "WebP")
 
@@ -165,8 +165,8 @@ def test_text_file_is_not_an_image(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 )
 def test_sniffing_names_what_it_found(data: bytes, found: str) -> None:
     err = refused(data, field="references[1]")
-    assert f"references[1] 'bytes' is not an image (found {found}" in str(err)
-    assert "give a PNG, JPEG or WebP" in str(err)
+    assert f"references[1]='bytes' is not an image (found {found}" in str(err)
+    assert "allowed: PNG, JPEG, WebP" in str(err)
 
 
 def test_gif_message_says_how_to_convert() -> None:
@@ -223,7 +223,7 @@ def test_bad_size_cap_setting(monkeypatch: pytest.MonkeyPatch, raw: str) -> None
 def test_other_url_schemes_are_refused(url: str, scheme: str) -> None:
     err = refused(url)
     assert f"{url!r} uses the {scheme}:// scheme" in str(err)
-    assert "allowed schemes: http, https, data" in str(err)
+    assert "allowed: http, https, data" in str(err)
     assert err.allowed == ("http", "https", "data")
 
 
@@ -250,7 +250,7 @@ def test_bad_data_urls(url: str, words: str) -> None:
 @pytest.mark.parametrize("value", [42, 3.5, ["a.png"], {"url": "x"}, ""])
 def test_other_types_are_refused(value: object) -> None:
     err = refused(value)
-    assert "give a path, an http(s) URL, a data: URL, bytes or a PIL image" in str(err)
+    assert "allowed: a path, an http(s) URL, a data: URL, bytes or a PIL image" in str(err)
 
 
 def test_windows_drive_path_is_a_path_not_a_scheme(tmp_path: Path) -> None:

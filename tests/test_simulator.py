@@ -15,21 +15,19 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
-import imageio_ffmpeg
 import pytest
 
 from tests.images import png_bytes, write_png
+from tests.support import assert_clip, wait_until
 from veo_magic.simulator import DIALECTS, SCENARIOS, Simulator, server
 from veo_magic.simulator.render import Renderer, RenderSpec
 from veo_magic.simulator.scenarios import parse_tags
 
 KEY = "sk-simtest-0123456789abcdef"
-T = TypeVar("T")
 
 PROGRESS = re.compile(r"^> 🏃 进度:(\d+\.\d)%\n\n$")
 SUCCESS = re.compile(
@@ -59,15 +57,6 @@ OPENAI_VIDEO_FIELDS = {
 def http(sim: Simulator, *, timeout: float = 20.0, key: str | None = KEY) -> httpx.Client:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     return httpx.Client(base_url=sim.base_url, headers=headers, timeout=timeout, trust_env=False)
-
-
-def wait_until(check: Callable[[], T], timeout: float = 15.0, interval: float = 0.03) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 def chat_body(
@@ -120,39 +109,6 @@ def broken_stream(
 
 def progress_of(payloads: list[str]) -> list[float]:
     return [float(m.group(1)) for piece in contents(payloads) if (m := PROGRESS.match(piece))]
-
-
-def probe(data: bytes, tmp_path: Path) -> dict[str, Any]:
-    """Codec, size and duration of MP4 bytes, read from ffmpeg's own stream report."""
-    assert data[4:8] == b"ftyp", "not an MP4 (no ftyp box)"
-    path = tmp_path / f"probe-{time.monotonic_ns()}.mp4"
-    path.write_bytes(data)
-    report = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stderr
-    video = re.search(r"Video: (\w+).*?, (\d{2,5})x(\d{2,5})", report)
-    audio = re.search(r"Audio: (\w+)", report)
-    duration = re.search(r"Duration: (\d+):(\d+):([\d.]+)", report)
-    assert video and audio and duration, report
-    hours, minutes, seconds = duration.groups()
-    return {
-        "video": video.group(1),
-        "width": int(video.group(2)),
-        "height": int(video.group(3)),
-        "audio": audio.group(1),
-        "seconds": int(hours) * 3600 + int(minutes) * 60 + float(seconds),
-        "yuv420p": "yuv420p" in report,
-    }
-
-
-def assert_clip(data: bytes, tmp_path: Path, width: int, height: int, seconds: float = 8) -> None:
-    info = probe(data, tmp_path)
-    assert (info["video"], info["audio"], info["yuv420p"]) == ("h264", "aac", True)
-    assert (info["width"], info["height"]) == (width, height)
-    assert abs(info["seconds"] - seconds) <= 0.5
 
 
 def create_video(
@@ -248,7 +204,7 @@ def test_chat_stream_links_a_real_landscape_clip(simulator, tmp_path):
         clip = client.get(match.group(2))
     assert clip.status_code == 200 and clip.headers["content-type"] == "video/mp4"
     assert "/assets/flow/" in match.group(2)
-    assert_clip(clip.content, tmp_path, 1280, 720)
+    assert_clip(clip.content, 1280, 720, 8)
 
 
 def test_chat_non_stream_reply_has_seed_000_shape(simulator):
@@ -385,7 +341,7 @@ def test_videos_create_poll_and_download(simulator, tmp_path):
         content = client.get(f"/v1/videos/{video['id']}/content")
         assert content.status_code == 200 and content.headers["content-type"] == "video/mp4"
         assert content.headers["accept-ranges"] == "bytes"
-        assert_clip(content.content, tmp_path, 1280, 720)
+        assert_clip(content.content, 1280, 720, 8)
         assert (
             client.get(done["metadata"]["url"]).content == content.content
         )  # new-api: metadata.url
@@ -614,7 +570,7 @@ def test_create_walks_the_veo_statuses(simulator, tmp_path):
         assert final["detail"]["video_url"] == final["video_url"]
         assert final["detail"]["video_generation_status"] == "MEDIA_GENERATION_STATUS_SUCCESSFUL"
         assert final["detail"]["req"]["prompt"] == "a tram in the rain"
-        assert_clip(client.get(final["video_url"]).content, tmp_path, 1280, 720)
+        assert_clip(client.get(final["video_url"]).content, 1280, 720, 8)
 
 
 def test_create_dialects_bare_id_and_upsample(simulator):
@@ -878,7 +834,7 @@ def test_stream_cut_on_the_task_id_variant_is_resumable(simulator, tmp_path):
     with http(simulator) as client:
         final = poll_video(client, task_id)[-1]
         assert final["status"] == "completed"
-        assert_clip(client.get(f"/v1/videos/{task_id}/content").content, tmp_path, 720, 1280)
+        assert_clip(client.get(f"/v1/videos/{task_id}/content").content, 720, 1280, 8)
         # non-stream: the reply never arrives whole
         with pytest.raises(httpx.RemoteProtocolError):
             client.post("/v1/chat/completions", json=chat_body("y [[sim:stream_cut]]"))
@@ -1074,7 +1030,7 @@ def test_openai_sdk_conformance(simulator, tmp_path):
         )
         assert final.progress == 100 and final.completed_at and final.error is None
         data = client.videos.download_content(video.id).read()
-        assert_clip(data, tmp_path, width, height, seconds)
+        assert_clip(data, width, height, seconds)
 
     (create_entry, framed_entry) = [e for e in simulator.requests if e.method == "POST"]
     assert create_entry.headers["content-type"].startswith(
@@ -1094,7 +1050,7 @@ def test_render_without_a_font_still_makes_a_clip(monkeypatch, tmp_path):
 
     monkeypatch.setattr(render, "find_font", lambda cjk=False: None)
     path = Renderer(tmp_path / "cache").render(RenderSpec("no font here", 720, 1280, 4))
-    assert_clip(path.read_bytes(), tmp_path, 720, 1280, 4)
+    assert_clip(path, 720, 1280, 4)
 
 
 def test_render_is_cached_and_survives_a_broken_image(tmp_path):
@@ -1108,7 +1064,7 @@ def test_render_is_cached_and_survives_a_broken_image(tmp_path):
     start = time.perf_counter()
     assert renderer.render(spec) == path
     assert time.perf_counter() - start < min(0.05, first)
-    assert_clip(path.read_bytes(), tmp_path, 1280, 720)
+    assert_clip(path, 1280, 720, 8)
 
 
 def test_start_stop_without_with_and_port_reuse():

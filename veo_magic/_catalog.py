@@ -39,15 +39,14 @@ family name from ``FAMILIES`` (note: ``veo3.1`` is the family) sets every model 
 
 from __future__ import annotations
 
-import json
-import math
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from ._exceptions import VeoInputError
+from ._exceptions import VeoInputError, shown
+from ._rules import PROTOCOL_NAMES
+from ._settings import PRICES, USD_PER_CLIP, read
 
 __all__ = [
     "DEFAULT_PRICES",
@@ -67,7 +66,6 @@ __all__ = [
 
 Orientation = Literal["portrait", "landscape"]
 
-PROTOCOL_NAMES = ("chat", "videos", "create", "gemini")
 FAMILIES = ("veo3.1", "veo3", "veo2", "jimeng", "sora", "gemini")
 ROLES = ("first_frame", "last_frame", "reference")
 ORIENTATIONS: tuple[Orientation, ...] = ("portrait", "landscape")
@@ -395,19 +393,17 @@ def _version(family: str) -> str:
 
 
 def _unknown_model(name: object, field: str) -> VeoInputError:
-    known = ", ".join(_EXAMPLES)
-    what = (
-        f"unknown model {name!r}"
-        if isinstance(name, str) and name.strip()
-        else (f"model must be a name, got {name!r}")
+    hint = (
+        f"known: {', '.join(_EXAMPLES)} — a full relay model name such as veo_3_1-landscape-fast "
+        "is sent as given, if it starts with one of these families"
     )
-    return VeoInputError(
-        f"{what}; known: {known} — a full relay model name such as veo_3_1-landscape-fast "
-        "is sent as given, if it starts with one of these families",
-        field=field,
-        value=name,
-        allowed=FAMILIES,
-    )
+    if field != "model":  # a name inside another setting (VEO_PRICES): that setting is at fault
+        return VeoInputError(
+            field, None, f"names an unknown model {shown(name)}", FAMILIES, hint=hint
+        )
+    known = isinstance(name, str)
+    problem = "is not a model veo_magic knows" if known else "is not a model name"
+    return VeoInputError("model", name, problem, FAMILIES, hint=hint)
 
 
 # -- capabilities --------------------------------------------------------------------------------
@@ -626,8 +622,8 @@ _overrides: dict[str, float] = {}
 
 def set_price(name_or_family: str, usd: float) -> None:
     """Override a price (USD per clip): a model name sets its price class, a family name all of it."""
-    _overrides[_price_target(name_or_family, field="name_or_family")] = _check_usd(
-        usd, field="usd", where=f"set_price({name_or_family!r}, …)"
+    _overrides[_price_target(name_or_family, field="name_or_family")] = USD_PER_CLIP.check(
+        "usd", usd
     )
 
 
@@ -642,53 +638,14 @@ def _price_target(key: object, *, field: str) -> str:
     return _read(key, field=field).price_key
 
 
-def _check_usd(usd: object, *, field: str, where: str) -> float:
-    if (
-        isinstance(usd, bool)
-        or not isinstance(usd, int | float)
-        or not math.isfinite(usd)
-        or usd < 0
-    ):
-        raise VeoInputError(
-            f"{where}: price {usd!r} is not a number of US dollars ≥ 0; give e.g. 0.15",
-            field=field,
-            value=usd,
-            allowed="a number ≥ 0",
-        )
-    return float(usd)
-
-
 def _env_prices() -> dict[str, float]:
-    return dict(_parse_price_json(os.environ.get("VEO_PRICES", "")))
+    return dict(_price_keys(read(PRICES)))
 
 
 @lru_cache(maxsize=8)
-def _parse_price_json(raw: str) -> tuple[tuple[str, float], ...]:
-    if not raw.strip():
-        return ()
-    try:
-        table = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise VeoInputError(
-            f"VEO_PRICES is not valid JSON ({exc.msg} at character {exc.pos}); "
-            'write it like {"veo-3.1-fast": 0.12}',
-            field="VEO_PRICES",
-            value=raw,
-            allowed='a JSON object such as {"veo-3.1-fast": 0.12}',
-        ) from exc
-    if not isinstance(table, dict):
-        raise VeoInputError(
-            f"VEO_PRICES must be a JSON object of model -> USD, got {raw!r}; "
-            'write it like {"veo-3.1-fast": 0.12}',
-            field="VEO_PRICES",
-            value=raw,
-            allowed='a JSON object such as {"veo-3.1-fast": 0.12}',
-        )
-    where = "VEO_PRICES"
-    return tuple(
-        (_price_target(k, field="VEO_PRICES"), _check_usd(v, field="VEO_PRICES", where=where))
-        for k, v in table.items()
-    )
+def _price_keys(prices: tuple[tuple[str, float], ...]) -> tuple[tuple[str, float], ...]:
+    """``VEO_PRICES`` (already read as name -> USD) keyed by price class."""
+    return tuple((_price_target(name, field=PRICES.name), usd) for name, usd in prices)
 
 
 def _price(key: str, family: str) -> float:

@@ -12,9 +12,7 @@ port and every job says "simulated": the embedded default that lets anyone try i
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -24,8 +22,10 @@ from ._http import Relay
 from ._job import Job
 from ._journal import Journal
 from ._request import VideoRequest
+from ._rules import PROTOCOL_NAMES, check
 from ._runner import Lane, Runner, Where, find_job
-from ._secret import Secret, redact
+from ._secret import Secret
+from ._settings import Settings
 
 if TYPE_CHECKING:
     from ._storyboard import Storyboard
@@ -33,104 +33,13 @@ if TYPE_CHECKING:
 
 __all__ = ["PROTOCOL_NAMES", "Client"]
 
-PROTOCOL_NAMES = ("chat", "videos", "create", "gemini")
-DEFAULT_OUTPUT_DIR = "veo_outputs"
-# Google's own API: its base when none is given, and the key variables its SDK reads.
-GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
-GEMINI_KEY_VARIABLES = ("VEO_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
-DEFAULT_MODEL = "veo-3.1"
-
-
-def _env(name: str) -> str | None:
-    value = os.environ.get(name, "").strip()
-    return value or None
-
-
-# Something that looks like a key, pasted where a URL belongs: masked in every message.
-_KEYLIKE = re.compile(r"(?i)\b(sk|key|token)([-_:=])[^\s/@?&#'\"]{4,}")
-
-
-def normalise_base_url(value: str, secret: Secret | None = None) -> str:
-    """``https://relay.example/v1/`` -> ``https://relay.example``; refuse anything not http(s).
-
-    Error messages never echo a key: credentials and queries are cut from the URL shown, and
-    anything key-shaped (or the configured key) is masked.
-    """
-    url = str(value).strip().rstrip("/")
-    shown = redact(_KEYLIKE.sub(r"\1\2***", url), secret)
-    allowed = "http(s)://host[:port][/v1]"
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
-        raise VeoInputError(
-            f"base_url {shown!r} is not a URL; allowed: {allowed}, e.g. https://api.example.com/v1",
-            field="base_url",
-            value=shown,
-            allowed=allowed,
-        ) from None  # httpx's own message repeats the URL
-    if parsed.userinfo or parsed.query or parsed.fragment:
-        bare = f"{parsed.scheme}://{parsed.host}{f':{parsed.port}' if parsed.port else ''}{parsed.path}"
-        raise VeoInputError(
-            f"base_url {redact(bare, secret)!r} (as given) carries credentials, a query or a "
-            f"fragment; allowed: {allowed}. Put the key in VEO_API_KEY: it is sent in a header, "
-            "never in the URL",
-            field="base_url",
-            value="<redacted>",
-            allowed=allowed,
-        )
-    if parsed.scheme not in ("http", "https") or not parsed.host or re.search(r"\s", url):
-        raise VeoInputError(
-            f"base_url {shown!r} must start with http:// or https:// and name a host (no spaces); "
-            f"allowed: {allowed}, e.g. https://api.example.com/v1",
-            field="base_url",
-            value=shown,
-            allowed=allowed,
-        )
-    return re.sub(r"/v1(beta)?$", "", url)
-
-
-def _check_key(secret: Secret) -> Secret:
-    """The key as relays take it: printable ASCII, no spaces, no ``Bearer `` (we add that)."""
-    value = secret.reveal()
-    if value.lower().startswith("bearer "):
-        value = value[7:].strip()
-    if not value.isascii() or not value.isprintable() or any(c.isspace() for c in value):
-        raise VeoInputError(
-            "api_key has characters a relay cannot take in a header (spaces, line breaks or "
-            "non-ASCII); allowed: the key exactly as the relay's dashboard shows it, e.g. sk-...",
-            field="api_key",
-            value="***",
-            allowed="printable ASCII without spaces, e.g. sk-...",
-        )
-    return Secret(value)
-
-
-def _check_budget_value(value: object, source: str) -> float | None:
-    if value is None:
-        return None
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = float("nan")
-    if not number >= 0 or number == float("inf"):
-        raise VeoInputError(
-            f"{source}={value!r} is not a budget; allowed: a number of US dollars, 0 or more "
-            "(e.g. 5 or 2.50)",
-            field="budget_usd",
-            value=value,
-            allowed="a number of dollars >= 0",
-        )
-    return number
-
 
 class Client:
     """Talks to one relay (or the built-in simulator) and runs jobs on the background loop.
 
-    Every argument defaults to its environment variable: ``VEO_BASE_URL``, ``VEO_API_KEY``,
-    ``VEO_PROTOCOL`` (chat), ``VEO_OUTPUT_DIR`` (veo_outputs), ``VEO_MODEL`` (veo-3.1),
-    ``VEO_BUDGET_USD`` (none).
+    Every argument defaults to its environment variable (``VEO_BASE_URL``, ``VEO_API_KEY``,
+    ``VEO_PROTOCOL``, ``VEO_OUTPUT_DIR``, ``VEO_MODEL``, ``VEO_BUDGET_USD``,
+    ``VEO_MAX_VIDEO_BYTES``), read once into ``self.settings`` (see ``_settings``).
     """
 
     def __init__(
@@ -148,49 +57,31 @@ class Client:
         timeout: float = 60.0,
         max_video_bytes: int | None = None,
     ) -> None:
-        self.protocol = self._check_protocol(protocol or _env("VEO_PROTOCOL") or "chat")
-        # Google's own API: the key variables its SDK reads, and its address when none is given.
-        key_names = GEMINI_KEY_VARIABLES if self.protocol == "gemini" else ("VEO_API_KEY",)
-        env_key = next((value for name in key_names if (value := _env(name))), "")
-        key = api_key if isinstance(api_key, Secret) else Secret(api_key or env_key)
-        url = base_url or _env("VEO_BASE_URL")
-        self._secret: Secret | None = _check_key(key) if key else None
-        self.simulated = url is None and self._secret is None
-        if url is None and self._secret is not None and self.protocol == "gemini":
-            url = GEMINI_BASE_URL
-        self.model = model or _env("VEO_MODEL") or DEFAULT_MODEL
-        self.output_dir = Path(output_dir or _env("VEO_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR)
-        self.budget_usd = (
-            _check_budget_value(budget_usd, "budget_usd")
-            if budget_usd is not None
-            else _budget_from_env()
+        settings = Settings.load(
+            base_url=base_url,
+            api_key=api_key,
+            protocol=protocol,
+            output_dir=output_dir,
+            model=model,
+            budget_usd=budget_usd,
+            max_video_bytes=max_video_bytes,
+            max_concurrency=max_concurrency,
+            poll_interval=poll_interval,
+            idle_timeout=idle_timeout,
+            timeout=timeout,
         )
-        self.max_concurrency = max_concurrency
-        self.idle_timeout = idle_timeout
-        self.timeout = timeout
-        self.max_video_bytes = max_video_bytes or int(_env("VEO_MAX_VIDEO_BYTES") or 2 * 1024**3)
-        if self.simulated:
-            self._base_url: str | None = None  # known once the simulator is up
-            self.poll_interval = poll_interval or (0.2, 2.0)
-        else:
-            if url is None:
-                raise VeoInputError(
-                    "an API key is set but no base URL: set VEO_BASE_URL (or base_url=) to your "
-                    "relay, e.g. https://api.example.com/v1",
-                    field="base_url",
-                    value=None,
-                    allowed="http(s)://host[:port][/v1]",
-                )
-            self._base_url = normalise_base_url(url, self._secret)
-            if self._secret is None:
-                raise VeoInputError(
-                    f"base URL {self._base_url} is set but no key: set VEO_API_KEY, pass api_key=, "
-                    "or run `%veo login` (the simulator accepts any key, e.g. sk-test)",
-                    field="api_key",
-                    value=None,
-                    allowed="the relay's key, e.g. sk-...",
-                )
-            self.poll_interval = poll_interval or (0.5, 10.0)  # see benchmarks: ~0.2 s lag
+        self.settings = settings
+        self.protocol = settings.protocol
+        self.simulated = settings.simulated
+        self._secret = settings.secret
+        self._base_url = settings.base_url  # None: the simulator, known once it is up
+        self.model = settings.model
+        self.output_dir = settings.output_dir
+        self.budget_usd = settings.budget_usd  # `%veo budget` changes it on a live client
+        self.poll_interval = settings.poll_interval
+        self.idle_timeout = settings.idle_timeout
+        self.timeout = settings.timeout
+        self.max_video_bytes = settings.max_video_bytes
         self.journal = Journal(self.output_dir)
         self._runner = Runner(
             Where(
@@ -202,29 +93,22 @@ class Client:
                 max_video_bytes=self.max_video_bytes,
                 secret=self._secret,
             ),
-            max_concurrency=max_concurrency,
+            max_concurrency=settings.max_concurrency,
         )
+
+    @property
+    def max_concurrency(self) -> int:
+        """How many of this client's jobs run at once (the rest wait, queued)."""
+        return self._runner.max_concurrency
+
+    @max_concurrency.setter
+    def max_concurrency(self, value: int) -> None:
+        self._runner.max_concurrency = value  # takes effect before the client's first job
 
     # -- configuration -------------------------------------------------------------------------
 
-    @staticmethod
-    def _check_protocol(name: str) -> str:
-        from .protocols import PROTOCOLS
-
-        name = name.strip().lower()
-        if name not in PROTOCOLS:
-            raise VeoInputError(
-                f"unknown protocol {name!r}; allowed: {', '.join(PROTOCOLS)}",
-                field="protocol",
-                value=name,
-                allowed=tuple(PROTOCOLS),
-            )
-        return name
-
     def _switchable_protocols(self) -> tuple[str, ...]:
-        from .protocols import PROTOCOLS
-
-        return tuple(p for p in PROTOCOLS if (p == "gemini") == (self.protocol == "gemini"))
+        return tuple(p for p in PROTOCOL_NAMES if (p == "gemini") == (self.protocol == "gemini"))
 
     @property
     def base_url(self) -> str:
@@ -275,15 +159,15 @@ class Client:
 
     def request(self, prompt: str, **options: Any) -> VideoRequest:
         """Validate ``options`` for this client's protocol; raise ``VeoInputError`` if bad."""
-        protocol = self._check_protocol(str(options.pop("protocol", None) or self.protocol))
+        protocol = check("protocol", options.pop("protocol", None) or None) or self.protocol
         if (protocol == "gemini") != (self.protocol == "gemini"):
             raise VeoInputError(
-                f"protocol={protocol!r} needs a client of its own: Google's API and the relays "
-                f"differ in address and key header (this client speaks {self.protocol!r}); "
-                f"make one with veo_magic.Client(protocol={protocol!r})",
-                field="protocol",
-                value=protocol,
-                allowed=self._switchable_protocols(),
+                "protocol",
+                protocol,
+                f"needs a client of its own: Google's API and the relays differ in address and "
+                f"key header, and this client speaks {self.protocol!r}",
+                self._switchable_protocols(),
+                hint=f"make one with veo_magic.Client(protocol={protocol!r})",
             )
         model = options.pop("model", None) or self.model
         return VideoRequest.build(prompt, protocol=protocol, model=model, **options)
@@ -362,11 +246,12 @@ class Client:
         else:
             if not row.get("task_id"):
                 raise VeoInputError(
-                    f"job {key} has no relay task id (the relay never confirmed it), so it cannot be "
-                    "resumed; submit it again if it did not run",
-                    field="task_id",
-                    value=key,
-                    allowed="a job that reached the relay",
+                    "task_id",
+                    key,
+                    "names a job with no relay task id (the relay never confirmed it), so it "
+                    "cannot be resumed",
+                    "a job that reached the relay",
+                    hint="submit it again if it did not run",
                 )
             job = Job(
                 protocol=row["protocol"],
@@ -392,13 +277,7 @@ class Client:
             return
         spent = self.spend()
         if spent + estimate > self.budget_usd + 1e-9:
-            raise VeoBudgetError(
-                f"budget ${self.budget_usd:.2f} would be passed: ${spent:.2f} spent so far + "
-                f"${estimate:.2f} for {what}. Raise it with VEO_BUDGET_USD or `%veo budget N`.",
-                field="budget_usd",
-                value=estimate,
-                allowed=max(0.0, self.budget_usd - spent),
-            )
+            raise VeoBudgetError(self.budget_usd, spent, estimate, what)
 
     def _journal_base(self) -> str:
         return "simulator" if self.simulated else self.base_url
@@ -407,7 +286,3 @@ class Client:
         """Close the HTTP clients and the journal (jobs still running are left alone)."""
         self._runner.close()
         self.journal.close()
-
-
-def _budget_from_env() -> float | None:
-    return _check_budget_value(_env("VEO_BUDGET_USD"), "VEO_BUDGET_USD")

@@ -13,6 +13,12 @@ The tree::
 
 Low-level errors (httpx, sqlite3) are mapped to the most specific class here with
 ``raise ... from exc``; messages never contain the API key (see ``_secret.redact``).
+
+An input error is built from its parts, ``VeoInputError(field, value, problem, allowed)``, and
+words itself from them, so every refusal reads the same way and names what is allowed once. It
+says what happened, in the core's own terms (keywords, environment variables); how to act in a
+front end's syntax (``%veo login``, ``veo-magic``'s options) is added by that front end, by the
+error's ``field``.
 """
 
 from __future__ import annotations
@@ -34,28 +40,81 @@ class VeoError(Exception):
 
 
 class VeoInputError(VeoError, ValueError):
-    """Bad input, detected before any request leaves the machine.
+    """Bad input, detected before any request leaves the machine; it words itself from its parts.
 
-    ``field`` names the offending keyword, ``value`` what was given and ``allowed`` what would
-    have been accepted; the message says all three in words.
+    ``field`` is the keyword (or setting) at fault, ``value`` what was given (None: nothing, or
+    nothing that may be shown), ``problem`` what is wrong with it, and ``allowed`` what would be
+    accepted: choices, a ``range`` or words. ``hint`` adds a likely fix in the core's own terms;
+    ``given_as`` names where the value came from when that is not ``field`` (an environment
+    variable). How to act in a front end's own syntax is that front end's to add.
+
+        >>> str(VeoInputError("seconds", 5, "is not offered by veo-3.1", (4, 6, 8)))
+        'seconds=5 is not offered by veo-3.1; allowed: 4, 6, 8'
     """
 
     def __init__(
         self,
-        message: str,
-        *,
-        field: str | None = None,
-        value: object = None,
+        field: str,
+        value: object,
+        problem: str,
         allowed: object = None,
+        *,
+        hint: str | None = None,
+        given_as: str | None = None,
     ) -> None:
-        super().__init__(message)
         self.field = field
         self.value = value
+        self.problem = problem
         self.allowed = allowed
+        self.hint = hint
+        self.given_as = given_as
+        super().__init__(self._words())
+
+    @property
+    def subject(self) -> str:
+        """What is at fault, as the user gave it: ``seconds=5``, ``VEO_BUDGET_USD='lots'``."""
+        name = self.given_as or self.field
+        return name if self.value is None else f"{name}={shown(self.value)}"
+
+    def _words(self) -> str:
+        text = f"{self.subject} {self.problem}"
+        if self.allowed is not None:
+            text += f"; allowed: {allowed_words(self.allowed)}"
+        return f"{text}; {self.hint}" if self.hint else text
 
 
 class VeoBudgetError(VeoInputError):
-    """A submission whose estimated cost would pass the budget."""
+    """A submission whose estimated cost would pass the budget (field ``budget_usd``)."""
+
+    def __init__(
+        self, budget_usd: float, spent: float, estimate: float, what: str = "this request"
+    ) -> None:
+        self.budget_usd, self.spent, self.estimate = budget_usd, spent, estimate
+        super().__init__(
+            "budget_usd",
+            estimate,
+            f"would be passed: ${spent:.2f} spent so far + ${estimate:.2f} for {what}",
+            f"${max(0.0, budget_usd - spent):.2f} more",
+        )
+
+    @property
+    def subject(self) -> str:
+        return f"budget ${self.budget_usd:.2f}"
+
+
+def allowed_words(allowed: object) -> str:
+    """``(4, 6, 8)`` -> ``4, 6, 8``; ``range(1, 5)`` -> ``1 to 4``; words stay as they are."""
+    if isinstance(allowed, range):
+        return f"{allowed.start} to {allowed.stop - 1}"
+    if isinstance(allowed, tuple | list):
+        return ", ".join(str(item) for item in allowed) or "none"
+    return str(allowed)
+
+
+def shown(value: object) -> str:
+    """A value as a message shows it: its repr, cut short only when it is very long (a prompt)."""
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 class VeoAPIError(VeoError):

@@ -53,7 +53,7 @@ CREATE_NOT_TAKEN_STATUSES = frozenset({429, 503})
 NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 HINTS = {
-    401: "check the key (VEO_API_KEY or `%veo login`); relays accept it with or without 'Bearer '",
+    401: "check the key (VEO_API_KEY); relays accept it with or without 'Bearer '",
     402: "the account is out of credit: top it up on the relay's dashboard",
     403: "the key may lack credit or access to this model; check the relay's dashboard",
     404: "check the base URL (VEO_BASE_URL) and the protocol (VEO_PROTOCOL)",

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from ._exceptions import VeoInputError
+from ._settings import MAX_IMAGE_BYTES, read
 
 __all__ = [
     "DEFAULT_MAX_IMAGE_BYTES",
@@ -30,11 +31,12 @@ __all__ = [
     "sniff_mime",
 ]
 
-DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024  # inline relays and Gemini's request cap sit near here
+DEFAULT_MAX_IMAGE_BYTES: int = MAX_IMAGE_BYTES.default
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/webp")
 URL_SCHEMES = ("http", "https", "data")
 _KINDS = ("PNG", "JPEG", "WebP")
-_GIVE = "give a path, an http(s) URL, a data: URL, bytes or a PIL image"
+_SOURCES = "a path, an http(s) URL, a data: URL, bytes or a PIL image"
+_FILE = "an existing PNG, JPEG or WebP file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,31 +93,12 @@ def load_image(value: object, *, role: str, field: str) -> ImageInput:
         return _from_path(Path(os.fspath(value)), str(value), role=role, field=field)
     if _is_pil_image(value):
         return _from_pil(value, role=role, field=field)
-    raise VeoInputError(
-        f"{field} got {type(value).__name__} {_short(value)}; {_GIVE}",
-        field=field,
-        value=value,
-        allowed=("path", "http(s) URL", "data URL", "bytes", "PIL image"),
-    )
+    raise VeoInputError(field, value, f"is a {type(value).__name__}, not an image", _SOURCES)
 
 
 def max_image_bytes() -> int:
     """The size cap: ``VEO_MAX_IMAGE_BYTES`` if set, else 20 MiB."""
-    raw = os.environ.get("VEO_MAX_IMAGE_BYTES", "").strip()
-    if not raw:
-        return DEFAULT_MAX_IMAGE_BYTES
-    try:
-        cap = int(raw)
-    except ValueError:
-        cap = 0
-    if cap <= 0:
-        raise VeoInputError(
-            f"VEO_MAX_IMAGE_BYTES={raw!r} is not a positive whole number of bytes; "
-            f"unset it for the default {DEFAULT_MAX_IMAGE_BYTES} (20 MiB) or give e.g. 10485760",
-            field="VEO_MAX_IMAGE_BYTES",
-            value=raw,
-            allowed="a positive integer",
-        )
+    cap: int = read(MAX_IMAGE_BYTES)
     return cap
 
 
@@ -135,12 +118,7 @@ def sniff_mime(data: bytes) -> str | None:
 
 def _from_text(text: str, *, role: str, field: str) -> ImageInput:
     if not text:
-        raise VeoInputError(
-            f"{field} is an empty string; {_GIVE}",
-            field=field,
-            value=text,
-            allowed=("path", "http(s) URL", "data URL", "bytes", "PIL image"),
-        )
+        raise VeoInputError(field, text, "is an empty string", _SOURCES)
     if text[:5].lower() == "data:":
         return _from_data_url(text, role=role, field=field)
     scheme = re.match(r"^([a-z][a-z0-9+.-]+)://", text, re.I)  # 2+ letters: C:\x is a path
@@ -151,24 +129,24 @@ def _from_text(text: str, *, role: str, field: str) -> ImageInput:
 
 def _from_url(url: str, scheme: str, *, role: str, field: str) -> ImageInput:
     if scheme not in ("http", "https"):
-        hint = ""
+        hint = None
         if scheme == "file":
-            hint = f" (for a local file give its path, e.g. {urlsplit(url).path!r})"
+            hint = f"for a local file give its path, e.g. {urlsplit(url).path!r}"
         raise VeoInputError(
-            f"{field} {url!r} uses the {scheme}:// scheme, which relays cannot fetch; allowed "
-            f"schemes: http, https, data{hint}",
-            field=field,
-            value=url,
-            allowed=URL_SCHEMES,
+            field,
+            url,
+            f"uses the {scheme}:// scheme, which relays cannot fetch",
+            URL_SCHEMES,
+            hint=hint,
         )
     parts = urlsplit(url)
     if not parts.netloc or re.search(r"\s", url):
         raise VeoInputError(
-            f"{field} {url!r} is not a valid http(s) URL (it needs a host and no spaces); "
-            "give e.g. 'https://example.com/frame.png'",
-            field=field,
-            value=url,
-            allowed=URL_SCHEMES,
+            field,
+            url,
+            "is not a valid http(s) URL (it needs a host and no spaces)",
+            URL_SCHEMES,
+            hint="e.g. 'https://example.com/frame.png'",
         )
     return ImageInput(role=role, source=url, url=url)
 
@@ -178,11 +156,11 @@ def _from_data_url(text: str, *, role: str, field: str) -> ImageInput:
     shown = text[:40] + ("…" if len(text) > 40 else "")
     if not comma:
         raise VeoInputError(
-            f"{field} {shown!r} is not a data URL (no comma before the data); "
-            "write it like 'data:image/png;base64,iVBORw0…'",
-            field=field,
-            value=shown,
-            allowed=URL_SCHEMES,
+            field,
+            shown,
+            "is not a data URL (no comma before the data)",
+            URL_SCHEMES,
+            hint="write it like 'data:image/png;base64,iVBORw0…'",
         )
     try:
         if header.lower().endswith(";base64"):
@@ -191,11 +169,11 @@ def _from_data_url(text: str, *, role: str, field: str) -> ImageInput:
             data = unquote_to_bytes(payload)
     except (binascii.Error, ValueError) as exc:
         raise VeoInputError(
-            f"{field} {shown!r}: the base64 data does not decode ({exc}); "
-            "re-encode the image with base64.b64encode",
-            field=field,
-            value=shown,
-            allowed=URL_SCHEMES,
+            field,
+            shown,
+            f"has base64 data that does not decode ({exc})",
+            URL_SCHEMES,
+            hint="re-encode the image with base64.b64encode",
         ) from exc
     return _checked(data, role=role, field=field, source="data URL")
 
@@ -204,18 +182,15 @@ def _from_path(path: Path, given: str, *, role: str, field: str) -> ImageInput:
     resolved = path.expanduser().absolute()
     if not resolved.exists():
         raise VeoInputError(
-            f"{field}: no such file {str(resolved)!r} (given as {given!r}, relative to "
-            f"{os.getcwd()!r}); check the path or give an http(s) URL",
-            field=field,
-            value=given,
-            allowed="an existing PNG, JPEG or WebP file",
+            field,
+            given,
+            f"is no such file: {str(resolved)!r} (relative to {os.getcwd()!r})",
+            _FILE,
+            hint="check the path or give an http(s) URL",
         )
     if not resolved.is_file():
         raise VeoInputError(
-            f"{field}: {str(resolved)!r} is a directory, not an image file; give the image's path",
-            field=field,
-            value=given,
-            allowed="an existing PNG, JPEG or WebP file",
+            field, given, f"is a directory ({str(resolved)!r}), not an image file", _FILE
         )
     cap = max_image_bytes()
     size = resolved.stat().st_size
@@ -225,10 +200,11 @@ def _from_path(path: Path, given: str, *, role: str, field: str) -> ImageInput:
         data = resolved.read_bytes()
     except OSError as exc:
         raise VeoInputError(
-            f"{field}: cannot read {str(resolved)!r} ({exc.strerror}); check its permissions",
-            field=field,
-            value=given,
-            allowed="a readable PNG, JPEG or WebP file",
+            field,
+            given,
+            f"cannot be read ({exc.strerror}: {str(resolved)!r})",
+            _FILE,
+            hint="check its permissions",
         ) from exc
     return _checked(data, role=role, field=field, source=given)
 
@@ -258,25 +234,24 @@ def _checked(data: bytes, *, role: str, field: str, source: str) -> ImageInput:
     mime = sniff_mime(data)
     if mime is None:
         found = _what_is(data)
-        convert = (
-            " (convert it, e.g. PIL.Image.open(path).save('frame.png'))" if "image" in found else ""
-        )
+        convert = "convert it, e.g. PIL.Image.open(path).save('frame.png')"
         raise VeoInputError(
-            f"{field} {source!r} is not an image (found {found}); give a PNG, JPEG or WebP{convert}",
-            field=field,
-            value=source,
-            allowed=_KINDS,
+            field,
+            source,
+            f"is not an image (found {found})",
+            _KINDS,
+            hint=convert if "image" in found else None,
         )
     return ImageInput(role=role, source=source, mime=mime, data=data)
 
 
 def _too_big(field: str, source: str, size: int, cap: int) -> VeoInputError:
     return VeoInputError(
-        f"{field} {source!r} is {_human(size)}; the limit is {_human(cap)} (VEO_MAX_IMAGE_BYTES "
-        "changes it); downscale the image or save it as JPEG",
-        field=field,
-        value=source,
-        allowed=f"at most {cap} bytes",
+        field,
+        source,
+        f"is {_human(size)}; the limit is {_human(cap)} ({MAX_IMAGE_BYTES.name})",
+        f"at most {cap} bytes",
+        hint="downscale the image or save it as JPEG",
     )
 
 
@@ -322,8 +297,3 @@ def _human(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KiB"
     return f"{size / (1024 * 1024):.1f} MiB"
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -2,13 +2,16 @@
 
 Each entry is ``(flags, argparse keywords)``; ``request_kwargs`` turns the parsed namespace into
 the keywords of ``Client.submit``. Values stay strings where the user typed strings: validation
-(with its messages) lives in ``VideoRequest.build``, not in argparse.
+(with its messages) lives in ``VideoRequest.build``, not in argparse; the help quotes the allowed
+values from the same rules (``_rules.OPTION_RULES``).
 """
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
+
+from ._rules import OPTION_RULES
 
 __all__ = ["REQUEST_NAMES", "REQUEST_OPTIONS", "add_request_options", "request_kwargs"]
 
@@ -73,7 +76,10 @@ REQUEST_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         {"default": None, "help": "Clip length in seconds, where the model allows it."},
     ),
     (("--size",), {"default": None, "help": "Size as pixels (1280x720) or a ratio (16:9)."}),
-    (("--n",), {"default": None, "help": "How many clips (1-4); each is billed."}),
+    (
+        ("--n",),
+        {"default": None, "help": f"How many clips ({OPTION_RULES['n'].words}); each is billed."},
+    ),
     (
         ("--negative",),
         {"dest": "negative_prompt", "default": None, "help": "What the clip should not contain."},
@@ -81,14 +87,18 @@ REQUEST_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--seed",), {"default": None, "help": "A seed, where the protocol supports one."}),
     (
         ("--resolution",),
-        {"default": None, "help": "720p or 1080p (gemini protocol; relays size through --model)."},
+        {
+            "default": None,
+            "help": f"{OPTION_RULES['resolution'].words} (gemini protocol; relays size through "
+            "--model).",
+        },
     ),
     (
         ("--person-generation",),
         {
             "dest": "person_generation",
             "default": None,
-            "help": "Whether people may appear: allow_all, allow_adult or dont_allow.",
+            "help": f"Whether people may appear: {OPTION_RULES['person_generation'].words}.",
         },
     ),
     (
@@ -103,8 +113,8 @@ REQUEST_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         ("--protocol",),
         {
             "default": None,
-            "help": "Wire protocol: chat (stream), videos or create (resumable tasks), "
-            "gemini (Google's own API).",
+            "help": f"Wire protocol: {OPTION_RULES['protocol'].words}; "
+            "chat streams, videos and create are resumable tasks, gemini is Google's own API.",
         },
     ),
 ]

@@ -1,11 +1,11 @@
-"""What an MP4 holds (size, duration, codecs), read with the ffmpeg that imageio-ffmpeg ships."""
+"""What an MP4 holds (size, duration, codecs), as imageio-ffmpeg reads it from ffmpeg's header."""
 
 from __future__ import annotations
 
-import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+import imageio_ffmpeg
 
 __all__ = ["ClipInfo", "probe"]
 
@@ -19,6 +19,7 @@ class ClipInfo:
     seconds: float
     video_codec: str
     audio_codec: str | None
+    pixel_format: str = ""  # e.g. "yuv420p", the one every browser plays
 
     def __str__(self) -> str:
         audio = f"/{self.audio_codec}" if self.audio_codec else ", no audio"
@@ -26,27 +27,22 @@ class ClipInfo:
 
 
 def probe(path: str | Path) -> ClipInfo:
-    """Read ``path`` with ``ffmpeg -i``; raises ``RuntimeError`` if it is not a video."""
-    import imageio_ffmpeg  # the simulator extra; imported here so the core does not need it
-
-    # `ffmpeg -i` with no output exits 1 by design; its report on stderr is what we read.
-    report = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    ).stderr
-    duration = re.search(r"Duration: (\d+):(\d+):([\d.]+)", report)
-    video = re.search(r"Stream .*Video: (\w+).*?, (\d{2,5})x(\d{2,5})", report)
-    audio = re.search(r"Stream .*Audio: (\w+)", report)
-    if not duration or not video:
-        raise RuntimeError(f"{path} is not a playable video: {report.strip()[-300:]}")
-    hours, minutes, seconds = duration.groups()
+    """The facts of the video at ``path``; raises ``RuntimeError`` if it is not a video."""
+    # The metadata is the first thing read_frames yields; asking for no frame at all lets ffmpeg
+    # stop after the header instead of decoding the clip.
+    frames = imageio_ffmpeg.read_frames(str(path), output_params=["-frames:v", "0"])
+    try:
+        meta = next(frames)
+    except OSError as exc:
+        raise RuntimeError(f"{path} is not a playable video: {str(exc).strip()[-300:]}") from exc
+    finally:
+        frames.close()
+    width, height = meta["source_size"]
     return ClipInfo(
-        width=int(video.group(2)),
-        height=int(video.group(3)),
-        seconds=int(hours) * 3600 + int(minutes) * 60 + float(seconds),
-        video_codec=video.group(1),
-        audio_codec=audio.group(1) if audio else None,
+        width=width,
+        height=height,
+        seconds=meta["duration"],
+        video_codec=meta["codec"],
+        audio_codec=meta.get("audio_codec"),
+        pixel_format=meta["pix_fmt"].partition("(")[0],
     )

@@ -2,7 +2,9 @@
 
 ``VideoRequest.build`` checks every keyword against the model on the chosen protocol and raises
 ``VeoInputError`` (naming the field, the value and what is allowed) before anything is sent, so
-no money is spent on a request the relay would refuse or misread.
+no money is spent on a request the relay would refuse or misread. Keywords of one simple shape
+(a choice, a whole number in a range, a flag, text) are checked by their rule in
+``_rules.OPTION_RULES``; the checks here are the ones that depend on the model and protocol.
 
 Decisions (beyond the catalog's wire-name rules):
 
@@ -33,17 +35,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._catalog import (
-    PROTOCOL_NAMES,
-    ModelSpec,
-    Orientation,
-    compose,
-    known_models,
-    parse_model,
-    respell,
-)
+from ._catalog import ModelSpec, Orientation, compose, known_models, parse_model, respell
 from ._exceptions import VeoInputError
 from ._media import ImageInput, load_image
+from ._rules import MAX_CLIPS, MAX_PROMPT_CHARS, OPTION_RULES, ORIENTATIONS, check
 
 __all__ = [
     "MAX_CLIPS",
@@ -56,14 +51,8 @@ __all__ = [
     "parse_size",
 ]
 
-MAX_PROMPT_CHARS = 32000  # OpenAI's /v1/videos limit; relays forward the prompt as is
-MAX_CLIPS = 4  # apiyi's maximum n; each clip is billed
 MAX_REFERENCES = 3  # Gemini and the -components models
-MAX_SEED = 2**32 - 1  # Veo's seed is an unsigned 32-bit integer
 EXTENSION_SECONDS = 7  # what one Veo 3.1 extension adds (Google's docs: 7 s, up to 20 times)
-RESOLUTIONS = ("720p", "1080p")
-PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
-ORIENTATION_NAMES: tuple[Orientation, ...] = ("portrait", "landscape")
 OPTIONS = (
     "prompt",
     "protocol",
@@ -152,30 +141,20 @@ def parse_size(size: object) -> Size:
     """Read ``1280x720``, ``16:9`` or ``16x9``; a ``WxH`` with both sides ≤ 32 is a ratio."""
     m = _SIZE.match(size) if isinstance(size, str) else None
     if m is None:
-        raise VeoInputError(
-            f"size {size!r} is not {_SIZE_FORMS}",
-            field="size",
-            value=size,
-            allowed=("1280x720", "720x1280", "16:9", "9:16", "16x9", "9x16"),
-        )
+        raise VeoInputError("size", size, "is not a size", _SIZE_FORMS)
     width, sep, height = int(m[1]), m[2], int(m[3])
     if width == 0 or height == 0:
-        raise VeoInputError(
-            f"size {size!r} has a zero side; give {_SIZE_FORMS}",
-            field="size",
-            value=size,
-            allowed=("1280x720", "720x1280", "16:9", "9:16"),
-        )
+        raise VeoInputError("size", size, "has a zero side", _SIZE_FORMS)
     if sep == ":" or max(width, height) <= 32:
         return Size(width, height, pixels=False)
     if min(width, height) >= 128 and max(width, height) <= 8192:
         return Size(width, height, pixels=True)
     raise VeoInputError(
-        f"size {size!r} is neither a ratio (both sides ≤ 32, like 16x9) nor a pixel size "
-        "(each side 128-8192, like 1280x720)",
-        field="size",
-        value=size,
-        allowed=("1280x720", "720x1280", "16:9", "9:16", "16x9"),
+        "size",
+        size,
+        "is neither a ratio (both sides ≤ 32, like 16x9) nor a pixel size (each side 128-8192, "
+        "like 1280x720)",
+        _SIZE_FORMS,
     )
 
 
@@ -297,29 +276,27 @@ class VideoRequest:
         >>> VideoRequest.build("a fox", orientation="landscape", fast=True).wire_model
         'veo-3.1-landscape-fast'
         """
-        protocol = _check_protocol(protocol)
+        protocol = check("protocol", protocol) or "chat"
         _check_vertex_only({**unknown, "seed": seed}, protocol)
         _check_unknown(unknown)
-        text = _check_prompt(prompt)
+        text = check("prompt", prompt)
         spec = _check_model(model, protocol)
-        wants_fast = _check_flag(fast, "fast")
+        wants_fast = check("fast", fast)
         shape = parse_size(size) if size is not None else None
         wanted, wanted_from = _resolve_orientation(orientation, landscape, portrait, shape, size)
-        count = _check_int(n, "n", 1, MAX_CLIPS, default=1, why="clips per request; each is billed")
+        count = check("n", n) or 1
         if count > 1 and protocol in ("videos", "create"):
             # One task makes one clip on these APIs; a silent n=1 would bill a second clip never made.
             raise VeoInputError(
-                f"n={count} is not available on the {protocol} protocol: each task makes one clip. "
-                "Use protocol='chat' (up to 4 clips in one request), or submit the prompt again "
-                "(`%%veo --vary` fans one prompt out into several jobs)",
-                field="n",
-                value=count,
-                allowed=("chat: 1-4", f"{protocol}: 1"),
+                "n",
+                count,
+                f"is more clips than the {protocol} protocol makes: each task makes one",
+                (f"chat: {OPTION_RULES['n'].words}", f"{protocol}: 1"),
+                hint="use protocol='chat' (up to 4 clips in one request), or submit the prompt "
+                "again",
             )
-        seed_value = _check_int(
-            seed, "seed", 0, MAX_SEED, default=None, why="Veo's seed is an unsigned 32-bit integer"
-        )
-        negative = _check_negative_prompt(negative_prompt)
+        seed_value = check("seed", seed)
+        negative = check("negative_prompt", negative_prompt)
         options = _check_extras(resolution, person_generation, protocol)
         if protocol == "gemini" and shape is not None and shape.pixels:
             _gemini_pixel_size(shape, size or "", options)
@@ -361,7 +338,7 @@ class VideoRequest:
         )
 
 
-# -- one check per keyword -----------------------------------------------------------------------
+# -- one check per keyword (the simple ones are rules: _rules.OPTION_RULES) ---------------------
 
 
 def _words(items: tuple[object, ...] | list[object]) -> str:
@@ -371,65 +348,22 @@ def _words(items: tuple[object, ...] | list[object]) -> str:
 def _check_unknown(unknown: dict[str, Any]) -> None:
     if not unknown:
         return
-    names = sorted(unknown)
+    name, *others = sorted(unknown)
     hints = [
         h
-        for name in names
+        for n in (name, *others)
         if (
-            h := _SYNONYMS.get(name.lower())
-            or next(iter(difflib.get_close_matches(name, OPTIONS, n=1)), None)
+            h := _SYNONYMS.get(n.lower())
+            or next(iter(difflib.get_close_matches(n, OPTIONS, n=1)), None)
         )
     ]
-    did = f" (did you mean {_words(hints)}?)" if hints else ""
-    label = "option" if len(names) == 1 else "options"
+    nor = f" (nor is {_words([repr(o) for o in others])})" if others else ""
     raise VeoInputError(
-        f"unknown {label} {_words([repr(n) for n in names])}{did}; valid options: {_words(OPTIONS)}",
-        field=names[0],
-        value=unknown[names[0]],
-        allowed=OPTIONS,
-    )
-
-
-def _check_prompt(prompt: object) -> str:
-    if not isinstance(prompt, str):
-        raise VeoInputError(
-            f"prompt must be text, got {type(prompt).__name__} {prompt!r}; describe the video in "
-            f"words (1 to {MAX_PROMPT_CHARS} characters)",
-            field="prompt",
-            value=prompt,
-            allowed=f"text of 1 to {MAX_PROMPT_CHARS} characters",
-        )
-    text = prompt.strip()
-    if not text:
-        raise VeoInputError(
-            f"prompt {prompt!r} is empty; describe the video, e.g. 'a red fox running through snow' "
-            f"(1 to {MAX_PROMPT_CHARS} characters)",
-            field="prompt",
-            value=prompt,
-            allowed=f"text of 1 to {MAX_PROMPT_CHARS} characters",
-        )
-    if len(text) > MAX_PROMPT_CHARS:
-        extra = len(text) - MAX_PROMPT_CHARS
-        raise VeoInputError(
-            f"prompt is {len(text)} characters long; the limit is {MAX_PROMPT_CHARS} (OpenAI's, "
-            f"which relays apply): cut {extra} character{'s' if extra > 1 else ''}",
-            field="prompt",
-            value=len(text),
-            allowed=f"1 to {MAX_PROMPT_CHARS} characters",
-        )
-    return text
-
-
-def _check_protocol(protocol: object) -> str:
-    name = "chat" if protocol is None else protocol
-    if isinstance(name, str) and name.strip().lower() in PROTOCOL_NAMES:
-        return name.strip().lower()
-    raise VeoInputError(
-        f"unknown protocol {protocol!r}; allowed: {_words(PROTOCOL_NAMES)} (chat streams from "
-        "/v1/chat/completions; videos and create are resumable tasks; gemini calls Google's API)",
-        field="protocol",
-        value=protocol,
-        allowed=PROTOCOL_NAMES,
+        name,
+        unknown[name],
+        f"is not an option{nor}",
+        OPTIONS,
+        hint=f"did you mean {_words(hints)}?" if hints else None,
     )
 
 
@@ -441,52 +375,33 @@ def _check_model(model: object, protocol: str) -> ModelSpec:
         spec.explicit and spec.family != "gemini"
     ):
         raise VeoInputError(
-            f"model {spec.name!r} is a relay name; the gemini protocol needs a Google model id "
-            "such as veo-3.1-generate-preview, veo-3.1-fast-generate-preview or "
-            "veo-3.0-generate-001, or an alias (veo-3.1, veo3) that maps to one",
-            field="model",
-            value=spec.name,
-            allowed=(
-                "veo-3.1-generate-preview",
-                "veo-3.1-fast-generate-preview",
-                "veo-3.0-generate-001",
-            ),
+            "model",
+            spec.name,
+            "is a relay name; the gemini protocol needs a Google model id, or an alias that maps "
+            "to one (veo-3.1, veo3)",
+            ("veo-3.1-generate-preview", "veo-3.1-fast-generate-preview", "veo-3.0-generate-001"),
         )
     if spec.four_k or spec.components:
         raise VeoInputError(
-            f"model {spec.name!r} is a relay variant with no Google id; on the gemini protocol use "
-            "veo-3.1 (references go in references=, 1080p in resolution=)",
-            field="model",
-            value=spec.name,
-            allowed=("veo-3.1", "veo-3.1-fast", "veo3", "veo2"),
+            "model",
+            spec.name,
+            "is a relay variant with no Google id",
+            ("veo-3.1", "veo-3.1-fast", "veo3", "veo2"),
+            hint="on the gemini protocol, references go in references= and 1080p in resolution=",
         )
     return spec
 
 
-def _check_flag(value: object, name: str) -> bool:
-    if value is None or isinstance(value, bool):
-        return bool(value)
-    raise VeoInputError(
-        f"{name}={value!r} must be True or False", field=name, value=value, allowed=(True, False)
-    )
-
-
 def _check_orientation(value: object) -> Orientation | None:
-    if value is None:
-        return None
-    if isinstance(value, str) and value.strip().lower() in ORIENTATION_NAMES:
-        return value.strip().lower()  # type: ignore[return-value]
-    hint = (
-        " (a ratio goes in size=, e.g. size='16:9')"
-        if isinstance(value, str) and ":" in value
-        else ""
-    )
-    raise VeoInputError(
-        f"orientation {value!r} is not one of: {_words(ORIENTATION_NAMES)}{hint}",
-        field="orientation",
-        value=value,
-        allowed=ORIENTATION_NAMES,
-    )
+    if isinstance(value, str) and ":" in value:
+        raise VeoInputError(
+            "orientation",
+            value,
+            "is a ratio, not an orientation",
+            ORIENTATIONS,
+            hint=f"a ratio goes in size=, e.g. size={value.strip()!r}",
+        )
+    return check("orientation", value)
 
 
 def _resolve_orientation(
@@ -496,33 +411,22 @@ def _resolve_orientation(
     wanted = _check_orientation(orientation)
     source: str | None = "orientation" if wanted else None
     for flag, name in ((landscape, "landscape"), (portrait, "portrait")):
-        if flag is None or flag is False:
+        if not check(name, flag):
             continue
-        if flag is not True:
-            raise VeoInputError(
-                f"{name}={flag!r} must be True or False",
-                field=name,
-                value=flag,
-                allowed=(True, False),
-            )
         if wanted and wanted != name:
             raise VeoInputError(
-                f"{name}=True contradicts {source}={wanted!r}; give one orientation: "
-                f"{_words(ORIENTATION_NAMES)}",
-                field=name,
-                value=True,
-                allowed=ORIENTATION_NAMES,
+                name, True, f"contradicts {source}={wanted!r}", ORIENTATIONS, hint="give one"
             )
         wanted, source = name, name  # type: ignore[assignment]
     if shape is not None and shape.orientation is not None:
         if wanted and wanted != shape.orientation:
             asked = f"{source}={wanted!r}" if source == "orientation" else f"{source}=True"
             raise VeoInputError(
-                f"size {size!r} is {shape.orientation}, but {asked} asks for {wanted}; make them "
-                f"agree (portrait: 720x1280 or 9:16; landscape: 1280x720 or 16:9) or drop one",
-                field="size",
-                value=size,
-                allowed=_sizes_for(wanted),
+                "size",
+                size,
+                f"is {shape.orientation}, but {asked} asks for {wanted}",
+                _sizes_for(wanted),
+                hint="make them agree or drop one",
             )
         wanted, source = wanted or shape.orientation, source or "size"
     return wanted, source
@@ -534,63 +438,21 @@ def _sizes_for(orientation: str) -> tuple[str, ...]:
     )
 
 
-def _check_int(
-    value: object, name: str, low: int, high: int, *, default: int | None, why: str
-) -> int | None:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        hint = ""
-        if isinstance(value, str) and value.strip().isdigit():
-            hint = f" (give the number {value.strip()}, not the string {value!r})"
-        raise VeoInputError(
-            f"{name}={value!r} must be a whole number from {low} to {high}{hint}",
-            field=name,
-            value=value,
-            allowed=f"an int from {low} to {high}",
-        )
-    if not low <= value <= high:
-        raise VeoInputError(
-            f"{name}={value} is out of range; allowed: {low} to {high} ({why})",
-            field=name,
-            value=value,
-            allowed=f"an int from {low} to {high}",
-        )
-    return value
-
-
-def _check_negative_prompt(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise VeoInputError(
-            f"negative_prompt must be text (what the clip should not show), got "
-            f"{type(value).__name__} {value!r}",
-            field="negative_prompt",
-            value=value,
-            allowed="a string",
-        )
-    return value.strip() or None
-
-
 def _check_extras(
     resolution: object, person_generation: object, protocol: str
 ) -> dict[str, object]:
     options: dict[str, object] = {}
     if resolution is not None:
-        options["resolution"] = _choice(resolution, "resolution", RESOLUTIONS)
+        options["resolution"] = check("resolution", resolution)
         if protocol != "gemini":
             raise VeoInputError(
-                f"resolution={resolution!r} is a gemini-protocol option; the {protocol} protocol "
-                "sets the size through the model (a -4k variant) or size=; allowed protocols: gemini",
-                field="resolution",
-                value=resolution,
-                allowed=("gemini",),
+                "resolution",
+                resolution,
+                f"is a gemini-protocol option, and this request is on {protocol}",
+                hint="relays set the size through the model (a -4k variant) or size=",
             )
     if person_generation is not None:
-        options["person_generation"] = _choice(
-            person_generation, "person_generation", PERSON_GENERATION
-        )
+        options["person_generation"] = check("person_generation", person_generation)
     return options
 
 
@@ -602,11 +464,10 @@ def _check_vertex_only(given: dict[str, Any], protocol: str) -> None:
         why = VERTEX_ONLY.get(name.lower())
         if why is not None and value is not None:
             raise VeoInputError(
-                f"{name}={value!r} is a Vertex AI option that the Gemini API rejects ({why}); "
-                "drop it",
-                field=name,
-                value=value,
-                allowed=tuple(o for o in OPTIONS if o not in VERTEX_ONLY),
+                name,
+                value,
+                f"is a Vertex AI option that the Gemini API rejects ({why})",
+                hint="drop it",
             )
 
 
@@ -624,19 +485,20 @@ def _gemini_pixel_size(shape: Size, size: str, options: dict[str, object]) -> No
     resolution = _GEMINI_PIXELS.get((shape.width, shape.height))
     if resolution is None:
         raise VeoInputError(
-            f"size {size!r}: on the gemini protocol Veo makes 1280x720 or 1920x1080 (or their "
-            "portraits); give one of those, or a ratio (16:9, 9:16) with resolution=",
-            field="size",
-            value=size,
-            allowed=tuple(f"{w}x{h}" for w, h in _GEMINI_PIXELS),
+            "size",
+            size,
+            "is not a size Veo makes on the gemini protocol",
+            tuple(f"{w}x{h}" for w, h in _GEMINI_PIXELS),
+            hint="or give a ratio (16:9, 9:16) with resolution=",
         )
     asked = options.get("resolution")
     if asked not in (None, resolution):
         raise VeoInputError(
-            f"size {size!r} is {resolution}, but resolution={asked!r}; give one of them",
-            field="size",
-            value=size,
-            allowed=tuple(f"{w}x{h}" for (w, h), r in _GEMINI_PIXELS.items() if r == asked),
+            "size",
+            size,
+            f"is {resolution}, but resolution={asked!r}",
+            tuple(f"{w}x{h}" for (w, h), r in _GEMINI_PIXELS.items() if r == asked),
+            hint="give one of them",
         )
     options["resolution"] = resolution
 
@@ -649,6 +511,9 @@ class _ExtensionSource:
     orientation: Orientation | None = None  # known when a Job was given
 
 
+_EXTENDABLE = ("a finished gemini Job", "https://…/files/…")
+
+
 def _check_extend(
     extend: object,
     protocol: str,
@@ -656,37 +521,36 @@ def _check_extend(
     seconds: object,
     images: tuple[ImageInput | None, ...],
 ) -> _ExtensionSource:
+    label = _extend_label(extend)
     if protocol != "gemini":
         raise VeoInputError(
-            f"extend= continues a Veo clip through Google's Gemini API; the {protocol} protocol "
-            "has no extension. Use a client made with protocol='gemini'",
-            field="extend",
-            value=_extend_label(extend),
-            allowed=("gemini",),
+            "extend",
+            label,
+            f"continues a Veo clip through Google's Gemini API; the {protocol} protocol has no "
+            "extension",
+            hint="use a client made with protocol='gemini'",
         )
     if effective.family != "gemini" or effective.version != "3.1":
         raise VeoInputError(
-            f"model {effective.name!r} cannot extend a clip: only Veo 3.1 does "
-            "(veo-3.1-generate-preview, veo-3.1-fast-generate-preview; the alias veo-3.1)",
-            field="extend",
-            value=_extend_label(extend),
-            allowed=("veo-3.1-generate-preview", "veo-3.1-fast-generate-preview"),
+            "extend",
+            label,
+            f"cannot be continued by model {effective.name!r}: only Veo 3.1 extends a clip",
+            ("veo-3.1-generate-preview", "veo-3.1-fast-generate-preview"),
+            hint="the alias veo-3.1 is one",
         )
     if any(i is not None for i in images):
         raise VeoInputError(
-            "extend= continues a clip and takes no images: drop first_frame, last_frame and "
-            "references (Google refuses a video combined with images)",
-            field="extend",
-            value=_extend_label(extend),
-            allowed="extend without images",
+            "extend",
+            label,
+            "continues a clip and takes no images (Google refuses a video combined with images)",
+            hint="drop first_frame, last_frame and references",
         )
     if seconds is not None:
         raise VeoInputError(
-            f"seconds={seconds!r}: an extension always adds {EXTENSION_SECONDS} s to the clip; "
-            "drop seconds=",
-            field="seconds",
-            value=seconds,
-            allowed=(None,),
+            "seconds",
+            seconds,
+            f"cannot be chosen: an extension always adds {EXTENSION_SECONDS} s to the clip",
+            hint="drop seconds=",
         )
     return _extension_source(extend)
 
@@ -698,38 +562,39 @@ def _extension_source(extend: object) -> _ExtensionSource:
         if uri.startswith(("https://", "http://")):
             return _ExtensionSource(uri)
         raise VeoInputError(
-            f"extend={extend!r} is not a video URI; pass the finished Job, or its clip's URI "
-            "(job.video_urls[0], or source_url in the .json saved beside the clip)",
-            field="extend",
-            value=extend,
-            allowed=("a finished gemini Job", "https://…/files/…"),
+            "extend",
+            extend,
+            "is not a video URI",
+            _EXTENDABLE,
+            hint="pass the finished Job, or its clip's URI (job.video_urls[0], or source_url in "
+            "the .json saved beside the clip)",
         )
     urls = getattr(extend, "video_urls", None)
     if not isinstance(urls, list):
         raise VeoInputError(
-            f"extend= takes a finished Job or a video URI, not {type(extend).__name__}",
-            field="extend",
-            value=repr(extend)[:80],
-            allowed=("a finished gemini Job", "https://…/files/…"),
+            "extend",
+            extend,
+            f"is a {type(extend).__name__}, not a finished Job or a video URI",
+            _EXTENDABLE,
         )
     job_id = getattr(extend, "id", "?")
     job_protocol = getattr(extend, "protocol", None)
     if job_protocol != "gemini":
         raise VeoInputError(
-            f"job {job_id} was made through the {job_protocol} protocol; only clips made by "
-            "Google's API (protocol='gemini') can be extended",
-            field="extend",
-            value=job_id,
-            allowed="a finished gemini Job",
+            "extend",
+            job_id,
+            f"names a job made through the {job_protocol} protocol; only clips made by Google's "
+            "API (protocol='gemini') can be extended",
+            _EXTENDABLE[:1],
         )
     status = getattr(extend, "status", None)
     if status != "succeeded" or not urls or not urls[0]:
         raise VeoInputError(
-            f"job {job_id} is {status}, with no clip to extend yet; wait for it first "
-            "(job.wait() or await job)",
-            field="extend",
-            value=job_id,
-            allowed="a succeeded gemini Job",
+            "extend",
+            job_id,
+            f"names a job that is {status}, with no clip to extend yet",
+            _EXTENDABLE[:1],
+            hint="wait for it first (job.wait() or await job)",
         )
     record = getattr(extend, "record", None) or {}
     shape = record.get("pixel_size") if isinstance(record, dict) else None
@@ -746,10 +611,11 @@ def _extend_label(extend: object) -> object:
 def _extension_resolution(asked: object) -> str:
     if asked not in (None, "720p"):
         raise VeoInputError(
-            f"resolution={asked!r}: Google makes extensions at 720p only; drop resolution=",
-            field="resolution",
-            value=asked,
-            allowed=("720p",),
+            "resolution",
+            asked,
+            "cannot be chosen: Google makes extensions at 720p only",
+            ("720p",),
+            hint="drop resolution=",
         )
     return "720p"
 
@@ -762,22 +628,12 @@ def _extension_orientation(
         return wanted or source.orientation
     keyword = wanted_from or "orientation"
     raise VeoInputError(
-        f"the clip to extend is {source.orientation}, but {keyword} asks for {wanted}; an "
-        f"extension keeps the clip's shape: drop {keyword}",
-        field=keyword,
-        value=wanted,
-        allowed=(source.orientation,),
-    )
-
-
-def _choice(value: object, name: str, allowed: tuple[str, ...]) -> str:
-    if isinstance(value, str) and value.strip().lower() in allowed:
-        return value.strip().lower()
-    raise VeoInputError(
-        f"{name}={value!r} is not one of: {_words(allowed)}",
-        field=name,
-        value=value,
-        allowed=allowed,
+        keyword,
+        wanted,
+        f"contradicts the clip to extend, which is {source.orientation}: an extension keeps the "
+        "clip's shape",
+        (source.orientation,),
+        hint=f"drop {keyword}",
     )
 
 
@@ -789,11 +645,10 @@ def _as_seconds(value: object, spec: ModelSpec, protocol: str) -> int:
     if isinstance(value, str) and (m := re.fullmatch(r"\s*(\d+)\s*s?\s*", value)):
         return int(m[1])
     raise VeoInputError(
-        f"seconds={value!r} is not a whole number of seconds; allowed for {spec.name} on "
-        f"{protocol}: {_words(spec.allowed_seconds(protocol))}",
-        field="seconds",
-        value=value,
-        allowed=spec.allowed_seconds(protocol),
+        "seconds",
+        value,
+        f"is not a whole number of seconds ({spec.name} on {protocol})",
+        spec.allowed_seconds(protocol),
     )
 
 
@@ -806,21 +661,16 @@ def _check_seconds(value: object, spec: ModelSpec, wire: str, protocol: str) -> 
         return seconds
     if protocol in ("chat", "create"):
         longer = [s for s in spec.allowed_seconds("videos") if s not in allowed]
-        other = f"; use protocol='videos' for {_words(longer)} s" if longer else ""
         raise VeoInputError(
-            f"seconds={value!r}: on the {protocol} protocol {wire} clips are always "
-            f"{spec.default_seconds} s (the {protocol} request has no length field); allowed: "
-            f"{_words(allowed)}{other}",
-            field="seconds",
-            value=value,
-            allowed=allowed,
+            "seconds",
+            value,
+            f"cannot be chosen: on the {protocol} protocol {wire} clips are always "
+            f"{spec.default_seconds} s (the {protocol} request has no length field)",
+            allowed,
+            hint=f"use protocol='videos' for {_words(longer)} s" if longer else None,
         )
     raise VeoInputError(
-        f"seconds={value!r} is not offered by {wire} on the {protocol} protocol; allowed: "
-        f"{_words(allowed)}",
-        field="seconds",
-        value=value,
-        allowed=allowed,
+        "seconds", value, f"is not offered by {wire} on the {protocol} protocol", allowed
     )
 
 
@@ -837,11 +687,11 @@ def _as_list(references: object) -> list[object]:
         return list(references)  # type: ignore[call-overload]
     except TypeError:
         raise VeoInputError(
-            f"references={references!r} must be a list of up to {MAX_REFERENCES} images",
-            field="references",
-            value=references,
-            allowed=f"a list of 1 to {MAX_REFERENCES} images",
+            "references", references, "is not a list of images", _REFERENCES
         ) from None
+
+
+_REFERENCES = f"a list of up to {MAX_REFERENCES} images"
 
 
 def _load_images(
@@ -850,11 +700,11 @@ def _load_images(
     items = _as_list(references)
     if len(items) > MAX_REFERENCES:
         raise VeoInputError(
-            f"references has {len(items)} images; allowed: 1 to {MAX_REFERENCES} (Gemini and the "
-            "-components models take at most 3)",
-            field="references",
-            value=len(items),
-            allowed=f"1 to {MAX_REFERENCES} images",
+            "references",
+            None,  # the images themselves say nothing a message can use
+            f"has {len(items)} images",
+            range(1, MAX_REFERENCES + 1),
+            hint=f"Gemini and the -components models take at most {MAX_REFERENCES}",
         )
     first = (
         None
@@ -877,22 +727,19 @@ def _check_image_mix(
 ) -> None:
     if last is not None and first is None:
         raise VeoInputError(
-            f"last_frame {last.source!r} needs a first_frame: relays read the first image as the "
-            "first frame; give first_frame= too (allowed: first_frame alone or first_frame + "
-            "last_frame)",
-            field="last_frame",
-            value=last.source,
-            allowed=("first_frame", "first_frame + last_frame"),
+            "last_frame",
+            last.source,
+            "needs a first_frame: relays read the first image as the first frame",
+            "first_frame alone or first_frame + last_frame",
         )
     if refs and (first is not None or last is not None):
         frames = " and ".join(k for k, v in (("first_frame", first), ("last_frame", last)) if v)
         raise VeoInputError(
-            f"references ({_words([r.source for r in refs])}) cannot be combined with {frames}: "
-            "Gemini and the -components models take either frames or references; allowed: "
-            "first_frame [+ last_frame], or 1-3 references",
-            field="references",
-            value=[r.source for r in refs],
-            allowed=("first_frame [+ last_frame]", "references"),
+            "references",
+            [r.source for r in refs],
+            f"cannot be combined with {frames}: Gemini and the -components models take either "
+            "frames or references",
+            f"first_frame [+ last_frame], or 1-{MAX_REFERENCES} references",
         )
 
 
@@ -906,41 +753,36 @@ def _check_images(
     refs: tuple[ImageInput, ...],
     fast: bool,
 ) -> None:
-    sent = _sent(spec, wire)
-    takes = _takes_label(effective)
+    refused = f"cannot be used: model {_sent(spec, wire)} takes {_takes_label(effective)}"
     if first is not None and not effective.takes("first_frame"):
         hint = (
             "pass the images as references=[…]"
             if effective.takes("reference")
-            else ("use an image-to-video model such as veo-3.1")
+            else "use an image-to-video model such as veo-3.1"
         )
-        raise VeoInputError(
-            f"first_frame {first.source!r}: model {sent} takes {takes}; {hint}",
-            field="first_frame",
-            value=first.source,
-            allowed=effective.roles,
-        )
+        raise VeoInputError("first_frame", first.source, refused, effective.roles, hint=hint)
     if last is not None and not effective.takes("last_frame"):
-        hint = _last_frame_hint(spec, protocol, fast)
         raise VeoInputError(
-            f"last_frame {last.source!r}: model {sent} takes {takes}; {hint}",
-            field="last_frame",
-            value=last.source,
-            allowed=_models_taking("last_frame", spec.family),
+            "last_frame",
+            last.source,
+            refused,
+            _models_taking("last_frame", spec.family),
+            hint=_last_frame_hint(spec, protocol, fast),
         )
     if refs and not effective.takes("reference"):
         raise VeoInputError(
-            f"references: model {sent} takes {takes}; {_reference_hint(spec, protocol, fast)}",
-            field="references",
-            value=[r.source for r in refs],
-            allowed=_models_taking("reference", spec.family),
+            "references",
+            [r.source for r in refs],
+            refused,
+            _models_taking("reference", spec.family),
+            hint=_reference_hint(spec, protocol, fast),
         )
     if len(refs) > effective.max_images:
         raise VeoInputError(
-            f"references has {len(refs)} images; model {sent} takes at most {effective.max_images}",
-            field="references",
-            value=len(refs),
-            allowed=f"1 to {effective.max_images} images",
+            "references",
+            None,
+            f"has {len(refs)} images, more than model {_sent(spec, wire)} takes",
+            range(1, effective.max_images + 1),
         )
     if protocol == "gemini":
         _check_inline(first, last, refs)
@@ -955,7 +797,7 @@ def _last_frame_hint(spec: ModelSpec, protocol: str, fast: bool) -> str:
         wire = compose(spec, protocol, None, True, True, False)
         if parse_model(wire).takes("last_frame"):
             return f"pass fast=True (sends {wire!r})"
-    return f"models that take one: {_words(_models_taking('last_frame', spec.family))}"
+    return "use a model that takes one"
 
 
 def _reference_hint(spec: ModelSpec, protocol: str, fast: bool) -> str:
@@ -974,15 +816,16 @@ def _reference_hint(spec: ModelSpec, protocol: str, fast: bool) -> str:
                 )
             keep = f" with orientation={spec.orientation!r}" if spec.orientation else ""
             return f"use model={plain!r}{keep} (sent as {wire!r})"
-    where = " on protocol='videos' or 'create'" if protocol == "chat" else ""
-    return f"models that take references{where}: {_words(_models_taking('reference', spec.family))}"
+    return "use a model that takes references" + (
+        " on protocol='videos' or 'create'" if protocol == "chat" else ""
+    )
 
 
 def _plain_name(spec: ModelSpec) -> str | None:
     """``spec``'s name without its orientation suffix; None for dialects we cannot re-spell."""
     if not spec.spelling or spec.style == "relay":
         return None
-    kept = [t for t in spec.suffixes if t.lower() not in ORIENTATION_NAMES]
+    kept = [t for t in spec.suffixes if t.lower() not in ORIENTATIONS]
     return spec.spelling + "".join(f"-{t}" for t in kept)
 
 
@@ -994,11 +837,11 @@ def _check_inline(
     for name, image in named:
         if image is not None and image.url is not None:
             raise VeoInputError(
-                f"{name} {image.url!r}: the gemini protocol sends image bytes inline and cannot "
-                "pass a URL; download it and give the local path, bytes or a data URL",
-                field=name,
-                value=image.url,
-                allowed=("path", "bytes", "data URL", "PIL image"),
+                name,
+                image.url,
+                "is a URL, and the gemini protocol sends image bytes inline",
+                ("path", "bytes", "data URL", "PIL image"),
+                hint="download it and give the local path, bytes or a data URL",
             )
 
 
@@ -1033,18 +876,19 @@ def _check_tier(spec: ModelSpec, effective: ModelSpec, wire: str, fast: bool) ->
         variant = respell(spec, fast=True) if spec.explicit else None
         hint = f"use model={variant!r}" if variant else "drop fast=True or pick a -fast model"
         raise VeoInputError(
-            f"fast=True, but model {_sent(spec, wire)} has no fast variant; {hint}",
-            field="fast",
-            value=True,
-            allowed=[s.name for s in known_models() if s.fast and s.family == spec.family][:6],
+            "fast",
+            True,
+            f"cannot be used: model {_sent(spec, wire)} has no fast variant",
+            [s.name for s in known_models() if s.fast and s.family == spec.family][:6],
+            hint=hint,
         )
     if not spec.explicit and spec.tier != "standard" and spec.tier != effective.tier:
         raise VeoInputError(
-            f"model {spec.name!r} is the {spec.tier} tier, which {wire!r} does not offer; "
-            f"allowed: the standard tier ({spec.spelling!r}) or another protocol",
-            field="model",
-            value=spec.name,
-            allowed=(spec.spelling,),
+            "model",
+            spec.name,
+            f"is the {spec.tier} tier, which {wire!r} does not offer",
+            (spec.spelling,),
+            hint=f"use the standard tier ({spec.spelling!r}) or another protocol",
         )
 
 
@@ -1055,15 +899,15 @@ def _check_fixed_orientation(
     if fixed is None or wanted is None or wanted == fixed:
         return
     plain = _plain_name(spec)
-    hint = f"or use {plain!r} with orientation={wanted!r}" if plain else "or pick another model"
+    other = f"or use {plain!r} with orientation={wanted!r}" if plain else "or pick another model"
     keyword = "size" if wanted_from == "size" else wanted_from or "orientation"
-    value = size if keyword == "size" else (True if keyword in ORIENTATION_NAMES else wanted)
+    value = size if keyword == "size" else (True if keyword in ORIENTATIONS else wanted)
     raise VeoInputError(
-        f"model {spec.name!r} always makes {fixed} clips, but {keyword}={value!r} asks for "
-        f"{wanted}; allowed: {fixed} — drop {keyword} {hint}",
-        field=keyword,
-        value=value,
-        allowed=(fixed,),
+        keyword,
+        value,
+        f"cannot be met: model {spec.name!r} always makes {fixed} clips",
+        (fixed,),
+        hint=f"drop {keyword} {other}",
     )
 
 
@@ -1076,11 +920,11 @@ def _check_shape(shape: Size, size: str, spec: ModelSpec) -> None:
             return
     ratio = "" if size.strip() == shape.ratio else f" (ratio {shape.ratio})"
     raise VeoInputError(
-        f"size {size!r}{ratio} is not a shape {spec.name} makes; allowed ratios: "
-        f"{_words(spec.aspect_ratios)} (e.g. 1280x720 or 16:9 landscape, 720x1280 or 9:16 portrait)",
-        field="size",
-        value=size,
-        allowed=spec.aspect_ratios,
+        "size",
+        size,
+        f"is not a shape {spec.name} makes{ratio}",
+        spec.aspect_ratios,
+        hint="e.g. 1280x720 or 16:9 landscape, 720x1280 or 9:16 portrait",
     )
 
 

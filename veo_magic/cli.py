@@ -1,7 +1,8 @@
 """The ``veo-magic`` command: generate, resume, jobs, models, simulate.
 
 Exit status: 0 done, 1 the generation failed (the message names the task), 2 bad input or
-configuration (nothing was sent).
+configuration (nothing was sent). The core's messages say what happened; ``how_to`` adds what to
+do from a shell: which variable to set, or which option to pass.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from collections.abc import Sequence
 
 from ._exceptions import VeoError, VeoGenerationError, VeoInputError
 from ._options import add_request_options, request_kwargs
+from ._settings import VARIABLES
 
-__all__ = ["main"]
+__all__ = ["how_to", "main"]
+
+# Settings this command also takes as options.
+_FLAGS = {"base_url": "--base-url", "output_dir": "--out-dir", "protocol": "--protocol"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except VeoInputError as exc:
-        print(f"veo-magic: {exc}", file=sys.stderr)
+        how = how_to(exc.field)
+        print(f"veo-magic: {exc}{f'; {how}' if how else ''}", file=sys.stderr)
         return 2
     except VeoError as exc:
         print(f"veo-magic: {exc}", file=sys.stderr)
@@ -46,12 +52,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def how_to(field: str) -> str | None:
+    """What to do about a bad ``field`` from a shell: the variable that sets it, or the option."""
+    variable = next((v for v in VARIABLES if v.field == field), None)
+    if variable is None:
+        return None
+    flag = _FLAGS.get(field)
+    return f"set {variable.name}" + (f" or pass {flag}" if flag else "")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="veo-magic",
         description="Generate Veo 3.1 clips through OpenAI-compatible relays.",
-        epilog="Configuration: VEO_BASE_URL, VEO_API_KEY, VEO_PROTOCOL, VEO_OUTPUT_DIR, VEO_MODEL, "
-        "VEO_BUDGET_USD. With no URL and no key, the built-in simulator answers.",
+        epilog=f"Configuration: {', '.join(v.name for v in VARIABLES)}. With no URL and no key, "
+        "the built-in simulator answers.",
     )
     parser.set_defaults(command=None)
     sub = parser.add_subparsers(title="commands")

@@ -17,7 +17,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,8 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
+
+from tests.support import code_notebook, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
@@ -93,14 +94,7 @@ class Lab:
 
         folder = self.root / Path(name).stem
         folder.mkdir(exist_ok=True)
-        nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-        nb.metadata["kernelspec"] = {
-            "name": "python3",
-            "display_name": "Python 3",
-            "language": "python",
-        }
-        nbformat.write(nb, folder / name)
+        nbformat.write(code_notebook(cells), folder / name)
         return f"{folder.name}/{name}"
 
     def clips(self, path: str) -> list[Path]:
@@ -128,7 +122,7 @@ def start_lab(root: Path, home: Path) -> Lab:
     log = home / "jupyter.log"
     token = secrets.token_hex(24)
     for _attempt in range(3):  # the port can be taken between choosing and binding it
-        port = _free_port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         command = [
             sys.executable, "-m", "jupyterlab", "--no-browser",
@@ -159,12 +153,6 @@ def start_lab(root: Path, home: Path) -> Lab:
         if "already in use" not in log.read_text(errors="replace")[offset:]:
             break
     raise RuntimeError(f"jupyter lab did not start; its log:\n{log.read_text(errors='replace')}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _server_env(home: Path) -> dict[str, str]:

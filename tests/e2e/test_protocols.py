@@ -9,18 +9,9 @@ import pytest
 
 import veo_magic as veo
 from tests.images import write_png
-from veo_magic._download import is_mp4
+from tests.support import assert_saved_clip
 
 PROTOCOLS = ("chat", "videos", "create")
-
-
-def assert_clip(path):
-    assert path.exists() and path.suffix == ".mp4"
-    with path.open("rb") as f:
-        assert is_mp4(f.read(12))
-    sidecar = json.loads(path.with_suffix(".json").read_text())
-    assert sidecar["file"] == path.name
-    return sidecar
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -30,7 +21,7 @@ def test_text_to_video(make_client, relay, protocol):
     job = client.generate("a red fox in snow", orientation="landscape")
     assert job.status == "succeeded" and job.progress == 100.0
     assert len(job.videos) == 1
-    sidecar = assert_clip(job.videos[0])
+    sidecar = assert_saved_clip(job.videos[0])
     assert sidecar["prompt"] == "a red fox in snow"
     assert relay.accepted_creates == before + 1
     row = client.journal.get(job.id)
@@ -41,7 +32,7 @@ def test_text_to_video(make_client, relay, protocol):
 def test_first_and_last_frame(make_client, relay, protocol, tmp_path):
     first, last = write_png(tmp_path / "a.png"), write_png(tmp_path / "b.png", color=(0, 0, 255))
     job = make_client(protocol).generate("morph", first_frame=first, last_frame=last)
-    assert_clip(job.videos[0])
+    assert_saved_clip(job.videos[0])
     create = [r for r in relay.requests if r["method"] == "POST"][-1]
     assert "sk-e2e" not in json.dumps(create, default=str)
 
@@ -50,14 +41,14 @@ def test_first_and_last_frame(make_client, relay, protocol, tmp_path):
 def test_three_references(make_client, protocol, tmp_path):
     refs = [write_png(tmp_path / f"r{i}.png", color=(i * 80, 10, 10)) for i in range(3)]
     job = make_client(protocol).generate("a product shot", references=refs)
-    assert_clip(job.videos[0])
+    assert_saved_clip(job.videos[0])
 
 
 def test_chat_two_videos(make_client):
     job = make_client("chat").generate("a pig flying over the sea", n=2)
     assert len(job.videos) == 2 and len(set(job.videos)) == 2
     for path in job.videos:
-        assert_clip(path)
+        assert_saved_clip(path)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

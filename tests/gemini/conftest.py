@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import partial
 
 import pytest
-import stamina
 from gemini_helpers import KEY
 
 from veo_magic import Client
@@ -17,44 +17,19 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(autouse=True)
-def fast_retries():
-    stamina.set_testing(True, attempts=3)
-    yield
-    stamina.set_testing(False)
-
-
-@pytest.fixture(scope="session")
-def gemini_sim():
-    """One simulator for the module's tests; ``google`` resets its scenario around each test."""
-    with Simulator(generation_seconds=0.8) as simulator:
-        yield simulator
+@pytest.fixture
+def api_key() -> str:
+    return KEY
 
 
 @pytest.fixture
-def google(gemini_sim):
-    gemini_sim.set_scenario(None)
-    gemini_sim.requests.clear()
-    yield gemini_sim
-    gemini_sim.set_scenario(None)
+def google(relay: Simulator) -> Simulator:
+    """The session simulator, its request log emptied: what a test reads is what it sent."""
+    relay.requests.clear()
+    return relay
 
 
 @pytest.fixture
-def gemini_client(google, tmp_path):
-    clients: list[Client] = []
-
-    def make(**kwargs: Any) -> Client:
-        kwargs.setdefault("poll_interval", (0.05, 0.3))
-        client = Client(
-            base_url=google.base_url,
-            api_key=KEY,
-            protocol="gemini",
-            output_dir=tmp_path / "out",
-            **kwargs,
-        )
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
+def gemini_client(google: Simulator, make_client: Callable[..., Client]) -> Callable[..., Client]:
+    """``gemini_client(**options)``: a client of ``google`` on the gemini protocol."""
+    return partial(make_client, "gemini")

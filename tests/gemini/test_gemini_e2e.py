@@ -8,11 +8,11 @@ import json
 
 import httpx
 import pytest
-from gemini_helpers import KEY, probe
+from gemini_helpers import KEY
 
 import veo_magic as veo
 from tests.images import jpeg_bytes, write_png
-from veo_magic._download import is_mp4
+from tests.support import assert_clip
 from veo_magic._http import Relay
 from veo_magic._request import VideoRequest
 from veo_magic.cli import main as cli_main
@@ -25,20 +25,12 @@ def submits(sim) -> list:
     return [r for r in sim.requests if r.method == "POST" and r.path.startswith("/v1beta/")]
 
 
-def assert_clip(path, width: int = 1280, height: int = 720, seconds: float = 8) -> None:
-    with path.open("rb") as f:
-        assert is_mp4(f.read(12))
-    info = probe(path)
-    assert (info["codec"], info["width"], info["height"]) == ("h264", width, height)
-    assert abs(info["seconds"] - seconds) <= 0.5
-
-
 def test_text_to_video(gemini_client, google):
     job = gemini_client().generate("a lighthouse at dusk")
     assert job.status == "succeeded" and job.progress == 100.0
     assert job.task_id.startswith("models/veo-3.1-generate-preview/operations/")
     assert job.relay_model == "veo-3.1-generate-preview"
-    assert_clip(job.videos[0])  # Google's default: 16:9 at 720p
+    assert_clip(job.videos[0], 1280, 720, 8)  # Google's default: 16:9 at 720p
     (submit,) = submits(google)
     assert submit.path == SUBMIT
     assert submit.json == {
@@ -64,7 +56,7 @@ def test_text_to_video(gemini_client, google):
 def test_first_frame(gemini_client, google, tmp_path):
     first = write_png(tmp_path / "start.png")
     job = gemini_client().generate("the lamp lights up", first_frame=first, orientation="portrait")
-    assert_clip(job.videos[0], 720, 1280)
+    assert_clip(job.videos[0], 720, 1280, 8)
     (submit,) = submits(google)
     image = submit.json["instances"][0]["image"]
     assert image["mimeType"] == "image/png"
@@ -75,7 +67,7 @@ def test_first_frame(gemini_client, google, tmp_path):
 def test_first_and_last_frame(gemini_client, google, tmp_path):
     first = write_png(tmp_path / "a.png")
     job = gemini_client().generate("morph", first_frame=first, last_frame=jpeg_bytes())
-    assert_clip(job.videos[0])
+    assert_clip(job.videos[0], 1280, 720, 8)
     instance = submits(google)[0].json["instances"][0]
     assert set(instance) == {"prompt", "image", "lastFrame"}
     assert instance["lastFrame"]["mimeType"] == "image/jpeg"
@@ -84,7 +76,7 @@ def test_first_and_last_frame(gemini_client, google, tmp_path):
 def test_three_references(gemini_client, google, tmp_path):
     refs = [write_png(tmp_path / f"r{i}.png", color=(i * 80, 10, 10)) for i in range(3)]
     job = gemini_client().generate("a product shot", references=refs)
-    assert_clip(job.videos[0])
+    assert_clip(job.videos[0], 1280, 720, 8)
     instance = submits(google)[0].json["instances"][0]
     assert [r["referenceType"] for r in instance["referenceImages"]] == ["ASSET"] * 3
 
@@ -95,7 +87,7 @@ def test_two_samples(gemini_client, google):
     assert len(job.videos) == 2 and len(set(job.videos)) == 2
     assert len(set(job.video_urls)) == 2
     for path in job.videos:
-        assert_clip(path)
+        assert_clip(path, 1280, 720, 8)
 
 
 def test_1080p_is_rendered_at_full_size(gemini_client, google):
@@ -105,7 +97,7 @@ def test_1080p_is_rendered_at_full_size(gemini_client, google):
         "durationSeconds": 6,
         "resolution": "1080p",
     }
-    assert_clip(job.videos[0], 1920, 1080, seconds=6)
+    assert_clip(job.videos[0], 1920, 1080, 6)
 
 
 @pytest.mark.parametrize(
@@ -161,14 +153,14 @@ def test_extension_continues_a_clip_by_seven_seconds(gemini_client, google):
     client = gemini_client()
     clip = client.generate("a lighthouse at dusk", resolution="1080p")
     extended = client.generate("the storm rolls in", extend=clip)
-    assert_clip(extended.videos[0], 1280, 720, seconds=8 + 7)  # extensions come back at 720p
+    assert_clip(extended.videos[0], 1280, 720, 8 + 7)  # extensions come back at 720p
     body = submits(google)[-1].json
     assert body["instances"][0]["video"] == {"uri": clip.video_urls[0]}
     assert (
         body["parameters"]["resolution"] == "720p" and "durationSeconds" not in body["parameters"]
     )
     again = client.generate("and the sun comes out", extend=extended.video_urls[0])
-    assert_clip(again.videos[0], seconds=8 + 7 + 7)
+    assert_clip(again.videos[0], 1280, 720, 8 + 7 + 7)
 
 
 def test_extension_of_a_clip_google_did_not_make_is_refused_by_google(gemini_client, google):
@@ -234,7 +226,7 @@ def test_cli_generates_1080p_through_google(google, tmp_path, monkeypatch, capsy
     assert cli_main([*argv, "--out-dir", str(tmp_path)]) == 0
     saved = capsys.readouterr().out.strip().splitlines()
     assert len(saved) == 1
-    assert_clip(tmp_path / saved[0].rpartition("/")[2], 1920, 1080)
+    assert_clip(tmp_path / saved[0].rpartition("/")[2], 1920, 1080, 8)
     assert submits(google)[0].json["parameters"]["resolution"] == "1080p"
 
 
@@ -249,5 +241,5 @@ def test_cli_extends_a_job_named_by_its_id(google, tmp_path, monkeypatch, capsys
     (first,) = Journal(tmp_path).list()
     assert cli_main(["generate", "the storm rolls in", "--extend", first["id"], *common]) == 0
     saved = capsys.readouterr().out.strip().splitlines()
-    assert_clip(tmp_path / saved[-1].rpartition("/")[2], 1280, 720, seconds=8 + 7)
+    assert_clip(tmp_path / saved[-1].rpartition("/")[2], 1280, 720, 8 + 7)
     assert submits(google)[-1].json["instances"][0]["video"] == {"uri": first["video_urls"][0]}

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-import veo_magic
-
 VEO_ENV = (
     "VEO_BASE_URL",
     "VEO_API_KEY",
@@ -20,15 +18,6 @@ VEO_ENV = (
     "VSCODE_PID",
     "VSCODE_CWD",
 )
-
-HAS_SIMULATOR = (Path(veo_magic.__file__).parent / "simulator" / "__init__.py").exists()
-
-
-@pytest.fixture
-def sim():
-    """Marks a test that runs real jobs on the embedded simulator."""
-    if not HAS_SIMULATOR:
-        pytest.skip("the simulator is not written yet")
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,9 @@ import html
 import re
 import sys
 
+import pytest
+
+from veo_magic._exceptions import VeoInputError
 from veo_magic._frames import existing_poster, poster_for, thumbnail_for
 from veo_magic.notebook.display import (
     ClipArea,
@@ -96,7 +99,11 @@ def test_embed_cap_from_env(monkeypatch):
     assert embed_cap() == 20 * 1024 * 1024
     monkeypatch.setenv("VEO_EMBED_MAX_MB", "1.5")
     assert embed_cap() == int(1.5 * 1024 * 1024)
-    monkeypatch.setenv("VEO_EMBED_MAX_MB", "lots")
+    monkeypatch.setenv("VEO_EMBED_MAX_MB", "lots")  # one policy: refused, naming the variable
+    with pytest.raises(VeoInputError, match=r"VEO_EMBED_MAX_MB='lots' is not a number") as info:
+        embed_cap()
+    assert info.value.field == "VEO_EMBED_MAX_MB"
+    monkeypatch.delenv("VEO_EMBED_MAX_MB")
     assert embed_cap() == 20 * 1024 * 1024
 
 

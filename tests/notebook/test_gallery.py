@@ -41,7 +41,7 @@ def test_expand_key_in_template_and_option():
 def test_expand_errors():
     with pytest.raises(VeoInputError, match="no \\{colour\\}"):
         expand("a fox", {"colour": ["red"]})
-    with pytest.raises(VeoInputError, match="fast=maybe"):
+    with pytest.raises(VeoInputError, match="fast='maybe' is not a yes or a no"):
         expand("a fox", {"fast": ["maybe"]})
     with pytest.raises(VeoInputError, match="'animal'"):
         expand("a {animal}, {style}", {"style": ["ink"]})

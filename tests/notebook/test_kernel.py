@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import code_notebook
+
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
 KEY = "sk-kernel-secret-0123456789abcdef"
@@ -92,7 +94,7 @@ def updates(messages, comm_ids: set[str]) -> list[dict]:
     ]
 
 
-def test_fire_and_forget_view_updates_after_the_cell_is_idle(start_kernel, sim):
+def test_fire_and_forget_view_updates_after_the_cell_is_idle(start_kernel):
     kc = start_kernel()
     run(kc, "%load_ext veo_magic")
     iopub(kc, 0.2)
@@ -124,7 +126,7 @@ def test_fire_and_forget_view_updates_after_the_cell_is_idle(start_kernel, sim):
     assert clip, "the clip is shown through the cell's display handle"
 
 
-def test_wait_then_queued_cells_all_run(start_kernel, sim):
+def test_wait_then_queued_cells_all_run(start_kernel):
     kc = start_kernel()
     run(kc, "%load_ext veo_magic")
     ids = [
@@ -155,7 +157,7 @@ def test_wait_then_queued_cells_all_run(start_kernel, sim):
     run(kc, "assert job.status == 'succeeded' and job.videos[0].exists()")
 
 
-def test_a_refused_job_shows_in_the_view(start_kernel, sim):
+def test_a_refused_job_shows_in_the_view(start_kernel):
     kc = start_kernel()
     run(kc, "%load_ext veo_magic")
     run(kc, "%%veo --protocol videos\na fox [[sim:refuse]]")
@@ -202,13 +204,7 @@ def execute_notebook(path: Path, cells: list[str], env: dict[str, str]) -> Path:
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
+    nb = code_notebook(cells)
     old = dict(os.environ)
     os.environ.clear()
     os.environ.update(env)
@@ -226,7 +222,7 @@ def execute_notebook(path: Path, cells: list[str], env: dict[str, str]) -> Path:
     return path
 
 
-def test_notebook_growth_per_clip(tmp_path, sim, record_property):
+def test_notebook_growth_per_clip(tmp_path, record_property):
     env = kernel_env()
     base = execute_notebook(tmp_path / "zero.ipynb", ["%load_ext veo_magic"], env).stat().st_size
     clips = 10
@@ -239,7 +235,7 @@ def test_notebook_growth_per_clip(tmp_path, sim, record_property):
     assert growth < 10_000
 
 
-def test_no_key_in_a_saved_notebook(tmp_path, sim):
+def test_no_key_in_a_saved_notebook(tmp_path):
     from veo_magic.simulator import Simulator
 
     with Simulator(generation_seconds=0.5) as relay:

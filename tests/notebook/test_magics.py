@@ -108,8 +108,52 @@ def test_interpolation_and_options_reach_the_job(ip, capsys):
 
 def test_budget_error_is_a_usage_error(ip):
     ip.run_line_magic("veo", "budget 0.01")
-    with pytest.raises(UsageError, match="budget"):
+    with pytest.raises(UsageError, match="budget") as info:
         cell(ip, "", "a fox")
+    # The core says what happened; the notebook adds how to act here, once.
+    assert str(info.value).startswith("budget $0.01 would be passed: ")
+    assert str(info.value).count("`%veo budget N`") == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "line", "said", "how"),
+    [
+        (
+            {},
+            "config base_url=https://relay.example/v1",
+            "api_key (VEO_API_KEY) is not set, but base URL https://relay.example is",
+            "run `%veo login`",
+        ),
+        (
+            {"VEO_API_KEY": KEY},
+            "config protocol=videos",
+            "base_url (VEO_BASE_URL) is not set, but an API key is",
+            "`%veo login URL` or `%veo config base_url=URL`",
+        ),
+        (
+            {"VEO_BUDGET_USD": "lots"},
+            "budget",
+            "VEO_BUDGET_USD='lots' is not a number",
+            "`%veo budget N`",
+        ),
+    ],
+)
+def test_configuration_errors_say_how_to_act_in_the_notebook(ip, monkeypatch, env, line, said, how):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(UsageError) as info:
+        ip.run_line_magic("veo", line)
+    message = str(info.value)
+    assert said in message and message.count(how) == 1, message
+    assert KEY not in message and "veo-magic" not in message and "set VEO_" not in message
+
+
+def test_one_clip_protocols_point_at_vary(ip):
+    with pytest.raises(UsageError) as info:
+        cell(ip, "--protocol videos --n 2", "a fox")
+    message = str(info.value)
+    assert "protocol='chat' (up to 4 clips" in message
+    assert message.count("`%%veo --vary` fans one prompt out") == 1
 
 
 def test_cell_returns_at_once(ip):
@@ -124,7 +168,7 @@ def test_cell_returns_at_once(ip):
 # -- with the embedded simulator ----------------------------------------------------------------
 
 
-def test_wait_runs_to_the_end_and_shows_the_clip(ip, sim, capsys):
+def test_wait_runs_to_the_end_and_shows_the_clip(ip, capsys):
     ip.user_ns["animal"] = "fox"
     cell(ip, "--landscape --wait --out job", "a {animal} in snow")
     job = ip.user_ns["job"]
@@ -133,7 +177,7 @@ def test_wait_runs_to_the_end_and_shows_the_clip(ip, sim, capsys):
     assert job.videos[0].with_suffix(".jpg").exists()  # the poster
 
 
-def test_wait_on_a_refused_prompt_is_one_line(ip, sim):
+def test_wait_on_a_refused_prompt_is_one_line(ip):
     with pytest.raises(VeoCellError, match="failed") as info:
         cell(ip, "--wait --protocol videos", "a fox [[sim:refuse]]")
     lines = info.value._render_traceback_()
@@ -141,7 +185,7 @@ def test_wait_on_a_refused_prompt_is_one_line(ip, sim):
     assert last_job().status == "failed"
 
 
-def test_fire_and_forget_then_await(ip, sim):
+def test_fire_and_forget_then_await(ip):
     cell(ip, "--out j", "a fox")
     job = ip.user_ns["j"]
     job.wait(timeout=30)
@@ -201,7 +245,7 @@ def test_vary_over_options_only(ip):
     gallery.cancel()
 
 
-def test_vary_with_wait(ip, sim):
+def test_vary_with_wait(ip):
     cell(ip, "--vary style=ink,oil --wait --concurrency 1 --out g", "a fox, {style}")
     gallery = ip.user_ns["g"]
     assert gallery.done()
@@ -260,9 +304,11 @@ def test_budget(ip, capsys):
     assert current_session().client.budget_usd == 5.0
     ip.run_line_magic("veo", "budget off")
     assert current_session().client.budget_usd is None
-    for bad in ("lots", "-1", "1 2"):
+    for bad in ("lots", "-1", "1 2", "inf"):
         with pytest.raises(UsageError):
             ip.run_line_magic("veo", f"budget {bad}")
+    with pytest.raises(UsageError, match=r"budget_usd='lots' is not a number; allowed: US dollars"):
+        ip.run_line_magic("veo", "budget lots")
 
 
 def test_models(ip, capsys):
@@ -302,7 +348,7 @@ def test_login_errors(ip, monkeypatch):
         ip.run_line_magic("veo", "login a b")
 
 
-def test_jobs_table(ip, sim):
+def test_jobs_table(ip):
     table = ip.run_line_magic("veo", "jobs")
     assert "No jobs recorded" in table._repr_html_()
     ip.user_ns["animal"] = "<b>fox</b>"
@@ -317,7 +363,7 @@ def test_jobs_table(ip, sim):
         ip.run_line_magic("veo", "jobs --limit many")
 
 
-def test_cancel(ip, capsys, sim):
+def test_cancel(ip, capsys):
     with pytest.raises(UsageError, match="no job 'nope'"):
         ip.run_line_magic("veo", "cancel nope")
     with pytest.raises(UsageError, match="usage"):
@@ -336,7 +382,7 @@ def test_cancel(ip, capsys, sim):
     assert "cancelled 2 job(s)" in capsys.readouterr().out
 
 
-def test_resume(ip, sim):
+def test_resume(ip):
     cell(ip, "--wait --protocol videos --out j", "a fox")
     task = ip.user_ns["j"].task_id
     assert task
@@ -366,7 +412,7 @@ def test_unload_and_reload(ip):
     assert ip.find_cell_magic("veo") is not None
 
 
-def test_stop_button_stops_waiting_not_the_job(ip, monkeypatch, sim):
+def test_stop_button_stops_waiting_not_the_job(ip, monkeypatch):
     from veo_magic._job import Job
 
     def interrupted(self, timeout=None):

@@ -1,22 +1,16 @@
-"""What the reliability tests share: the distinctive key, the ledger of what reached the
-simulator, and the clip check."""
+"""What the reliability tests share: the distinctive key and the ledger of what reached the
+simulator."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
-from veo_magic._download import is_mp4
 from veo_magic.simulator import LoggedRequest, Simulator
 
 # Distinctive, so a search for it (or its sk-less core) finds nothing but real leaks.
 KEY = "sk-RELIAB1LITY-q7W3xK9zP4-leakcheck"
 CORE = KEY[3:]
 PROTOCOLS = ("chat", "videos", "create")
-# How long the simulator holds a hung request: past every client timeout set below.
-HANG_SECONDS = 2.0
-SHORT_TIMEOUT = 0.5
 
 
 @dataclass
@@ -38,15 +32,6 @@ class Ledger:
 
     def sent(self, method: str, path_start: str = "/") -> list[LoggedRequest]:
         return [r for r in self.requests if r.method == method and r.path.startswith(path_start)]
-
-
-def assert_clip(path: Path, out_dir: Path) -> dict:
-    """A verified MP4 inside ``out_dir`` with its sidecar; returns the sidecar."""
-    assert path.exists() and path.suffix == ".mp4", path
-    assert path.resolve().is_relative_to(out_dir.resolve())
-    with path.open("rb") as f:
-        assert is_mp4(f.read(12))
-    return json.loads(path.with_suffix(".json").read_text())
 
 
 CREATE_PATHS = {

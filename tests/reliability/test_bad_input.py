@@ -33,12 +33,22 @@ class Case:
 
 
 CASES = [
-    Case("empty prompt", "prompt", "prompt '' is empty", "1 to 32000 characters", prompt=""),
-    Case("blank prompt", "prompt", "prompt '   ' is empty", "1 to 32000 characters", prompt="   "),
+    Case("empty prompt", "prompt", "prompt='' is empty", "1 to 32000 characters", prompt=""),
+    Case("blank prompt", "prompt", "prompt='   ' is empty", "1 to 32000 characters", prompt="   "),
     Case(
-        "oversized prompt", "prompt", "32001 characters", "the limit is 32000", prompt="x" * 32001
+        "oversized prompt",
+        "prompt",
+        "is 32001 characters long",
+        "allowed: text of 1 to 32000 characters",
+        prompt="x" * 32001,
     ),
-    Case("prompt not text", "prompt", "int 42", "1 to 32000 characters", prompt=42),
+    Case(
+        "prompt not text",
+        "prompt",
+        "prompt=42 is int, not text",
+        "1 to 32000 characters",
+        prompt=42,
+    ),
     Case("unknown model", "model", "'veo-9'", "known: veo-3.1", {"model": "veo-9"}),
     Case(
         "orientation",
@@ -56,7 +66,7 @@ CASES = [
         "size not a shape the model makes",
         "size",
         "'1000x1000'",
-        "allowed ratios: 9:16, 16:9",
+        "allowed: 9:16, 16:9",
         {"size": "1000x1000"},
     ),
     Case("n too many (chat)", "n", "n=5", "allowed: 1 to 4", {"n": 5}, protocol="chat"),
@@ -72,7 +82,7 @@ CASES = [
         "frame not an image",
         "first_frame",
         "notes.txt'",
-        "give a PNG, JPEG or WebP",
+        "allowed: PNG, JPEG, WebP",
         {"first_frame": "{dir}/notes.txt"},
     ),
     Case(
@@ -100,7 +110,7 @@ CASES = [
     Case(
         "references mixed with frames",
         "references",
-        "b.png) cannot be combined with first_frame",
+        "b.png'] cannot be combined with first_frame",
         "allowed: first_frame [+ last_frame], or 1-3 references",
         {"first_frame": "{dir}/a.png", "references": ["{dir}/b.png"]},
     ),
@@ -116,14 +126,14 @@ CASES = [
         "frame URL ftp://",
         "first_frame",
         "'ftp://example.com/a.png'",
-        "allowed schemes: http, https, data",
+        "allowed: http, https, data",
         {"first_frame": "ftp://example.com/a.png"},
     ),
     Case(
         "frame URL file://",
         "first_frame",
         "'file:///etc/passwd'",
-        "allowed schemes: http, https, data",
+        "allowed: http, https, data",
         {"first_frame": "file:///etc/passwd"},
     ),
     Case(
@@ -168,7 +178,7 @@ CASES = [
     Case(
         "base URL carrying the key",
         "base_url",
-        "'https://relay.example.com/v1' (as given)",
+        "'https://relay.example.com/v1' carries credentials",
         "allowed: http(s)://host[:port][/v1]",
         {"base_url": f"https://user:{KEY}@relay.example.com/v1?key={KEY}"},
         construct=True,
@@ -176,15 +186,15 @@ CASES = [
     Case(
         "base URL with no key",
         "api_key",
-        "base URL https://relay.example.com is set but no key",
-        "set VEO_API_KEY, pass api_key=",
+        "api_key (VEO_API_KEY) is not set, but base URL https://relay.example.com is",
+        "allowed: the relay's key",
         {"base_url": "https://relay.example.com/v1", "api_key": None},
         construct=True,
     ),
     Case(
         "key with no base URL",
         "base_url",
-        "an API key is set but no base URL",
+        "base_url (VEO_BASE_URL) is not set, but an API key is",
         "e.g. https://api.example.com/v1",
         {"base_url": None},
         construct=True,
@@ -221,7 +231,13 @@ CASES = [
         {"budget_usd": 0},
         construct=False,
     ),
-    Case("unknown option", "duration", "'duration'", "did you mean seconds?", {"duration": 8}),
+    Case(
+        "unknown option",
+        "duration",
+        "duration=8 is not an option",
+        "did you mean seconds?",
+        {"duration": 8},
+    ),
     Case("seed out of range", "seed", "seed=-1", "allowed: 0 to 4294967295", {"seed": -1}),
     Case(
         "fast on a model without one",

@@ -8,7 +8,6 @@ exist and how to check. Every test counts the simulator's accepted creates.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 
@@ -16,29 +15,24 @@ import httpx
 import pytest
 
 import veo_magic as veo
-from tests.reliability.support import (
-    CREATE_PATHS,
-    HANG_SECONDS,
-    KEY,
-    PROTOCOLS,
-    SHORT_TIMEOUT,
-    assert_clip,
-)
+from tests.reliability.support import CREATE_PATHS, KEY, PROTOCOLS
+from tests.support import HANG_SECONDS, SHORT_TIMEOUT, assert_saved_clip, free_port
 from veo_magic._http import Relay
 from veo_magic.protocols import adapter_for
 from veo_magic.simulator import Simulator
 
 
+@pytest.mark.retry_mode(waits=True)
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_429_is_retried_after_retry_after_and_one_task_is_made(
-    make_client, relay, ledger, out_dir, protocol, real_waits, retries
+    make_client, relay, ledger, out_dir, protocol, retries
 ):
     relay.set_scenario("rate_limit")  # 429 + Retry-After: 1 on the first 2 creates
     client = make_client(protocol)
     started = time.monotonic()
     job = client.generate("a fox in the rain")
     elapsed = time.monotonic() - started
-    assert_clip(job.videos[0], out_dir)
+    assert_saved_clip(job.videos[0], out_dir)
     posts = ledger.sent("POST", CREATE_PATHS[protocol])
     assert [r.status for r in posts] == [429, 429, 200]
     assert ledger.creates == 1
@@ -52,7 +46,7 @@ def test_503_naming_no_task_is_retried_and_one_task_is_made(
 ):
     relay.set_scenario("no_channel_then_ok")  # 503 无可用渠道 twice, then accepted
     job = make_client(protocol).generate("a heron at dawn")
-    assert_clip(job.videos[0], out_dir)
+    assert_saved_clip(job.videos[0], out_dir)
     assert [r.status for r in ledger.sent("POST", CREATE_PATHS[protocol])] == [503, 503, 200]
     assert ledger.creates == 1
 
@@ -69,17 +63,10 @@ def test_503_that_persists_fails_clearly_and_makes_no_task(make_client, relay, l
     assert ledger.creates == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
+@pytest.mark.retry_mode(waits=True)
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_connection_refused_is_retried_until_the_relay_is_up(
-    tmp_path, protocol, real_waits, retries
-):
-    port = _free_port()  # nothing listens here yet: the first creates are refused
+def test_connection_refused_is_retried_until_the_relay_is_up(tmp_path, protocol, retries):
+    port = free_port()  # nothing listens here yet: the first creates are refused
     late = Simulator(generation_seconds=0.3, port=port)
     starter = threading.Timer(0.4, late.start)
     client = veo.Client(
@@ -92,7 +79,7 @@ def test_connection_refused_is_retried_until_the_relay_is_up(
     try:
         starter.start()
         job = client.generate("a lighthouse, late")
-        assert_clip(job.videos[0], tmp_path)
+        assert_saved_clip(job.videos[0], tmp_path)
         assert late.accepted_creates == 1
         assert len([r for r in late.requests if r.path == CREATE_PATHS[protocol]]) == 1
         assert retries and all(isinstance(r.caused_by, httpx.ConnectError) for r in retries)

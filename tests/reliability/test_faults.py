@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 import veo_magic as veo
-from tests.reliability.support import PROTOCOLS, SHORT_TIMEOUT, assert_clip
+from tests.reliability.support import PROTOCOLS
+from tests.support import SHORT_TIMEOUT, assert_saved_clip
 from veo_magic.protocols import status
 from veo_magic.simulator.scenarios import RAI_FILTERED
 
@@ -40,18 +41,17 @@ def failed(job) -> str:
 @pytest.mark.parametrize("protocol", TASK_PROTOCOLS)
 def test_poll_503s_are_retried(make_client, ledger, out_dir, protocol, retries):
     job = make_client(protocol).generate("poll me [[sim:poll_503]]")
-    assert_clip(job.videos[0], out_dir)
+    assert_saved_clip(job.videos[0], out_dir)
     polls = ledger.sent("GET", POLL_PATHS[protocol])
     assert [r.status for r in polls[:3]] == [503, 503, 503] and polls[3].status == 200
     assert len([r for r in retries if "503" in str(r.caused_by)]) == 3
     assert ledger.creates == 1
 
 
-def test_poll_503_waits_as_long_as_retry_after_says(
-    make_client, ledger, out_dir, real_waits, retries
-):
+@pytest.mark.retry_mode(waits=True)
+def test_poll_503_waits_as_long_as_retry_after_says(make_client, ledger, out_dir, retries):
     job = make_client("videos").generate("poll me patiently [[sim:poll_503]]")
-    assert_clip(job.videos[0], out_dir)
+    assert_saved_clip(job.videos[0], out_dir)
     assert [r.wait_for for r in retries] == [1.0, 1.0, 1.0]  # Retry-After: 1, three times
     assert ledger.creates == 1
 
@@ -60,16 +60,14 @@ def test_poll_503_waits_as_long_as_retry_after_says(
 def test_a_poll_that_times_out_is_retried(make_client, ledger, out_dir, protocol, retries):
     client = make_client(protocol, timeout=SHORT_TIMEOUT)
     job = client.generate("a hung poll [[sim:poll_slow]]")
-    assert_clip(job.videos[0], out_dir)
+    assert_saved_clip(job.videos[0], out_dir)
     assert any(isinstance(r.caused_by, httpx.ReadTimeout) for r in retries)
     assert ledger.creates == 1
 
 
+@pytest.mark.retry_mode(attempts=2)  # 2 polls answer 503: the retries run out
 def test_polls_that_keep_failing_end_with_a_resumable_job(make_client, ledger, out_dir):
     """When every retry fails, the job says the task is not lost, and resuming it works."""
-    import stamina
-
-    stamina.set_testing(True, attempts=2)  # 2 polls answer 503: the retries run out
     client = make_client("videos")
     job = client.submit("an outage [[sim:poll_503]]")
     with pytest.raises(veo.VeoGenerationError) as info:
@@ -84,7 +82,7 @@ def test_polls_that_keep_failing_end_with_a_resumable_job(make_client, ledger, o
     assert client.journal.get(job.id)["may_charge"] is True
     again = client.resume(job.id).wait(timeout=30)
     assert again.status == "succeeded" and again.id == job.id
-    assert_clip(again.videos[0], out_dir)
+    assert_saved_clip(again.videos[0], out_dir)
     assert client.journal.get(job.id)["status"] == "succeeded"
     assert ledger.creates == 1
 
@@ -111,7 +109,7 @@ def test_a_broken_stream_is_followed_by_task_id(make_client, ledger, out_dir, fa
     """The asyncdata dialect names its task: the job carries on through GET /v1/videos/{id}."""
     client = make_client("chat", idle_timeout=SHORT_TIMEOUT)
     job = client.generate(f"a long take [[sim:{fault},asyncdata]]")
-    assert_clip(job.videos[0], out_dir)
+    assert_saved_clip(job.videos[0], out_dir)
     assert job.task_id and ledger.sent("GET", f"/v1/videos/{job.task_id}")
     assert ledger.creates == 1
 
@@ -146,7 +144,7 @@ def test_malformed_chunks_and_unknown_words_are_skipped_and_logged(
     monkeypatch.setattr(status, "_reported", set())  # unknown words are logged once per process
     caplog.set_level(logging.INFO, logger="veo_magic")
     job = make_client(protocol).generate("sloppy relay [[sim:malformed]]")
-    assert_clip(job.videos[0], out_dir)
+    assert_saved_clip(job.videos[0], out_dir)
     logged = [r.getMessage() for r in caplog.records if r.name == "veo_magic"]
     if protocol == "chat":
         assert any("not JSON" in m for m in logged)
@@ -163,7 +161,7 @@ def test_malformed_chunks_and_unknown_words_are_skipped_and_logged(
 def test_a_truncated_download_resumes_with_range(make_client, relay, ledger, out_dir, protocol):
     prompt = f"cut short on {protocol} [[sim:truncated_download]]"
     job = make_client(protocol).generate(prompt)
-    assert_clip(job.videos[0], out_dir)
+    assert_saved_clip(job.videos[0], out_dir)
     ranged = [r for r in ledger.requests if "range" in r.headers]
     assert ranged and ranged[0].headers["range"].startswith("bytes=") and ranged[0].status == 206
     assert job.videos[0].read_bytes() == task_of(relay, prompt).clips[0].path.read_bytes()
@@ -174,7 +172,7 @@ def test_a_truncated_download_resumes_with_range(make_client, relay, ledger, out
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_content_404_then_200(make_client, ledger, out_dir, protocol):
     job = make_client(protocol).generate("not there yet [[sim:content_404_then_200]]")
-    assert_clip(job.videos[0], out_dir)
+    assert_saved_clip(job.videos[0], out_dir)
     downloads = [
         r
         for r in ledger.requests
@@ -191,7 +189,7 @@ def test_an_expired_url_is_renewed_by_asking_the_task_again(
     make_client, ledger, out_dir, protocol, tag
 ):
     job = make_client(protocol).generate(f"a stale link [[sim:url_expired{tag}]]")
-    sidecar = assert_clip(job.videos[0], out_dir)
+    sidecar = assert_saved_clip(job.videos[0], out_dir)
     expired = [r for r in ledger.requests if r.status == 403]
     assert len(expired) == 1 and sidecar["source_url"] != expired[0].path
     assert ledger.creates == 1

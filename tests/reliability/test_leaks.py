@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 import veo_magic as veo
-from tests.reliability.support import CORE, KEY, PROTOCOLS, assert_clip
+from tests.reliability.support import CORE, KEY, PROTOCOLS
+from tests.support import SHORT_TIMEOUT, assert_saved_clip
 from veo_magic._journal import JOURNAL_NAME
 from veo_magic.protocols import polling
 
@@ -47,9 +48,13 @@ def test_the_key_is_nowhere_but_the_authorization_header(
     make_client, relay, ledger, out_dir, caplog, monkeypatch
 ):
     caplog.set_level(logging.DEBUG)  # everything: veo_magic, httpx, httpcore, stamina, the rest
-    clients = {p: make_client(p, timeout=0.5, idle_timeout=0.5) for p in PROTOCOLS}
+    clients = {p: make_client(p) for p in PROTOCOLS}
+    # Only the job whose point is a timeout has a short one, on a client of its own: under load
+    # a short timeout would fail the clean runs this test counts.
+    clients["idle"] = make_client("chat", idle_timeout=SHORT_TIMEOUT)
     jobs = []
-    for protocol, client in clients.items():
+    for protocol in PROTOCOLS:
+        client = clients[protocol]
         jobs += [
             client.submit(f"a clean run on {protocol}"),  # success
             client.submit(f"refused on {protocol} [[sim:refuse]]"),  # failure
@@ -58,6 +63,7 @@ def test_the_key_is_nowhere_but_the_authorization_header(
             client.submit(f"uncertain on {protocol} [[sim:server_error_after_accept]]"),  # HTTP 5xx
         ]
     jobs.append(clients["chat"].submit("a cut stream [[sim:stream_cut]]"))
+    jobs.append(clients["idle"].submit("a silent stream [[sim:stream_idle]]"))
     outcomes = [finish(job) for job in jobs]
 
     # An exception inside the job whose text holds the key: the worst case for redaction.
@@ -119,7 +125,7 @@ def test_the_key_is_nowhere_but_the_authorization_header(
             assert entry.headers["authorization"] == "<redacted>"
         for where in (entry.path, json.dumps(entry.query)):
             assert "sk-" not in where
-    assert ledger.creates == 11  # success, refusal, uncertain on three protocols; cut; crash
+    assert ledger.creates == 12  # success, refusal, uncertain on three protocols; cut; idle; crash
 
 
 def test_a_key_in_a_base_url_never_reaches_a_message(relay):
@@ -149,7 +155,7 @@ def test_a_redirect_to_another_scheme_is_refused(make_client, ledger, out_dir, t
 
 def test_a_redirect_to_another_host_drops_the_key(make_client, ledger, out_dir):
     job = make_client("videos").generate("elsewhere [[sim:redirect_other_host]]")
-    assert_clip(job.videos[0], out_dir)
+    assert_saved_clip(job.videos[0], out_dir)
     files = [r for r in ledger.requests if r.path.startswith("/files/")]
     assert [r.status for r in files] == [302, 200]
     relay_host, other_host = (r.headers["host"] for r in files)
@@ -191,7 +197,7 @@ def test_hostile_task_ids_and_filenames_stay_out_of_paths(make_client, out_dir, 
     job = client.generate(f"hostile on {protocol} [[sim:hostile_ids]]")
     assert ".." in job.task_id  # kept exactly as the relay sent it
     assert client.journal.get(job.id)["task_id"] == job.task_id
-    sidecar = assert_clip(job.videos[0], out_dir)
+    sidecar = assert_saved_clip(job.videos[0], out_dir)
     assert sidecar["task_id"] == job.task_id
     for path in out_dir.rglob("*"):
         assert path.parent == out_dir

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ import pytest
 import veo_magic as veo
 from tests.images import write_png
 from tests.reliability.support import KEY
+from tests.support import free_port
 from veo_magic._download import download
 from veo_magic._events import Progress, Submitted
 from veo_magic.protocols.videos import VideosAdapter, task_path
@@ -53,12 +53,6 @@ def _prism() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def prism(tmp_path_factory) -> Iterator[str]:
     """``prism mock --errors`` on a free loopback port; yields its base URL (no /v1)."""
@@ -67,7 +61,7 @@ def prism(tmp_path_factory) -> Iterator[str]:
     assert "\n  /v1/videos:" in text and "\n  /v1/videos/{video_id}/content:" in text, (
         "the spec's paths must carry the /v1 prefix (PROTOCOLS.md §2)"
     )
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("prism") / "prism.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(

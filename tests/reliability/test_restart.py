@@ -13,14 +13,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import veo_magic as veo
-from tests.reliability.support import KEY, assert_clip
+from tests.reliability.support import KEY
+from tests.support import assert_saved_clip, wait_until
 from veo_magic._journal import JOURNAL_NAME, Journal
 from veo_magic.simulator import Simulator
 
@@ -59,13 +59,10 @@ def slow_sim() -> Iterator[Simulator]:
         yield simulator
 
 
-def wait_for(check, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"not within {timeout} s")
+def resume_command(sim: Simulator, job_id: str, out: Path) -> list[str]:
+    """``veo-magic resume`` of ``job_id`` in a new process, against ``sim``."""
+    cli = [sys.executable, "-m", "veo_magic.cli"]
+    return [*cli, "resume", job_id, "--base-url", sim.base_url + "/v1", "--out-dir", str(out)]
 
 
 def run_and_kill(sim: Simulator, protocol: str, out: Path, prompt: str) -> str:
@@ -81,7 +78,7 @@ def run_and_kill(sim: Simulator, protocol: str, out: Path, prompt: str) -> str:
         job_id = child.stdout.readline().strip()
         assert job_id, child.stderr.read()
         journal = Journal(out)
-        row = wait_for(lambda: (r := journal.get(job_id)) and r["task_id"] and r)
+        row = wait_until(lambda: (r := journal.get(job_id)) and r["task_id"] and r, timeout=20)
         journal.close()
         child.send_signal(signal.SIGKILL)
         assert child.wait(timeout=10) == -signal.SIGKILL
@@ -117,17 +114,7 @@ def test_a_killed_job_is_finished_by_a_new_process(slow_sim, tmp_path, protocol,
         posts = len([r for r in slow_sim.requests if r.method == "POST"])
         if resumer == "cli":
             done = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "veo_magic.cli",
-                    "resume",
-                    job_id,
-                    "--base-url",
-                    slow_sim.base_url + "/v1",
-                    "--out-dir",
-                    str(out),
-                ],
+                resume_command(slow_sim, job_id, out),
                 capture_output=True,
                 text=True,
                 env=child_env(),
@@ -150,7 +137,7 @@ def test_a_killed_job_is_finished_by_a_new_process(slow_sim, tmp_path, protocol,
             printed = job.videos[0]
         row = Journal(out).get(job_id)
         assert row["status"] == "succeeded" and row["files"] == [str(printed)]
-        assert_clip(Path(row["files"][0]), out)
+        assert_saved_clip(Path(row["files"][0]), out)
         assert slow_sim.accepted_creates == before + 1  # resuming never creates again
         assert len([r for r in slow_sim.requests if r.method == "POST"]) == posts
         assert not list(out.glob("*.part"))
@@ -184,7 +171,7 @@ def test_two_processes_share_one_output_dir(sim, tmp_path):
     files = [Path(f) for r in rows for f in json.loads(r[2])]
     assert len(set(files)) == 8
     for path in files:
-        assert_clip(path, out)
+        assert_saved_clip(path, out)
     assert sim.accepted_creates == before + 8
 
 
@@ -193,17 +180,7 @@ def test_two_processes_resuming_one_job_leave_one_whole_clip(slow_sim, tmp_path)
     job_id = run_and_kill(slow_sim, "videos", out, "resumed twice at once")
     resumers = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "veo_magic.cli",
-                "resume",
-                job_id,
-                "--base-url",
-                slow_sim.base_url + "/v1",
-                "--out-dir",
-                str(out),
-            ],
+            resume_command(slow_sim, job_id, out),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -216,7 +193,7 @@ def test_two_processes_resuming_one_job_leave_one_whole_clip(slow_sim, tmp_path)
         assert child.returncode == 0, stderr
     row = Journal(out).get(job_id)
     assert row["status"] == "succeeded"
-    sidecar = assert_clip(Path(row["files"][0]), out)
+    sidecar = assert_saved_clip(Path(row["files"][0]), out)
     task = slow_sim.tasks[row["task_id"]]
     assert Path(row["files"][0]).read_bytes() == task.clips[0].path.read_bytes()
     assert sidecar["job_id"] == job_id

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .._frames import existing_poster, poster_for
+from .._settings import EMBED_MAX_MB, read
 
 __all__ = [
     "ClipArea",
@@ -29,8 +30,6 @@ __all__ = [
     "handle_sink",
     "relative_url",
 ]
-
-DEFAULT_EMBED_CAP_MB = 20.0
 
 
 def embed_by_default() -> bool:
@@ -44,11 +43,7 @@ def embed_by_default() -> bool:
 
 def embed_cap() -> int:
     """Largest clip embedded, in bytes: ``VEO_EMBED_MAX_MB`` (default 20 MB)."""
-    try:
-        megabytes = float(os.environ.get("VEO_EMBED_MAX_MB") or DEFAULT_EMBED_CAP_MB)
-    except ValueError:
-        megabytes = DEFAULT_EMBED_CAP_MB
-    return int(megabytes * 1024 * 1024)
+    return int(read(EMBED_MAX_MB) * 1024 * 1024)
 
 
 def relative_url(path: Path, base: Path | None = None) -> str | None:

@@ -82,25 +82,19 @@ def parse_vary(items: Sequence[str]) -> dict[str, list[str]]:
         key = key.strip()
         if not sep or not key.isidentifier():
             raise VeoInputError(
-                f"--vary {item!r}: write KEY=value1,value2 (KEY a name such as style)",
-                field="vary",
-                value=item,
-                allowed="KEY=v1,v2,...",
+                "vary",
+                item,
+                "is not written KEY=value1,value2 (KEY a name such as style)",
+                "KEY=v1,v2,...",
             )
         if key in vary:
             raise VeoInputError(
-                f"--vary {key} is given twice; put all its values in one: {key}=a,b,c",
-                field="vary",
-                value=key,
-                allowed="each key once",
+                "vary", key, "is given twice; put all its values in one", f"{key}=a,b,c"
             )
         parts = [v.strip() for v in values.split(",")]
         if not any(parts) or any(not v for v in parts):
             raise VeoInputError(
-                f"--vary {key}: give comma-separated values with none empty, e.g. {key}=a,b",
-                field="vary",
-                value=item,
-                allowed="KEY=v1,v2,...",
+                "vary", item, "has an empty value", f"comma-separated values, e.g. {key}=a,b"
             )
         vary[key] = parts
     return vary
@@ -114,12 +108,7 @@ def _option_value(key: str, value: Any) -> Any:
         return True
     if word in _FALSE:
         return False
-    raise VeoInputError(
-        f"--vary fast={value}: use true/false (or yes/no)",
-        field="fast",
-        value=value,
-        allowed="true, false",
-    )
+    raise VeoInputError("fast", value, "is not a yes or a no", ("true", "false", "yes", "no"))
 
 
 def expand(
@@ -134,16 +123,13 @@ def expand(
     for key, values in vary.items():
         if key not in used and key not in VARY_OPTIONS:
             raise VeoInputError(
-                f"--vary {key}: the prompt has no {{{key}}} and {key!r} is not a request option "
-                f"({', '.join(sorted(VARY_OPTIONS))})",
-                field="vary",
-                value=key,
-                allowed=sorted(VARY_OPTIONS),
+                "vary",
+                key,
+                f"matches no {{{key}}} in the prompt and is not a request option",
+                tuple(sorted(VARY_OPTIONS)),
             )
         if not values:
-            raise VeoInputError(
-                f"--vary {key} has no values", field="vary", value=key, allowed="one or more"
-            )
+            raise VeoInputError("vary", key, "has no values", "one or more")
     keys = list(vary)
     variants = []
     for combo in itertools.product(*(vary[k] for k in keys)):
@@ -176,12 +162,7 @@ class Gallery(widgets.VBox):
         embed: bool = False,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise VeoInputError(
-                f"concurrency must be 1 or more, not {concurrency}",
-                field="concurrency",
-                value=concurrency,
-                allowed=">= 1",
-            )
+            raise VeoInputError("concurrency", concurrency, "is not a whole number of jobs", ">= 1")
         self.client = client
         self.variants = list(variants)
         self.concurrency = concurrency

@@ -2,7 +2,8 @@
 
 Errors the user can fix before anything is sent (bad options, an unknown ``{name}``, a model that
 cannot do what was asked, the budget) are ``UsageError``s: one red line, no traceback, and the
-cell counts as failed. A generation that fails while the cell waits, or a wait stopped with the
+cell counts as failed. The core's message says what happened; ``HOW_TO`` adds, by the error's
+field, what to type here. A generation that fails while the cell waits, or a wait stopped with the
 stop button, ends the cell with a one-line ``VeoCellError``; its view says the rest.
 
 This module imports neither ipywidgets nor httpx: ``%load_ext veo_magic`` stays cheap.
@@ -26,7 +27,7 @@ from IPython.core.magic_arguments import (
     magic_arguments,
 )
 
-from .._exceptions import VeoError
+from .._exceptions import VeoError, VeoInputError
 from .._options import REQUEST_OPTIONS, request_kwargs
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from .gallery import Gallery
     from .session import Session
 
-__all__ = ["SUBCOMMANDS", "VeoCellError", "VeoMagics"]
+__all__ = ["HOW_TO", "SUBCOMMANDS", "VeoCellError", "VeoMagics"]
 
 SUBCOMMANDS = {
     "form": "form                      open the generation form",
@@ -48,6 +49,15 @@ SUBCOMMANDS = {
     "logout": "logout                    forget the key entered with login",
     "config": "config [KEY=VALUE ...]    show, or change base_url, protocol, model, output_dir",
     "budget": "budget [USD|off]          show, set or clear the spending limit",
+}
+
+
+# How to act on an input error, in this front end's syntax, by the error's field.
+HOW_TO = {
+    "api_key": "run `%veo login` (the key is asked for, never typed in a cell)",
+    "base_url": "give the relay with `%veo login URL` or `%veo config base_url=URL`",
+    "budget_usd": "change the budget with `%veo budget N` (or `%veo budget off`)",
+    "n": "`%%veo --vary` fans one prompt out into several jobs",
 }
 
 
@@ -72,9 +82,13 @@ def request_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @contextmanager
 def usage_errors() -> Iterator[None]:
-    """Turn the core's input and configuration errors into one-line ``UsageError``s."""
+    """Turn the core's input and configuration errors into one-line ``UsageError``s, each with
+    how to act on it here."""
     try:
         yield
+    except VeoInputError as exc:
+        how = HOW_TO.get(exc.field)
+        raise UsageError(f"{exc}; {how}" if how else str(exc)) from None
     except VeoError as exc:
         raise UsageError(str(exc)) from None
 
@@ -208,7 +222,7 @@ class VeoMagics(Magics):
         optional format such as ``{n:02d}``); ``{{`` and ``}}`` are literal braces. The cell
         returns at once and the view keeps updating; ``--wait`` blocks until the clip is ready.
         """
-        from .display import embed_by_default
+        from .display import embed_by_default, embed_cap
         from .template import fill
 
         args = self._parse(self.veo_cell, line)
@@ -223,6 +237,8 @@ class VeoMagics(Magics):
             self._storyboard_cell(args, template, namespace, embed)
             return
         with usage_errors():
+            if embed:
+                embed_cap()  # a bad VEO_EMBED_MAX_MB fails the cell now, not the view later
             options = request_kwargs(args)
             if args.vary:
                 from .gallery import build, parse_vary
@@ -499,14 +515,10 @@ class VeoMagics(Magics):
             if word in ("off", "none"):
                 session.set_budget(None)
             else:
-                try:
-                    usd = float(word)
-                except ValueError:
-                    raise UsageError(
-                        f"%veo budget {argv[0]!r}: give dollars, e.g. 5 or 2.50, or off"
-                    ) from None
-                if usd < 0:
-                    raise UsageError("a budget cannot be negative")
+                from .._settings import BUDGET_USD
+
+                with usage_errors():  # the rule VEO_BUDGET_USD and Client(budget_usd=) follow
+                    usd = BUDGET_USD.check(word, from_environment=False)
                 session.set_budget(usd)
         with usage_errors():
             client = session.client

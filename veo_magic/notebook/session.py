@@ -10,9 +10,10 @@ the user namespace, a widget, the notebook or the history.
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import TYPE_CHECKING, Any
+
+from .._settings import BASE_URL, MODEL, OUTPUT_DIR, PROTOCOL, raw
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -20,13 +21,10 @@ if TYPE_CHECKING:
 
 __all__ = ["SETTINGS", "Session", "current_session"]
 
-# name -> what it means; the names `%veo config KEY=VALUE` accepts.
-SETTINGS = {
-    "base_url": "relay base URL (VEO_BASE_URL)",
-    "protocol": "wire protocol: chat, videos or create (VEO_PROTOCOL)",
-    "model": "default model (VEO_MODEL)",
-    "output_dir": "where clips and the journal go (VEO_OUTPUT_DIR)",
-}
+# The settings `%veo config KEY=VALUE` changes (the key has `%veo login`, the budget `%veo
+# budget`): name -> what it means, from the declarations in _settings.
+_CONFIGURABLE = {v.keyword: v for v in (BASE_URL, PROTOCOL, MODEL, OUTPUT_DIR)}
+SETTINGS = {name: f"{v.meaning} ({v.name})" for name, v in _CONFIGURABLE.items()}
 
 
 class Session:
@@ -109,16 +107,16 @@ class Session:
                 self._client.budget_usd = usd
 
     def setting(self, name: str) -> str | None:
-        """A setting as configured here, else from the environment."""
+        """A setting as configured here, else its variable's text (checked when a client is made)."""
         value = self._settings.get(name)
-        return value if value is not None else os.environ.get(f"VEO_{name.upper()}") or None
+        return value if value is not None else raw(_CONFIGURABLE[name])
 
     @property
     def key_source(self) -> str | None:
-        """Where the key comes from (``%veo login`` or ``VEO_API_KEY``), or None; never the key."""
+        """Where the key comes from (``%veo login`` or a variable's name), or None; never the key."""
         if self._secret:
             return "%veo login"
-        return "VEO_API_KEY" if os.environ.get("VEO_API_KEY", "").strip() else None
+        return self.client.settings.key_from
 
 
 _current: Session | None = None

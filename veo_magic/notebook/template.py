@@ -19,6 +19,8 @@ from .._exceptions import VeoInputError
 __all__ = ["fill", "names"]
 
 _FORMATTER = string.Formatter()
+_FORMS = "{name}, {name:spec}, {name!r} and {{literal braces}}"
+_LITERAL = "write {{ and }} for literal braces"
 
 
 def _fields(template: str) -> list[tuple[str, str | None, str | None]]:
@@ -27,10 +29,7 @@ def _fields(template: str) -> list[tuple[str, str | None, str | None]]:
         parsed = list(_FORMATTER.parse(template))
     except ValueError as exc:
         raise VeoInputError(
-            f"the prompt has an unmatched brace ({exc}); write {{{{ and }}}} for literal braces",
-            field="prompt",
-            value=None,
-            allowed="{name} or {{literal}}",
+            "prompt", None, f"has an unmatched brace ({exc})", _FORMS, hint=_LITERAL
         ) from exc
     fields = []
     for _literal, name, spec, conversion in parsed:
@@ -44,25 +43,17 @@ def _fields(template: str) -> list[tuple[str, str | None, str | None]]:
                 if name
                 else "name the variable"
             )
-            raise VeoInputError(
-                f"the prompt uses {shown}: {hint}; write {{{{ and }}}} for literal braces",
-                field="prompt",
-                value=shown,
-                allowed="{name}",
-            )
+            raise VeoInputError("prompt", None, f"uses {shown}", _FORMS, hint=f"{hint}; {_LITERAL}")
         if conversion not in (None, "r", "s", "a"):
             raise VeoInputError(
-                f"the prompt field {{{name}!{conversion}}} has an unknown conversion; use !r, !s or !a",
-                field="prompt",
-                value=name,
-                allowed="!r, !s, !a",
+                "prompt",
+                None,
+                f"uses {{{name}!{conversion}}}, an unknown conversion",
+                ("!r", "!s", "!a"),
             )
         if spec and ("{" in spec or "}" in spec):
             raise VeoInputError(
-                f"the prompt field {{{name}:{spec}}} nests braces, which is not supported",
-                field="prompt",
-                value=name,
-                allowed="{name} or {name:spec}",
+                "prompt", None, f"uses {{{name}:{spec}}}, which nests braces", _FORMS
             )
         fields.append((name, conversion, spec))
     return fields
@@ -80,11 +71,11 @@ def fill(template: str, namespace: Mapping[str, Any]) -> str:
     if missing:
         name = missing[0]
         raise VeoInputError(
-            f"the prompt uses {{{name}}} but no variable {name!r} is defined; define it, or "
-            f"write {{{{{name}}}}} for literal braces",
-            field="prompt",
-            value=name,
-            allowed=sorted(n for n in namespace if not n.startswith("_"))[:20],
+            "prompt",
+            None,
+            f"uses {{{name}}} but no variable {name!r} is defined",
+            "names of defined variables",
+            hint=f"define it, or write {{{{{name}}}}} for literal braces",
         )
     out = []
     for literal, name, spec, conversion in _FORMATTER.parse(template):
@@ -96,9 +87,9 @@ def fill(template: str, namespace: Mapping[str, Any]) -> str:
             out.append(format(value, spec or ""))
         except (ValueError, TypeError) as exc:
             raise VeoInputError(
-                f"the prompt field {{{name}:{spec}}} cannot format {type(value).__name__}: {exc}",
-                field="prompt",
-                value=name,
-                allowed="a format spec that fits the value",
+                "prompt",
+                None,
+                f"uses {{{name}:{spec}}}, which cannot format {type(value).__name__}: {exc}",
+                "a format spec that fits the value",
             ) from exc
     return "".join(out)

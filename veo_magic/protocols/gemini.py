@@ -285,11 +285,12 @@ class GeminiAdapter(TaskAdapter):
     def resumed(self, task_id: str) -> str | None:
         if not _RESUMABLE.match(task_id):
             raise VeoInputError(
-                f"{task_id!r} is not a Gemini operation name; resume with the name the API "
-                "returned, like models/veo-3.1-generate-preview/operations/abc123",
-                field="task_id",
-                value=task_id,
-                allowed="models/{model}/operations/{id}",
+                "task_id",
+                task_id,
+                "is not a Gemini operation name",
+                "models/{model}/operations/{id}",
+                hint="resume with the name the API returned, like "
+                "models/veo-3.1-generate-preview/operations/abc123",
             )
         return _model(task_id)
 

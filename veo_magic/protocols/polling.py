@@ -214,7 +214,7 @@ class TaskAdapter(ABC):
         if task_id is None:
             if request is None:
                 raise VeoInputError(
-                    "Give a request to submit or a task id to resume.", field="task_id"
+                    "task_id", None, "is missing, and there is no request to submit"
                 )
             first = await self.create(request)
             task_id, model = self.created(first)

@@ -1,6 +1,6 @@
 """Whether a create is taken, and the faults scenarios inject around it and around polls.
 
-One place decides, for all three protocols: read the ``[[sim:…]]`` tags, pick the scenario and
+One place decides, for every protocol: read the ``[[sim:…]]`` tags, pick the scenario and
 dialect the new task will live under, refuse before a task exists (nothing charged), or misbehave
 after it exists (charged, which is what double-charge tests look for).
 """
@@ -8,6 +8,7 @@ after it exists (charged, which is what double-charge tests look for).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from starlette.responses import Response
 
@@ -17,13 +18,16 @@ from .scenarios import Hang, Reject, Scenario, Tags, get_scenario, parse_tags
 from .state import SimState
 from .tasks import ProtocolName, Task
 
-__all__ = ["Admission", "admit", "after_accept", "poll_fault"]
+__all__ = ["Admission", "accept", "admit", "poll_fault"]
 
 
 @dataclass(frozen=True)
 class Admission:
-    """A create the simulator agreed to start."""
+    """A create the simulator agreed to start: what it asked for, and what it will live under."""
 
+    protocol: ProtocolName
+    model: str
+    prompt: str
     tags: Tags
     scenario: Scenario
     dialect: Dialect
@@ -46,11 +50,15 @@ def admit(
     reject = scenario.on_create
     if reject is not None and state.fires(reject, "create", scenario.name):
         return _reject(reject, protocol, model)
-    return Admission(tags, scenario, dialect)
+    return Admission(protocol, model, prompt, tags, scenario, dialect)
 
 
-async def after_accept(state: SimState, task: Task) -> Response | None:
-    """A fault injected after ``task`` exists: an error response, or a long hold (then ``None``)."""
+async def accept(
+    state: SimState, task: Task, *, file_style: Literal["uuid", "cdn"] = "uuid"
+) -> Response | None:
+    """Register ``task`` (charged from here on) and start rendering it; then the fault its
+    scenario injects after acceptance: an error response, or a long hold (then ``None``)."""
+    state.add_task(task, file_style=file_style)
     fault = task.scenario.after_accept
     if fault is None or not state.fires(fault, task.id, "accept"):
         return None

@@ -25,7 +25,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from .admission import admit, after_accept
+from .admission import accept, admit
 from .errors import invalid_request
 from .files import ConnectionDrop, DroppedResponse
 from .gojson import GoJSONResponse, sse_event
@@ -39,9 +39,8 @@ from .inputs import (
     parse_size,
     read_body,
 )
-from .render import RenderSpec
 from .state import SimState
-from .tasks import Clip, ImageInput, Task, drawable
+from .tasks import Task
 
 __all__ = ["completions"]
 
@@ -93,23 +92,16 @@ async def completions(request: Request) -> Response:
     style = "asyncdata" if not stream else admission.dialect.chat_style
     task = state.new_task(
         admission,
+        count=n,
         id=chat_task_id(model),
-        protocol="chat",
-        model=model,
-        prompt=prompt,
         width=width,
         height=height,
-        size=f"{width}x{height}",
         seconds=CHAT_SECONDS,
         images=images,
-        clips=[
-            Clip(_spec(admission.tags.text, model, width, height, images, i, n), [])
-            for i in range(n)
-        ],
         request={"model": model, "n": n, "stream": stream},
     )
-    state.add_task(task, file_style="cdn" if style == "asyncdata" else "uuid")
-    if (fault := await after_accept(state, task)) is not None:
+    fault = await accept(state, task, file_style="cdn" if style == "asyncdata" else "uuid")
+    if fault is not None:
         return fault
     pieces = _asyncdata(state, task) if style == "asyncdata" else _flow(state, task)
     if stream:
@@ -143,13 +135,6 @@ def _user_input(messages: list[Any]) -> tuple[str, list[str]]:
                     urls.append(url)
         return "\n".join(texts), urls
     return "", []
-
-
-def _spec(
-    text: str, model: str, width: int, height: int, images: list[ImageInput], index: int, n: int
-) -> RenderSpec:
-    caption = f"{model} · simulated" + (f" · {index + 1}/{n}" if n > 1 else "")
-    return RenderSpec(text, width, height, CHAT_SECONDS, caption=caption, images=drawable(images))
 
 
 # -- content pieces --------------------------------------------------------------------------

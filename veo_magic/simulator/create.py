@@ -17,7 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .admission import admit, after_accept, poll_fault
+from .admission import accept, admit, poll_fault
 from .errors import invalid_request
 from .files import UPSAMPLED
 from .gojson import GoJSONResponse
@@ -31,9 +31,8 @@ from .inputs import (
     ratio_size,
     read_body,
 )
-from .render import RenderSpec
 from .state import SimState
-from .tasks import REFUSED_AT, Clip, Task, drawable
+from .tasks import REFUSED_AT, Task
 from .videos import unknown_task
 
 __all__ = ["create", "query", "unified_status"]
@@ -109,30 +108,16 @@ async def create(request: Request) -> Response:
     except BodyError as exc:
         return invalid_request(str(exc), param="images")
     width, height = dims
-    spec = RenderSpec(
-        admission.tags.text,
-        width,
-        height,
-        VEO_SECONDS,
-        caption=f"{model} · simulated",
-        images=drawable(images),
-    )
     task = state.new_task(
         admission,
         id=hostile_id(slashes=True) if admission.dialect.hostile_ids else unified_id(model),
-        protocol="create",
-        model=model,
-        prompt=prompt,
         width=width,
         height=height,
-        size=f"{width}x{height}",
         seconds=VEO_SECONDS,
         images=images,
-        clips=[Clip(spec, [])],
         request=dict(fields),
     )
-    state.add_task(task)
-    if (fault := await after_accept(state, task)) is not None:
+    if (fault := await accept(state, task)) is not None:
         return fault
     reply: dict[str, Any] = {
         "id": task.id,

@@ -54,11 +54,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from .admission import Admission, admit, after_accept, poll_fault
+from .admission import Admission, accept, admit, poll_fault
 from .inputs import BodyError, read_body
-from .render import RenderSpec, sniff_image
+from .render import sniff_image
 from .state import SimState
-from .tasks import Clip, FileRef, ImageInput, Task, drawable
+from .tasks import FileRef, ImageInput, Task
 
 __all__ = ["FILTERED_REASON", "ROUTES", "google_error", "google_relay_error", "operation"]
 
@@ -351,11 +351,10 @@ async def submit(request: Request) -> Response:
     admission = admit(state, prompt or "(extension)", protocol="gemini", model=model)
     if isinstance(admission, Response):
         return admission
-    task = _task(state, admission, model, prompt, params, images, source)
-    state.add_task(task)
+    task = _task(state, admission, prompt, params, images, source)
     for index in range(len(task.clips)):
         state.files[_file_id(task, index)] = FileRef(task.id, index)
-    if (fault := await after_accept(state, task)) is not None:
+    if (fault := await accept(state, task)) is not None:
         return fault
     return GoogleJSONResponse({"name": task.id})
 
@@ -363,7 +362,6 @@ async def submit(request: Request) -> Response:
 def _task(
     state: SimState,
     admission: Admission,
-    model: str,
     prompt: str,
     params: dict[str, Any],
     images: list[ImageInput],
@@ -372,40 +370,26 @@ def _task(
     landscape = params.get("aspectRatio", "16:9") == "16:9"
     short = PIXELS[str(params.get("resolution", "720p")).lower()]
     seconds = int(params.get("durationSeconds", 8))
-    caption = f"{model} · simulated"
-    text = admission.tags.text
+    text, note = admission.tags.text, ""
     if source is not None:  # the clip plus 7 s, in the clip's shape, at 720p
         landscape, short = source.width > source.height, PIXELS["720p"]
         seconds = source.seconds + EXTENSION_SECONDS
-        caption = f"{model} · extended +{EXTENSION_SECONDS} s · simulated"
+        note = f"extended +{EXTENSION_SECONDS} s"
         text = text if prompt.strip() else source.text
     long = short * 16 // 9
     width, height = (long, short) if landscape else (short, long)
-    count = int(params.get("sampleCount", 1))
-    specs = [
-        RenderSpec(
-            text,
-            width,
-            height,
-            seconds,
-            caption=caption + (f" · {i + 1}/{count}" if count > 1 else ""),
-            images=drawable(images),
-        )
-        for i in range(count)
-    ]
     return state.new_task(
         admission,
-        id=f"models/{model}/operations/{''.join(secrets.choice(_LOWER_ALNUM) for _ in range(12))}",
-        protocol="gemini",
-        model=model,
-        prompt=prompt,
+        count=int(params.get("sampleCount", 1)),
+        note=note,
+        id=f"models/{admission.model}/operations/{''.join(secrets.choice(_LOWER_ALNUM) for _ in range(12))}",
+        prompt=prompt,  # as sent, even empty (admitted as "(extension)")
         text=text,
         width=width,
         height=height,
         size=params.get("aspectRatio", "16:9"),
         seconds=seconds,
         images=images,
-        clips=[Clip(spec, []) for spec in specs],
         request={"parameters": params, "extends": source.id if source is not None else None},
     )
 

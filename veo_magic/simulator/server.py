@@ -17,6 +17,7 @@ from types import MappingProxyType, TracebackType
 import httpx
 import uvicorn
 
+from .._settings import SIM_SECONDS, read
 from .app import build_app
 from .files import ConnectionDrop
 from .render import renderer_for
@@ -249,14 +250,7 @@ def shared_simulator() -> Simulator:
     global _shared
     with _shared_lock:
         if _shared is None or not _shared.running:
-            raw = os.environ.get("VEO_SIM_SECONDS", "").strip()
-            try:
-                seconds = float(raw) if raw else 6.0
-            except ValueError:
-                raise ValueError(
-                    f"VEO_SIM_SECONDS must be a number of seconds, not {raw!r}"
-                ) from None
-            simulator = Simulator(generation_seconds=seconds).start()
+            simulator = Simulator(generation_seconds=read(SIM_SECONDS)).start()
             atexit.register(simulator.stop)
             _shared = simulator
         return _shared

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .dialects import Dialect, resolve_dialect
 from .ids import file_name
-from .render import Renderer
+from .render import Renderer, RenderSpec
 from .scenarios import ExpireUrl, Hang, Reject, Scenario, Truncate, get_scenario
-from .tasks import Clip, FileRef, Task
+from .tasks import Clip, FileRef, Task, drawable
 
 if TYPE_CHECKING:
     from .admission import Admission
@@ -99,15 +99,38 @@ class SimState:
         """How long a task created under ``scenario`` takes to generate."""
         return self.generation_seconds * scenario.clock_scale
 
-    def new_task(self, admission: Admission, **fields: Any) -> Task:
-        """A task started under ``admission``: its scenario, dialect, clock and drawn text."""
+    def new_task(
+        self, admission: Admission, *, count: int = 1, note: str = "", **fields: Any
+    ) -> Task:
+        """A task started under ``admission`` (its protocol, model, prompt, scenario, dialect,
+        clock and drawn text) with ``count`` clips to render, captioned with the model's name,
+        ``note`` and their number when there are several."""
+        for name in ("protocol", "model", "prompt"):
+            fields.setdefault(name, getattr(admission, name))
         fields.setdefault("text", admission.tags.text)
-        return Task(
+        fields.setdefault("size", f"{fields['width']}x{fields['height']}")
+        task = Task(
             scenario=admission.scenario,
             dialect=admission.dialect,
             generation_seconds=self.clock_for(admission.scenario),
             **fields,
         )
+        caption = " · ".join([task.model, *([note] if note else []), "simulated"])
+        task.clips = [
+            Clip(
+                RenderSpec(
+                    task.text,
+                    task.width,
+                    task.height,
+                    task.seconds,
+                    caption=caption + (f" · {index + 1}/{count}" if count > 1 else ""),
+                    images=drawable(task.images),
+                ),
+                [],
+            )
+            for index in range(count)
+        ]
+        return task
 
     def fires(self, fault: Reject | Hang | Truncate | ExpireUrl, *key: str) -> bool:
         """Count one occasion for ``fault`` under ``key``; true while it still applies."""

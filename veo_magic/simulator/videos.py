@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .admission import Admission, admit, after_accept, poll_fault
+from .admission import Admission, accept, admit, poll_fault
 from .errors import invalid_request, openai_error, relay_error, task_error
 from .files import serve_clip
 from .gojson import GoJSONResponse
@@ -28,9 +28,8 @@ from .inputs import (
     parse_size,
     read_body,
 )
-from .render import RenderSpec
 from .state import SimState
-from .tasks import Clip, ImageInput, Task, drawable
+from .tasks import ImageInput, Task
 
 __all__ = [
     "content",
@@ -123,9 +122,14 @@ def unknown_task(state: SimState, task_id: str) -> Response:
     return openai_error(404, f"Video with id '{task_id}' not found.", param="video_id")
 
 
-def _visible(state: SimState, task_id: str) -> Task | None:
+def _named_video(request: Request) -> Task | Response:
+    """The video (a videos or a chat task) the path names, or the answer to an unknown id."""
+    state: SimState = request.app.state.sim
+    task_id = request.path_params["video_id"]
     task = state.task(task_id)
-    return task if task is not None and task.protocol in ("videos", "chat") else None
+    if task is None or task.protocol not in ("videos", "chat"):
+        return unknown_task(state, task_id)
+    return task
 
 
 def _seconds(body: Body) -> str | Response:
@@ -222,15 +226,7 @@ async def create(request: Request) -> Response:
     except BodyError as exc:
         return invalid_request(str(exc), param="input_reference")
     return await _start(
-        state,
-        admission,
-        prompt=prompt,
-        model=model,
-        width=width,
-        height=height,
-        size=size,
-        seconds=int(seconds),
-        images=images,
+        state, admission, width=width, height=height, size=size, seconds=int(seconds), images=images
     )
 
 
@@ -238,8 +234,6 @@ async def _start(
     state: SimState,
     admission: Admission,
     *,
-    prompt: str,
-    model: str,
     width: int,
     height: int,
     size: str,
@@ -248,42 +242,28 @@ async def _start(
     remixed_from: str | None = None,
 ) -> Response:
     """Make the task (charged from here on) and answer its first Video object."""
-    spec = RenderSpec(
-        admission.tags.text,
-        width,
-        height,
-        seconds,
-        caption=f"{model} · simulated",
-        images=drawable(images),
-    )
     task = state.new_task(
         admission,
         id=hostile_id(slashes=False)
         if admission.dialect.hostile_ids
-        else video_id(admission.dialect.video_id, model),
-        protocol="videos",
-        model=model,
-        prompt=prompt,
+        else video_id(admission.dialect.video_id, admission.model),
         width=width,
         height=height,
         size=size,
         seconds=seconds,
         images=images,
-        clips=[Clip(spec, [])],
         remixed_from=remixed_from,
     )
-    state.add_task(task)
-    if (fault := await after_accept(state, task)) is not None:
+    if (fault := await accept(state, task)) is not None:
         return fault
     return GoJSONResponse(video_object(state, task))
 
 
 async def retrieve(request: Request) -> Response:
     state: SimState = request.app.state.sim
-    task_id = request.path_params["video_id"]
-    task = _visible(state, task_id)
-    if task is None:
-        return unknown_task(state, task_id)
+    task = _named_video(request)
+    if isinstance(task, Response):
+        return task
     if (fault := await poll_fault(state, task)) is not None:
         return fault
     task.counters["views"] += 1
@@ -292,9 +272,8 @@ async def retrieve(request: Request) -> Response:
 
 async def content(request: Request) -> Response:
     state: SimState = request.app.state.sim
-    task_id = request.path_params["video_id"]
-    task = _visible(state, task_id)
-    if task is None:  # new-api's video proxy
+    task = _named_video(request)
+    if isinstance(task, Response):  # new-api's video proxy answers its own 404
         return GoJSONResponse(
             {"error": {"message": "Task not found", "type": "invalid_request_error"}},
             status_code=404,
@@ -360,28 +339,25 @@ async def list_videos(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    state: SimState = request.app.state.sim
-    task_id = request.path_params["video_id"]
-    task = _visible(state, task_id)
-    if task is None:
-        return unknown_task(state, task_id)
+    task = _named_video(request)
+    if isinstance(task, Response):
+        return task
     task.deleted = True
-    return GoJSONResponse({"id": task_id, "object": "video.deleted", "deleted": True})
+    return GoJSONResponse({"id": task.id, "object": "video.deleted", "deleted": True})
 
 
 async def remix(request: Request) -> Response:
     state: SimState = request.app.state.sim
-    source_id = request.path_params["video_id"]
-    source = _visible(state, source_id)
-    if source is None:
-        return unknown_task(state, source_id)
+    source = _named_video(request)
+    if isinstance(source, Response):
+        return source
     read = await _body_with_prompt(request)
     if isinstance(read, Response):
         return read
     _body, prompt = read
     if source.phase() != "succeeded":
         return invalid_request(
-            f"Video '{source_id}' is not completed and cannot be remixed.", param="video_id"
+            f"Video '{source.id}' is not completed and cannot be remixed.", param="video_id"
         )
     admission = admit(state, prompt, protocol="videos", model=source.model)
     if isinstance(admission, Response):
@@ -389,12 +365,10 @@ async def remix(request: Request) -> Response:
     return await _start(
         state,
         admission,
-        prompt=prompt,
-        model=source.model,
         width=source.width,
         height=source.height,
         size=source.size,
         seconds=source.seconds,
         images=[],
-        remixed_from=source_id,
+        remixed_from=source.id,
     )

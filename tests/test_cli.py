@@ -1,0 +1,74 @@
+"""The ``veo-magic`` command's input errors: the core's words, then how to act from a shell, once."""
+
+from __future__ import annotations
+
+import pytest
+
+from veo_magic.cli import main
+
+KEY = "sk-cli-secret-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def _no_settings(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    for name in ("VEO_BASE_URL", "VEO_API_KEY", "VEO_BUDGET_USD", "VEO_PROTOCOL", "VEO_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("env", "argv", "said", "how"),
+    [
+        (
+            {},
+            ["--base-url", "https://relay.example/v1"],
+            "api_key (VEO_API_KEY) is not set, but base URL https://relay.example is",
+            "set VEO_API_KEY",
+        ),
+        (
+            {"VEO_API_KEY": KEY},
+            [],
+            "base_url (VEO_BASE_URL) is not set, but an API key is",
+            "set VEO_BASE_URL or pass --base-url",
+        ),
+        (
+            {"VEO_BUDGET_USD": "lots"},
+            [],
+            "VEO_BUDGET_USD='lots' is not a number",
+            "set VEO_BUDGET_USD",
+        ),
+        (
+            {"VEO_PROTOCOL": "grpc"},
+            [],
+            "VEO_PROTOCOL='grpc' is not one of the choices; allowed: chat, videos, create, gemini",
+            "set VEO_PROTOCOL or pass --protocol",
+        ),
+    ],
+)
+def test_configuration_errors_say_how_to_act_in_a_shell(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env, argv, said, how
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["generate", "a fox", *argv]) == 2  # bad configuration: nothing was sent
+    err = capsys.readouterr().err
+    assert err.startswith("veo-magic: ") and said in err, err
+    assert err.count(how) == 1, err
+    assert KEY not in err and "%veo" not in err
+
+
+def test_request_errors_have_no_shell_advice_to_add(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "a fox", "--n", "9"]) == 2
+    err = capsys.readouterr().err
+    assert "n=9 is out of range" in err and "allowed: 1 to 4" in err
+    assert "%%veo" not in err and "set VEO_" not in err
+
+
+def test_help_lists_every_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    from veo_magic._settings import VARIABLES
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for variable in VARIABLES:
+        assert variable.name in out

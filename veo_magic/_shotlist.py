@@ -20,11 +20,13 @@ from typing import Any, NoReturn
 
 from ._exceptions import VeoInputError
 from ._options import add_request_options, request_kwargs
+from ._storyboard import ShotInputError
 
 __all__ = ["OPTION_PREFIX", "SEPARATOR", "parse_shots"]
 
 SEPARATOR = "---"
 OPTION_PREFIX = ">>"
+HINT = f'write e.g. {OPTION_PREFIX} --seconds 4 --negative "people" (the options of %%veo)'
 
 
 class _OptionLine(argparse.ArgumentParser):
@@ -36,24 +38,15 @@ class _OptionLine(argparse.ArgumentParser):
         add_request_options(self)
 
     def error(self, message: str) -> NoReturn:
-        raise VeoInputError(
-            f"shot {self.index}: the option line cannot be read: {message}; write e.g. "
-            f'`{OPTION_PREFIX} --seconds 4 --negative "people"` (the options of %%veo)',
-            field="options",
-            value=message,
-            allowed="the options of %%veo",
-        )
+        raise ShotInputError(self.index, "options", None, f"cannot be read: {message}", hint=HINT)
 
 
 def _options(index: int, line: str) -> dict[str, Any]:
     try:
         argv = shlex.split(line)
     except ValueError as exc:
-        raise VeoInputError(
-            f"shot {index}: the option line cannot be read: {exc} (a quote is not closed?)",
-            field="options",
-            value=line,
-            allowed="shell-quoted options",
+        raise ShotInputError(
+            index, "options", line.strip(), f"cannot be read: {exc} (a quote is not closed?)"
         ) from None
     return request_kwargs(_OptionLine(index).parse_args(argv))
 
@@ -80,25 +73,22 @@ def parse_shots(text: str) -> list[dict[str, Any]]:
             lines = lines[1:]
         prompt = "\n".join(lines).strip()
         if not prompt:
-            raise VeoInputError(
-                _empty(index, len(chunks)),
-                field="prompt",
-                value="",
-                allowed="text of 1 or more characters",
+            if len(chunks) == 1:
+                raise VeoInputError(
+                    "shots", None, "are missing", hint="write each shot's prompt, with --- between"
+                )
+            raise ShotInputError(
+                index,
+                "prompt",
+                None,
+                f"is empty ({_where(index, len(chunks))}): every shot needs one",
+                hint="remove the extra --- or write what happens in that shot",
             )
         shots.append({**options, "prompt": prompt})
     return shots
 
 
-def _empty(index: int, count: int) -> str:
-    if count == 1:
-        return "the storyboard has no shot: write each shot's prompt, with a line --- between shots"
-    where = (
-        "before the first ---" if index == 0
-        else "after the last ---" if index == count - 1
-        else "between two --- lines"
-    )  # fmt: skip
-    return (
-        f"shot {index} is empty ({where}): every shot needs a prompt; remove the extra --- or "
-        "write what happens in that shot"
-    )
+def _where(index: int, count: int) -> str:
+    if index == 0:
+        return "before the first ---"
+    return "after the last ---" if index == count - 1 else "between two --- lines"

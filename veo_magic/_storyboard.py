@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTINUITIES",
     "Shot",
+    "ShotInputError",
     "Storyboard",
     "find_storyboard",
     "plan",
@@ -107,10 +108,24 @@ def _stand_in_frame(previous: int) -> ImageInput:
     return ImageInput(role="first_frame", source=f"the last frame of shot {previous}", mime=None)
 
 
+class ShotInputError(VeoInputError):
+    """Bad input in one shot of a storyboard: the message names the shot first."""
+
+    def __init__(self, shot: int, *parts: Any, **words: Any) -> None:
+        self.shot = shot
+        super().__init__(*parts, **words)
+
+    @property
+    def subject(self) -> str:
+        return f"shot {self.shot}: {super().subject}"
+
+
 def _for_shot(index: int, exc: VeoInputError) -> VeoInputError:
     """``exc`` with the shot it is about in front."""
-    return VeoInputError(
-        f"shot {index}: {exc}", field=exc.field, value=exc.value, allowed=exc.allowed
+    if isinstance(exc, ShotInputError):
+        return exc
+    return ShotInputError(
+        index, exc.field, exc.value, exc.problem, exc.allowed, hint=exc.hint, given_as=exc.given_as
     )
 
 
@@ -118,12 +133,12 @@ def _check_continuity(continuity: object) -> Continuity:
     if isinstance(continuity, str) and continuity.strip().lower() in CONTINUITIES:
         return continuity.strip().lower()  # type: ignore[return-value]
     raise VeoInputError(
-        f"continuity={continuity!r} is not one of: {', '.join(CONTINUITIES)} (last-frame: each "
-        "shot starts from the one before's last frame; extend: gemini Veo 3.1 extends the clip; "
-        "none: independent shots)",
-        field="continuity",
-        value=continuity,
-        allowed=CONTINUITIES,
+        "continuity",
+        continuity,
+        "is not a way to join shots",
+        CONTINUITIES,
+        hint="last-frame: each shot starts from the one before's last frame; extend: each shot "
+        "extends the clip (gemini, Veo 3.1); none: independent shots",
     )
 
 
@@ -131,23 +146,22 @@ def _shots(shots: object, shared: Mapping[str, Any], continuity: Continuity) -> 
     """Each shot as a prompt and its merged keywords; structural mistakes raised by shot."""
     if isinstance(shots, str | bytes) or not isinstance(shots, Sequence):
         raise VeoInputError(
-            f"shots must be a list of prompts or dicts, not {type(shots).__name__}; e.g. "
-            "['a fox wakes', {'prompt': 'the fox runs', 'seconds': 4}]",
-            field="shots",
-            value=repr(shots)[:80],
-            allowed="a list of prompts or dicts",
+            "shots",
+            shots,
+            f"is a {type(shots).__name__}, not a list of shots",
+            "a list of prompts or dicts",
+            hint="e.g. ['a fox wakes', {'prompt': 'the fox runs', 'seconds': 4}]",
         )
     if not shots:
         raise VeoInputError(
-            "a storyboard needs at least one shot", field="shots", value=[], allowed="1 or more"
+            "shots", [], "has no shot: a storyboard needs at least one", "1 or more"
         )
     if continuity == "extend" and len(shots) > MAX_EXTENSIONS + 1:
         raise VeoInputError(
-            f"{len(shots)} shots: Google extends a clip at most {MAX_EXTENSIONS} times (to "
-            f"148 s), so an extend storyboard has at most {MAX_EXTENSIONS + 1} shots",
-            field="shots",
-            value=len(shots),
-            allowed=f"1 to {MAX_EXTENSIONS + 1} shots",
+            "shots",
+            None,
+            f"are {len(shots)}: Google extends a clip at most {MAX_EXTENSIONS} times (to 148 s)",
+            range(1, MAX_EXTENSIONS + 2),
         )
     return [_shot(index, shot, shared, continuity) for index, shot in enumerate(shots)]
 
@@ -163,18 +177,16 @@ def _shot(index: int, shot: object, shared: Mapping[str, Any], continuity: Conti
         own = dict(shot)
         prompt = own.pop("prompt", None)
     else:
-        raise VeoInputError(
-            f"shot {index} is {type(shot).__name__}; give a prompt or a dict with 'prompt'",
-            field="shots",
-            value=repr(shot)[:80],
-            allowed=("a prompt", "a dict with 'prompt'"),
+        raise ShotInputError(
+            index,
+            "shots",
+            shot,
+            "is neither a prompt nor a dict",
+            ("a prompt", "a dict with 'prompt'"),
         )
     if not isinstance(prompt, str) or not prompt.strip():
-        raise VeoInputError(
-            f"shot {index} is empty: every shot needs a prompt (what happens in it)",
-            field="prompt",
-            value=prompt,
-            allowed="text of 1 or more characters",
+        raise ShotInputError(
+            index, "prompt", prompt, "is empty: every shot needs a prompt (what happens in it)"
         )
     if index and continuity != "none":  # a shared first frame is where the chain starts
         shared = {k: v for k, v in shared.items() if k != "first_frame"}
@@ -185,28 +197,24 @@ def _shot(index: int, shot: object, shared: Mapping[str, Any], continuity: Conti
 
 def _check_shot_options(index: int, options: Mapping[str, Any], continuity: Continuity) -> None:
     if options.get("extend") is not None:
-        raise VeoInputError(
-            f"shot {index}: extend= is the storyboard's to set; use continuity='extend' and "
-            "every shot extends the one before",
-            field="extend",
-            value=str(options["extend"])[:80],
-            allowed=(None,),
+        raise ShotInputError(
+            index,
+            "extend",
+            str(options["extend"]),
+            "is the storyboard's to set",
+            hint="with continuity='extend' every shot extends the one before",
         )
     if options.get("n") not in (None, 1):
-        raise VeoInputError(
-            f"shot {index}: n={options['n']!r}; a storyboard shot is one clip (the next shot "
-            "continues that clip)",
-            field="n",
-            value=options["n"],
-            allowed=(1,),
+        raise ShotInputError(
+            index, "n", options["n"], "asks for several clips; a shot is one clip", (1,)
         )
     if index and continuity == "last-frame" and options.get("first_frame") is not None:
-        raise VeoInputError(
-            f"shot {index}: its first frame is shot {index - 1}'s last frame "
-            "(continuity='last-frame'); drop first_frame here, or use continuity='none'",
-            field="first_frame",
-            value=str(options["first_frame"])[:80],
-            allowed=(None,),
+        raise ShotInputError(
+            index,
+            "first_frame",
+            str(options["first_frame"]),
+            f"cannot be given: this shot starts from shot {index - 1}'s last frame",
+            hint="drop first_frame here, or use continuity='none'",
         )
 
 
@@ -621,17 +629,11 @@ class Storyboard:
             or not 0 <= index < len(self.shots)
         ):
             raise VeoInputError(
-                f"retry({index!r}): this storyboard has shots 0 to {len(self.shots) - 1}",
-                field="shot",
-                value=index,
-                allowed=f"0 to {len(self.shots) - 1}",
+                "shot", index, "is not a shot of this storyboard", range(len(self.shots))
             )
         if not self.jobs:
             raise VeoInputError(
-                "this storyboard has not started; start it first",
-                field="shot",
-                value=index,
-                allowed="a started storyboard",
+                "shot", index, "cannot be rendered again before the storyboard has started"
             )
         old = self.shots[index]
         changed = Shot(prompt if prompt is not None else old.prompt, {**old.options, **options})
@@ -808,13 +810,7 @@ def resume(client: Client, board_id: str) -> Storyboard:
         return live
     row = client.journal.get_storyboard(key)
     if row is None:
-        raise VeoInputError(
-            f"no storyboard {key!r} in {client.journal.path}; `%veo jobs` or `veo-magic jobs` "
-            "list what is recorded there",
-            field="storyboard",
-            value=key,
-            allowed="a recorded storyboard id",
-        )
+        raise VeoInputError("storyboard", key, f"is not recorded in {client.journal.path}")
     # Shots not yet sent go out on the storyboard's protocol, whatever this client's default.
     shots = [
         Shot(entry["prompt"], {"protocol": row["protocol"], **(entry.get("options") or {})})

@@ -186,8 +186,8 @@ def test_storyboard_cell_runs_to_the_film(ip, sim, capsys, shown):
 @pytest.mark.parametrize(
     ("line", "body", "words"),
     [
-        ("--storyboard", "---", "shot 0 is empty"),
-        ("--storyboard", "a fox\n---\n   \n---\nthe fox runs", "shot 1 is empty"),
+        ("--storyboard", "---", "shot 0: prompt is empty"),
+        ("--storyboard", "a fox\n---\n   \n---\nthe fox runs", "shot 1: prompt is empty"),
         (
             "--storyboard --protocol videos",
             "a fox\n---\n>> --seconds 5\nthe fox runs",
@@ -221,7 +221,7 @@ def test_resume_and_retry_a_storyboard_by_its_id(ip, sim, shown):
     ip.run_line_magic("veo", f"retry {board.id} 1 --wait --prompt 'it floats away'")
     assert shared_simulator().accepted_creates == creates + 1
     assert board.shots[1].prompt == "it floats away" and board.status == "succeeded"
-    with pytest.raises(UsageError, match="shots 0 to 1"):
+    with pytest.raises(UsageError, match="allowed: 0 to 1"):
         ip.run_line_magic("veo", f"retry {board.id} 5")
 
 

@@ -32,12 +32,12 @@ def test_a_dash_line_inside_text_is_not_a_separator():
 @pytest.mark.parametrize(
     ("body", "words"),
     [
-        ("---", "shot 0 is empty (before the first ---)"),
-        ("a fox\n---", "shot 1 is empty (after the last ---)"),
-        ("a fox\n---\n\n---\nthe fox runs", "shot 1 is empty (between two --- lines)"),
-        ("a fox\n---\n>> --seconds 4", "shot 1 is empty"),
-        ("", "the storyboard has no shot"),
-        ("a fox\n---\n>> --sekonds 4\nthe fox runs", "shot 1: the option line cannot be read"),
+        ("---", "shot 0: prompt is empty (before the first ---)"),
+        ("a fox\n---", "shot 1: prompt is empty (after the last ---)"),
+        ("a fox\n---\n\n---\nthe fox runs", "shot 1: prompt is empty (between two --- lines)"),
+        ("a fox\n---\n>> --seconds 4", "shot 1: prompt is empty"),
+        ("", "shots are missing"),
+        ("a fox\n---\n>> --sekonds 4\nthe fox runs", "shot 1: options cannot be read"),
         ('a fox\n---\n>> --negative "people\nthe fox', "a quote is not closed"),
     ],
 )

@@ -94,7 +94,10 @@ def parse_vary(items: Sequence[str]) -> dict[str, list[str]]:
         parts = [v.strip() for v in values.split(",")]
         if not any(parts) or any(not v for v in parts):
             raise VeoInputError(
-                "vary", item, "has an empty value", f"comma-separated values, e.g. {key}=a,b"
+                "vary",
+                item,
+                "has an empty value",
+                f"comma-separated values, none empty, e.g. {key}=a,b",
             )
         vary[key] = parts
     return vary

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 from ._exceptions import VeoInputError
 from ._options import add_request_options, request_kwargs
-from ._storyboard import ShotInputError
+from ._shots import ShotInputError
 
 __all__ = ["OPTION_PREFIX", "SEPARATOR", "parse_shots"]
 

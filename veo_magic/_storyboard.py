@@ -39,15 +39,23 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from ._events import Completed, Downloaded
 from ._exceptions import VeoCancelledError, VeoError, VeoGenerationError, VeoInputError
 from ._job import TERMINAL, Job, new_job_id
 from ._loop import run_sync
 from ._media import ImageInput
+from ._shots import (
+    Continuity,
+    Shot,
+    check_continuity,
+    for_shot,
+    shot_from,
+    shots_from,
+    validate,
+)
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -55,9 +63,6 @@ if TYPE_CHECKING:
     from ._request import VideoRequest
 
 __all__ = [
-    "CONTINUITIES",
-    "Shot",
-    "ShotInputError",
     "Storyboard",
     "find_storyboard",
     "plan",
@@ -65,12 +70,8 @@ __all__ = [
     "storyboard",
 ]
 
-Continuity = Literal["last-frame", "extend", "none"]
-CONTINUITIES: tuple[Continuity, ...] = ("last-frame", "extend", "none")
-MAX_EXTENSIONS = 20  # Google extends a Veo 3.1 clip up to 20 times (148 s)
 FOLDER = "storyboards"  # under the output dir: films, their sidecars, the images shots were given
 IMAGE_OPTIONS = ("first_frame", "last_frame", "references")
-STAND_IN_URI = "https://storyboard.invalid/the-previous-shot"
 Listener = Callable[["Storyboard"], None]
 
 _boards: weakref.WeakValueDictionary[str, Storyboard] = weakref.WeakValueDictionary()
@@ -83,168 +84,17 @@ def find_storyboard(board_id: str) -> Storyboard | None:
         return _boards.get(board_id)
 
 
-@dataclass
-class Shot:
-    """One shot: its prompt and its request keywords (the storyboard's, then its own)."""
-
-    prompt: str
-    options: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _PreviousShot:
-    """What a later shot is validated against before shot k exists: a finished gemini clip of
-    the size shot k will have (``VideoRequest`` reads a Job's facts, so it takes this too)."""
-
-    id: str
-    record: dict[str, Any]
-    protocol: str = "gemini"
-    status: str = "succeeded"
-    video_urls: list[str] = field(default_factory=lambda: [STAND_IN_URI])
-
-
-def _stand_in_frame(previous: int) -> ImageInput:
-    """The first frame a shot will get: shot ``previous``'s last frame, not decoded yet."""
-    return ImageInput(role="first_frame", source=f"the last frame of shot {previous}", mime=None)
-
-
-class ShotInputError(VeoInputError):
-    """Bad input in one shot of a storyboard: the message names the shot first."""
-
-    def __init__(self, shot: int, *parts: Any, **words: Any) -> None:
-        self.shot = shot
-        super().__init__(*parts, **words)
-
-    @property
-    def subject(self) -> str:
-        return f"shot {self.shot}: {super().subject}"
-
-
-def _for_shot(index: int, exc: VeoInputError) -> VeoInputError:
-    """``exc`` with the shot it is about in front."""
-    if isinstance(exc, ShotInputError):
-        return exc
-    return ShotInputError(
-        index, exc.field, exc.value, exc.problem, exc.allowed, hint=exc.hint, given_as=exc.given_as
-    )
-
-
-def _check_continuity(continuity: object) -> Continuity:
-    if isinstance(continuity, str) and continuity.strip().lower() in CONTINUITIES:
-        return continuity.strip().lower()  # type: ignore[return-value]
-    raise VeoInputError(
-        "continuity",
-        continuity,
-        "is not a way to join shots",
-        CONTINUITIES,
-        hint="last-frame: each shot starts from the one before's last frame; extend: each shot "
-        "extends the clip (gemini, Veo 3.1); none: independent shots",
-    )
-
-
-def _shots(shots: object, shared: Mapping[str, Any], continuity: Continuity) -> list[Shot]:
-    """Each shot as a prompt and its merged keywords; structural mistakes raised by shot."""
-    if isinstance(shots, str | bytes) or not isinstance(shots, Sequence):
-        raise VeoInputError(
-            "shots",
-            shots,
-            f"is a {type(shots).__name__}, not a list of shots",
-            "a list of prompts or dicts",
-            hint="e.g. ['a fox wakes', {'prompt': 'the fox runs', 'seconds': 4}]",
-        )
-    if not shots:
-        raise VeoInputError(
-            "shots", [], "has no shot: a storyboard needs at least one", "1 or more"
-        )
-    if continuity == "extend" and len(shots) > MAX_EXTENSIONS + 1:
-        raise VeoInputError(
-            "shots",
-            None,
-            f"are {len(shots)}: Google extends a clip at most {MAX_EXTENSIONS} times (to 148 s)",
-            range(1, MAX_EXTENSIONS + 2),
-        )
-    return [_shot(index, shot, shared, continuity) for index, shot in enumerate(shots)]
-
-
-def _shot(index: int, shot: object, shared: Mapping[str, Any], continuity: Continuity) -> Shot:
-    """Shot ``index`` as given (a prompt, a dict or a ``Shot``), with ``shared`` under its own
-    (a shared ``first_frame`` starts a chain: it goes to shot 0 only)."""
-    if isinstance(shot, Shot):
-        prompt, own = shot.prompt, dict(shot.options)
-    elif isinstance(shot, str):
-        prompt, own = shot, {}
-    elif isinstance(shot, Mapping):
-        own = dict(shot)
-        prompt = own.pop("prompt", None)
-    else:
-        raise ShotInputError(
-            index,
-            "shots",
-            shot,
-            "is neither a prompt nor a dict",
-            ("a prompt", "a dict with 'prompt'"),
-        )
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise ShotInputError(
-            index, "prompt", prompt, "is empty: every shot needs a prompt (what happens in it)"
-        )
-    if index and continuity != "none":  # a shared first frame is where the chain starts
-        shared = {k: v for k, v in shared.items() if k != "first_frame"}
-    options = {**shared, **own}
-    _check_shot_options(index, options, continuity)
-    return Shot(prompt.strip(), options)
-
-
-def _check_shot_options(index: int, options: Mapping[str, Any], continuity: Continuity) -> None:
-    if options.get("extend") is not None:
-        raise ShotInputError(
-            index,
-            "extend",
-            str(options["extend"]),
-            "is the storyboard's to set",
-            hint="with continuity='extend' every shot extends the one before",
-        )
-    if options.get("n") not in (None, 1):
-        raise ShotInputError(
-            index, "n", options["n"], "asks for several clips; a shot is one clip", (1,)
-        )
-    if index and continuity == "last-frame" and options.get("first_frame") is not None:
-        raise ShotInputError(
-            index,
-            "first_frame",
-            str(options["first_frame"]),
-            f"cannot be given: this shot starts from shot {index - 1}'s last frame",
-            hint="drop first_frame here, or use continuity='none'",
-        )
-
-
-def _validate(
-    client: Client, index: int, shot: Shot, continuity: Continuity, previous: VideoRequest | None
-) -> VideoRequest:
-    """Shot ``index``'s request, checked against a stand-in for what it continues from."""
-    options = dict(shot.options)
-    if index and continuity == "last-frame":
-        options["first_frame"] = _stand_in_frame(index - 1)
-    elif index and continuity == "extend":
-        size = previous.describe()["pixel_size"] if previous is not None else None
-        options["extend"] = _PreviousShot(f"shot {index - 1}", {"pixel_size": size})
-    try:
-        return client.request(shot.prompt, **options)
-    except VeoInputError as exc:
-        raise _for_shot(index, exc) from None
-
-
 def plan(
     client: Client, shots: Sequence[Any], *, continuity: str = "last-frame", **options: Any
 ) -> Storyboard:
     """Validate and price every shot and check the budget for all of them; nothing is sent."""
-    kind = _check_continuity(continuity)
-    specs = _shots(shots, options, kind)
+    kind = check_continuity(continuity)
+    specs = shots_from(shots, options, kind)
     requests: list[VideoRequest] = []
     for index, shot in enumerate(specs):
-        requests.append(_validate(client, index, shot, kind, requests[-1] if requests else None))
+        requests.append(validate(client, index, shot, kind, requests[-1] if requests else None))
     if kind == "extend" and len(specs) == 1:  # nothing to extend, but say so now if it never could
-        _validate(client, 1, specs[0], kind, requests[0])
+        validate(client, 1, specs[0], kind, requests[0])
     board = Storyboard(client, specs, kind, requests=requests)
     client.check_budget(board.estimated_cost, what=f"this storyboard of {len(specs)} shots")
     return board
@@ -482,10 +332,10 @@ class Storyboard:
         try:
             count = len(self.jobs)
             if self.continuity == "none":
-                await asyncio.gather(*(self._shot(k) for k in range(count)))
+                await asyncio.gather(*(self.shot_from(k) for k in range(count)))
             else:
                 for k in range(count):
-                    if not await self._shot(k):
+                    if not await self.shot_from(k):
                         self._skip_after(k)
                         break
             failed = self.failed_shot()
@@ -523,7 +373,7 @@ class Storyboard:
             self.status = "cancelled"
             self.error = "cancelled before every shot was rendered"
 
-    async def _shot(self, index: int) -> bool:
+    async def shot_from(self, index: int) -> bool:
         """Shot ``index`` to its end: started here if it never was; True if it succeeded."""
         job = self.jobs[index]
         if not job.done() and index not in self._started:
@@ -556,7 +406,7 @@ class Storyboard:
         try:
             return self.client.request(shot.prompt, **options)
         except VeoInputError as exc:  # e.g. the frame is over the next model's size limit
-            raise _for_shot(index, exc) from None
+            raise for_shot(index, exc) from None
 
     def _skip_after(self, index: int) -> None:
         for later in range(index + 1, len(self.jobs)):
@@ -638,7 +488,7 @@ class Storyboard:
         old = self.shots[index]
         changed = Shot(prompt if prompt is not None else old.prompt, {**old.options, **options})
         shots = list(self.shots)
-        shots[index] = _shot(index, changed, {}, self.continuity)
+        shots[index] = shot_from(index, changed, {}, self.continuity)
         again = [index] if self.continuity == "none" else list(range(index, len(shots)))
         requests = dict(self._validated(shots, again))
         cost = sum(r.estimated_cost for r in requests.values())
@@ -652,7 +502,7 @@ class Storyboard:
             previous = found[-1][1] if found and found[-1][0] == k - 1 else None
             if previous is None and k:
                 previous = self.jobs[k - 1].request
-            found.append((k, _validate(self.client, k, shots[k], self.continuity, previous)))
+            found.append((k, validate(self.client, k, shots[k], self.continuity, previous)))
         return found
 
     async def _restart(self, shots: list[Shot], requests: dict[int, VideoRequest]) -> None:
@@ -708,7 +558,7 @@ class Storyboard:
         if row is None:  # recorded before its job was: make it now
             previous = self.jobs[index - 1].request if index and self.jobs else None
             return self.client.prepare(
-                _validate(self.client, index, self.shots[index], self.continuity, previous)
+                validate(self.client, index, self.shots[index], self.continuity, previous)
             )
         status = row["status"]
         files = [Path(f) for f in row["files"]]

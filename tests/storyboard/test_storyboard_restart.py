@@ -148,5 +148,5 @@ def test_resuming_a_finished_storyboard_sends_nothing(slow_sim, tmp_path):
 
 def test_an_unknown_storyboard_is_an_input_error(tmp_path):
     client = veo.Client(base_url="http://127.0.0.1:9/v1", api_key=RELAY_KEY, output_dir=tmp_path)
-    with pytest.raises(veo.VeoInputError, match="no storyboard 'nope'"):
+    with pytest.raises(veo.VeoInputError, match="storyboard='nope' is not recorded"):
         client.resume_storyboard("nope")

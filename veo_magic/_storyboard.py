@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._events import Completed, Downloaded
 from ._exceptions import VeoCancelledError, VeoError, VeoGenerationError, VeoInputError
+from ._handoff import handoff_frame
 from ._job import TERMINAL, Job, new_job_id
 from ._loop import run_sync
 from ._media import ImageInput
@@ -396,7 +397,7 @@ class Storyboard:
         if index and self.continuity == "last-frame":
             previous = self.jobs[index - 1]
             try:
-                options["first_frame"] = await asyncio.to_thread(_handoff, previous.videos[0])
+                options["first_frame"] = await asyncio.to_thread(handoff_frame, previous.videos[0])
             except (OSError, IndexError) as exc:
                 raise VeoError(
                     f"shot {index}: no first frame from shot {index - 1}: {exc}"
@@ -635,18 +636,6 @@ class Storyboard:
         finally:
             remove()
         return self._outcome()
-
-
-# -- the handoff ----------------------------------------------------------------------------------
-
-
-def _handoff(video: Path) -> Path:
-    """``video``'s last frame as the next request's first frame: PNG, or a JPEG where the PNG
-    is over the image size limit (``VEO_MAX_IMAGE_BYTES``)."""
-    from ._frames import last_frame
-    from ._media import max_image_bytes
-
-    return last_frame(video, max_bytes=max_image_bytes())
 
 
 # -- resuming -------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import imageio_ffmpeg
 import pytest
 
 from veo_magic._film import read_track, stitch
-from veo_magic._frames import last_frame
+from veo_magic._handoff import last_frame
 
 FPS = 10
 

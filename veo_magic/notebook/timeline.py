@@ -15,7 +15,6 @@ to do it from a cell (``%veo retry ID K``). Every piece of text from a user is e
 
 from __future__ import annotations
 
-import base64
 import contextvars
 import html
 import threading
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from .._exceptions import VeoError
+from .display import _data_url as data_url
 from .display import clip_html, relative_url
 from .refresh import Budget, Redraw, Refresher, refresher
 from .view import BAR_STYLES, ERROR_COLOR, MUTED, _clock
@@ -39,7 +39,7 @@ __all__ = ["TimelineView", "final_bundle", "show_timeline", "standin_bundle", "t
 
 CARD_WIDTH = 210  # px
 BAR_COLORS = {"success": "#2e7d32", "danger": "#c62828", "warning": "#ef6c00"}
-Thumb = Callable[[Path], "str | None"]  # a poster frame -> a URL to show it by
+Thumb = Callable[[Path], "str | None"]  # a clip -> a URL of a still of it
 
 State = dict[str, Any]  # {"header": {...}, "cancel": {...}, "cards": [{"html", "bar", "retry"}]}
 
@@ -54,15 +54,14 @@ def notebook_retry(board_id: str, index: int) -> str:
 def timeline_state(
     board: Storyboard, *, now: float, thumb: Thumb = lambda _: None, notice: str = ""
 ) -> State:
-    """What each part of a timeline shows for ``board`` at time ``now``; ``thumb`` turns a poster
-    frame into an image URL, ``notice`` is a line to show under the header (a refused retry)."""
+    """What each part of a timeline shows for ``board`` at time ``now``; ``thumb`` gives a still
+    of a clip as an image URL, ``notice`` is a line to show under the header (a refused retry)."""
     running = not board.done()
     cards = []
     for index in range(len(board.shots)):
         job = board.jobs[index] if index < len(board.jobs) else None
         status = job.status if job is not None else "planned"
-        poster = job.posters[0] if job is not None and job.posters else None
-        picture = _picture(index, thumb(poster) if poster is not None else None)
+        picture = _picture(index, thumb(job.videos[0]) if job is not None and job.videos else None)
         cards.append(
             {
                 "html": {"value": _card_html(board, index, job, now, picture)},
@@ -123,8 +122,7 @@ def _picture(index: int, image: str | None) -> str:
 def _player(index: int, job: Job | None, thumb: Thumb) -> str:
     """The shot's clip, playable where Jupyter serves the notebook's folder; its poster frame
     shows where it cannot play (a relative ``src`` works in a cell's output, not in a widget)."""
-    poster = job.posters[0] if job is not None and job.posters else None
-    image = thumb(poster) if poster is not None else None
+    image = thumb(job.videos[0]) if job is not None and job.videos else None
     url = relative_url(job.videos[0]) if job is not None and job.videos else None
     if url is None:
         return _picture(index, image)
@@ -185,7 +183,7 @@ def _film_line(board: Storyboard) -> str:
 def final_bundle(board: Storyboard, *, embed: bool = False, thumb: Thumb | None = None) -> dict:
     """The storyboard's final state as static ``text/html`` and ``text/plain``: its cards, the
     film playing below them, and how to render a shot again."""
-    thumb = thumb or poster_data_url
+    thumb = thumb or still_data_url
     now = time.time()
     cards = "".join(
         f'<div style="flex:0 0 {CARD_WIDTH}px;min-width:0">'
@@ -247,14 +245,16 @@ def standin_bundle(board: Storyboard) -> dict[str, str]:
     return {"text/plain": text, "text/html": f"<div>{html.escape(text)}</div>"}
 
 
-def poster_data_url(poster: Path) -> str | None:
-    """A poster frame as a data URL: shown the same in a live widget, a saved notebook and an
-    export, wherever the notebook's folder is (a relative URL is not resolved in a widget)."""
-    try:
-        data = poster.read_bytes()
-    except OSError:
-        return None
-    return f"data:image/jpeg;base64,{base64.b64encode(data).decode('ascii')}"
+def still_data_url(clip: Path) -> str | None:
+    """A still of ``clip`` as a data URL, shown the same in a live widget, a saved notebook and
+    an export wherever the notebook's folder is (a widget resolves no relative URL): its small
+    thumbnail where the runner made one (``clip.thumb.jpg``), else its poster frame."""
+    for still in (clip.with_suffix(".thumb.jpg"), clip.with_suffix(".jpg")):
+        try:
+            return data_url(still, "image/jpeg")
+        except OSError:
+            continue
+    return None
 
 
 # -- the widget ----------------------------------------------------------------------------------
@@ -321,10 +321,10 @@ class TimelineView(widgets.VBox):
 
     # -- drawing -------------------------------------------------------------------------------
 
-    def _thumb(self, poster: Path) -> str | None:
-        if poster not in self._thumbs:
-            self._thumbs[poster] = poster_data_url(poster)
-        return self._thumbs[poster]
+    def _thumb(self, clip: Path) -> str | None:
+        if clip not in self._thumbs:
+            self._thumbs[clip] = still_data_url(clip)
+        return self._thumbs[clip]
 
     def _state(self) -> State:
         return timeline_state(self.board, now=self._clock(), thumb=self._thumb, notice=self._notice)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import re
 import threading
@@ -46,6 +47,7 @@ from ._events import Completed, Downloaded
 from ._exceptions import VeoCancelledError, VeoError, VeoGenerationError, VeoInputError
 from ._handoff import handoff_frame
 from ._job import TERMINAL, Job, new_job_id
+from ._listeners import Listeners
 from ._loop import run_sync
 from ._media import ImageInput
 from ._shots import (
@@ -70,6 +72,8 @@ __all__ = [
     "resume",
     "storyboard",
 ]
+
+log = logging.getLogger("veo_magic")
 
 FOLDER = "storyboards"  # under the output dir: films, their sidecars, the images shots were given
 IMAGE_OPTIONS = ("first_frame", "last_frame", "references")
@@ -158,7 +162,7 @@ class Storyboard:
         self._requests: dict[int, VideoRequest] = dict(enumerate(requests))
         self._started: set[int] = set()  # shots whose current job was handed to the runner
         self._task: asyncio.Task[None] | None = None  # the chain, on the background loop
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[Storyboard] = Listeners(f"storyboard {self.id}")
         self._removers: dict[str, Callable[[], None]] = {}
         self._lock = threading.RLock()
         self._done = threading.Event()
@@ -216,26 +220,10 @@ class Storyboard:
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(board)`` after every change (on the background loop's thread)."""
-        with self._lock:
-            self._listeners.append(listener)
-
-        def remove() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return remove
+        return self._listeners.add(listener)
 
     def _changed(self) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(self)
-            except Exception:  # a broken view must never break the storyboard
-                import logging
-
-                logging.getLogger("veo_magic").exception("storyboard %s: listener failed", self.id)
+        self._listeners(self)
 
     def _watch(self, job: Job) -> None:
         self._removers[job.id] = job.add_listener(lambda _event: self._changed())
@@ -351,9 +339,7 @@ class Storyboard:
             self.status = "failed"
             self.error = f"the film could not be made: {exc}"
             if not isinstance(exc, OSError | VeoError):
-                import logging
-
-                logging.getLogger("veo_magic").exception("storyboard %s crashed", self.id)
+                log.exception("storyboard %s crashed", self.id)
         else:
             if self.status == "succeeded":
                 self.error = None

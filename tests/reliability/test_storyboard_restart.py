@@ -1,20 +1,19 @@
-"""A storyboard outlives its process: SIGKILLed while shot 2 renders, it is finished by a new
-process (``veo-magic resume ID`` or ``Client.resume_storyboard``) without creating shots 0, 1
-or 2 again; the film is made from the clips already on disk plus the one the relay finished."""
+"""Restart-proof storyboards: SIGKILLed while shot 2 renders, a storyboard is finished by a new
+process (``veo-magic resume ID`` or ``Client.resume_storyboard``) without creating shot 0, 1 or
+2 again; the film is made from the clips on disk and the one the relay finished meanwhile."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 
 import pytest
 
 import veo_magic as veo
-from tests.storyboard.conftest import RELAY_KEY
+from tests.reliability.support import KEY, child_env, resume_command
+from tests.support import wait_until
 from veo_magic._journal import Journal
 from veo_magic._probe import probe
 from veo_magic.simulator import Simulator
@@ -22,6 +21,7 @@ from veo_magic.simulator import Simulator
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX")]
 
 WORDS = ("rises", "loops", "lands")
+# A child that starts a three-shot storyboard and waits for it; the test kills it half way.
 RUN_BOARD = f"""
 import sys, veo_magic as veo
 base_url, out, tag = sys.argv[1:4]
@@ -30,27 +30,6 @@ board = client.storyboard([f"a kite {{word}} ({{tag}})" for word in {WORDS!r}])
 print(board.id, flush=True)
 board.wait()
 """
-
-
-@pytest.fixture(scope="module")
-def slow_sim() -> Iterator[Simulator]:
-    """Generations long enough to kill a process in the middle of one."""
-    with Simulator(generation_seconds=1.5) as simulator:
-        yield simulator
-
-
-def child_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEO_")}
-    return {**env, "VEO_API_KEY": RELAY_KEY}
-
-
-def wait_for(check, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"not within {timeout} s")
 
 
 def shot_row(journal: Journal, board_id: str, index: int):
@@ -71,7 +50,9 @@ def kill_during_shot_2(sim: Simulator, out, tag: str) -> str:
         board_id = child.stdout.readline().strip()
         assert board_id, child.stderr.read()
         journal = Journal(out)
-        row = wait_for(lambda: (r := shot_row(journal, board_id, 2)) and r["task_id"] and r)
+        row = wait_until(
+            lambda: (r := shot_row(journal, board_id, 2)) and r["task_id"] and r, timeout=60
+        )
         journal.close()
         child.send_signal(signal.SIGKILL)
         assert child.wait(timeout=10) == -signal.SIGKILL
@@ -97,17 +78,19 @@ def test_a_killed_storyboard_is_finished_without_paying_twice(slow_sim, tmp_path
 
     if resumer == "cli":
         done = subprocess.run(
-            [sys.executable, "-m", "veo_magic.cli", "resume", board_id,
-             "--base-url", slow_sim.base_url + "/v1", "--out-dir", str(out)],
-            capture_output=True, text=True, env=child_env(), timeout=120,
-        )  # fmt: skip
+            resume_command(slow_sim, board_id, out),
+            capture_output=True,
+            text=True,
+            env=child_env(),
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         film = done.stdout.strip().splitlines()[-1]
         assert "shot 2: succeeded" in done.stderr
     else:
         client = veo.Client(
             base_url=slow_sim.base_url + "/v1",
-            api_key=RELAY_KEY,
+            api_key=KEY,
             output_dir=out,
             poll_interval=(0.05, 0.3),
         )
@@ -128,25 +111,21 @@ def test_a_killed_storyboard_is_finished_without_paying_twice(slow_sim, tmp_path
     assert abs(probe(film).seconds - sum(c.seconds for c in clips)) <= 0.2
 
 
-def test_resuming_a_finished_storyboard_sends_nothing(slow_sim, tmp_path):
-    out = tmp_path / "out"
-    client = veo.Client(
-        base_url=slow_sim.base_url + "/v1", api_key=RELAY_KEY, protocol="create", output_dir=out
-    )
+def test_resuming_a_finished_storyboard_sends_nothing(make_client, relay, tmp_path):
+    board = make_client("create").storyboard(["a boat sets sail", "it reaches port"])
+    board.wait(timeout=60)
+    requests = len(relay.requests)
+    again = veo.Client(base_url=relay.base_url + "/v1", api_key=KEY, output_dir=tmp_path / "out")
     try:
-        board = client.storyboard(["a boat sets sail", "the boat reaches port"]).wait(timeout=60)
-        requests = len(slow_sim.requests)
-        again = veo.Client(base_url=slow_sim.base_url + "/v1", api_key=RELAY_KEY, output_dir=out)
         resumed = again.resume_storyboard(board.id)
         assert resumed.wait(timeout=5).film == board.film
         assert [job.id for job in resumed.jobs] == [job.id for job in board.jobs]
-        assert len(slow_sim.requests) == requests
-        again.close()
+        assert len(relay.requests) == requests
     finally:
-        client.close()
+        again.close()
 
 
 def test_an_unknown_storyboard_is_an_input_error(tmp_path):
-    client = veo.Client(base_url="http://127.0.0.1:9/v1", api_key=RELAY_KEY, output_dir=tmp_path)
+    client = veo.Client(base_url="http://127.0.0.1:9/v1", api_key=KEY, output_dir=tmp_path)
     with pytest.raises(veo.VeoInputError, match="storyboard='nope' is not recorded"):
         client.resume_storyboard("nope")

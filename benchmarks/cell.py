@@ -19,6 +19,20 @@ from pathlib import Path
 from ._common import Beside, Figure, SimProcess, figure_main, median, percentile
 
 
+def _form_keystrokes(count: int) -> list[float]:
+    """Seconds the form takes to validate and price one change of its prompt."""
+    from veo_magic.notebook.form_view import Form
+
+    form = Form()
+    times = []
+    for i in range(count):
+        started = time.perf_counter()
+        form.prompt.value = f"a lighthouse at dusk, take {i}"
+        times.append(time.perf_counter() - started)
+    form.close()
+    return times
+
+
 def run(quick: bool) -> Figure:
     figure = Figure("cell", "2. Cell return: fire-and-forget %%veo")
     cells = 15 if quick else 60
@@ -54,6 +68,7 @@ def run(quick: bool) -> Figure:
         failed = [job.error for job in jobs if job.status == "failed"]
         for job in jobs:
             job.cancel()
+        keystrokes = _form_keystrokes(30 if quick else 200)
         os.chdir(home)
     figure.add(
         "cell_return_ms",
@@ -67,7 +82,16 @@ def run(quick: bool) -> Figure:
         ],
         note=f"{cells} cells; p90 {(percentile(times, 90) or 0) * 1000:.1f} ms",
     )
+    figure.add(
+        "form_keystroke_ms",
+        "form: a keystroke in the prompt, validated and priced (median)",
+        (median(keystrokes) or 0) * 1000,
+        "ms",
+        limit=50,
+        note=f"{len(keystrokes)} keystrokes; p90 {(percentile(keystrokes, 90) or 0) * 1000:.1f} ms",
+    )
     figure.details = {
+        "form_keystroke_ms": [t * 1000 for t in keystrokes],
         "cells": cells,
         "first_ms": first * 1000,
         "cell_ms": [t * 1000 for t in times],

@@ -76,6 +76,21 @@ def code_notebook(cells: list[str]) -> Any:
     return nb
 
 
+def make_mp4(path: Path, seconds: float = 1.0, size: str = "160x90") -> Path:
+    """A tiny real H.264 clip (a test pattern, no sound) made with imageio-ffmpeg's ffmpeg."""
+    import subprocess
+
+    from imageio_ffmpeg import get_ffmpeg_exe
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+         f"testsrc=size={size}:rate=10:duration={seconds}", "-pix_fmt", "yuv420p", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
 def free_port() -> int:
     """A loopback port nothing listens on now, for a server that must be told its port."""
     with socket.socket() as sock:

@@ -21,9 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 EXPECTED = {
     "load": {"load_seconds", "load_rss_mib"},
-    "cell": {"cell_return_ms"},
+    "cell": {"cell_return_ms", "form_keystroke_ms"},
     "completion": {
         "chat_lag_ms",
+        "chat_link_to_get_ms",
         "videos_lag_ms",
         "videos_status_rate",
         "create_lag_ms",

@@ -1,18 +1,37 @@
 """Still frames of a clip, as JPEG files beside it, made with the ffmpeg imageio-ffmpeg ships.
 
 The runner makes a clip's poster right after the download, before the job counts as done, so
-every front end (a notebook view, a saved notebook, an export) finds ``clip.jpg`` on disk.
-Without a working ffmpeg there is simply no frame: nothing here raises for that.
+every front end (a notebook view, a saved notebook, an export) finds them on disk:
+
+* ``clip.jpg``, the poster frame (at most ``POSTER_WIDTH`` wide), for people and next clips;
+* ``clip.thumb.jpg``, its thumbnail (longer side ``THUMB_SIDE``, at most ``THUMB_MAX_BYTES``),
+  which a saved notebook carries inline, so that a viewer that cannot play or fetch the clip
+  (GitHub, nbviewer, a mail attachment) still shows what it looks like.
+
+Both come from one ffmpeg run. Without a working ffmpeg there is simply no frame: nothing here
+raises for that.
 """
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from pathlib import Path
 
-__all__ = ["existing_poster", "poster_for", "thumbnail_for"]
+__all__ = [
+    "THUMB_MAX_BYTES",
+    "existing_poster",
+    "existing_thumbnail",
+    "poster_for",
+    "thumbnail_for",
+]
 
 POSTER_WIDTH = 640
+THUMB_SIDE = 320
+# A saved notebook holds the thumbnail twice, base64: 8 KB keeps a clip under 32 KB in all.
+THUMB_MAX_BYTES = 8_000
+THUMB_QUALITIES = (8, 12, 18)  # ffmpeg -q:v tried in turn when a detailed frame is too heavy
+QUALITY = 5
 
 
 def _fresh(dest: Path, source: Path) -> bool:
@@ -20,42 +39,83 @@ def _fresh(dest: Path, source: Path) -> bool:
     return dest.exists() and dest.stat().st_mtime >= source.stat().st_mtime
 
 
-def _ffmpeg_frame(source: Path, dest: Path, *, width: int, seeks: tuple[str, ...]) -> Path | None:
-    """One JPEG frame of ``source`` at most ``width`` wide, made once."""
-    if _fresh(dest, source):
-        return dest
+def _ffmpeg() -> str | None:
     try:
         from imageio_ffmpeg import get_ffmpeg_exe
 
-        ffmpeg = get_ffmpeg_exe()
+        return get_ffmpeg_exe()
     except Exception:  # no binary for this platform: no frame
         return None
+
+
+def _run(command: list[str]) -> None:
+    with contextlib.suppress(OSError, subprocess.SubprocessError):  # no frame: no file
+        subprocess.run(command, capture_output=True, timeout=30, check=False)
+
+
+def _made(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 0
+
+
+def _fit(width: int) -> str:
+    """A scale filter: at most ``width`` wide, the height to match (even, as codecs like)."""
+    return f"scale='min({width},iw)':-2"
+
+
+def _box(side: int) -> str:
+    """A scale filter: the longer side at most ``side`` (a portrait clip's thumbnail is not
+    three times a landscape one's)."""
+    return f"scale='min({side},iw)':'min({side},ih)':force_original_aspect_ratio=decrease"
+
+
+def _frames(source: Path, outputs: list[tuple[Path, str, int]], *, seeks: tuple[str, ...]) -> bool:
+    """One decoded frame of ``source`` written to every ``(dest, filter, quality)``."""
+    ffmpeg = _ffmpeg()
+    if ffmpeg is None:
+        return False
     for seek in seeks:
-        command = [
-            ffmpeg, "-nostdin", "-y", "-loglevel", "error", *(("-ss", seek) if seek else ()),
-            "-i", str(source), "-frames:v", "1", "-vf", f"scale='min({width},iw)':-2",
-            "-q:v", "5", str(dest),
-        ]  # fmt: skip
-        try:
-            subprocess.run(command, capture_output=True, timeout=30, check=False)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        if dest.exists() and dest.stat().st_size > 0:
-            return dest
-    return None
+        command = [ffmpeg, "-nostdin", "-y", "-loglevel", "error",
+                   *(("-ss", seek) if seek else ()), "-i", str(source)]  # fmt: skip
+        for dest, scale, quality in outputs:
+            command += ["-frames:v", "1", "-vf", scale, "-q:v", str(quality), str(dest)]
+        _run(command)
+        if all(_made(dest) for dest, _, _ in outputs):
+            return True
+    return False
 
 
 def poster_for(video: Path, *, width: int = POSTER_WIDTH) -> Path | None:
-    """A JPEG frame beside ``video`` (``clip.jpg``), or None without ffmpeg.
+    """The poster frame beside ``video`` (``clip.jpg``) and its thumbnail (``clip.thumb.jpg``),
+    made once; returns the poster, or None without ffmpeg.
 
     One second in shows more than a fade-in; a shorter clip falls back to its first frame.
     """
-    return _ffmpeg_frame(video, video.with_suffix(".jpg"), width=width, seeks=("1", "0"))
+    poster, thumb = video.with_suffix(".jpg"), video.with_suffix(".thumb.jpg")
+    if _fresh(poster, video) and _fresh(thumb, video):
+        return poster
+    outputs = [(poster, _fit(width), QUALITY), (thumb, _box(THUMB_SIDE), QUALITY)]
+    if not _frames(video, outputs, seeks=("1", "0")):
+        return poster if _made(poster) else None
+    ffmpeg = _ffmpeg()
+    for quality in THUMB_QUALITIES:  # a detailed frame: coarser, from the poster (small, quick)
+        if thumb.stat().st_size <= THUMB_MAX_BYTES or ffmpeg is None:
+            break
+        _run([ffmpeg, "-nostdin", "-y", "-loglevel", "error", "-i", str(poster),
+              "-vf", _box(THUMB_SIDE), "-q:v", str(quality), str(thumb)])  # fmt: skip
+    return poster
 
 
 def existing_poster(video: Path) -> Path | None:
     """``video``'s poster frame if it is already made and up to date; never runs ffmpeg."""
-    dest = video.with_suffix(".jpg")
+    return _existing(video.with_suffix(".jpg"), video)
+
+
+def existing_thumbnail(video: Path) -> Path | None:
+    """``video``'s thumbnail if it is already made and up to date; never runs ffmpeg."""
+    return _existing(video.with_suffix(".thumb.jpg"), video)
+
+
+def _existing(dest: Path, video: Path) -> Path | None:
     try:
         return dest if _fresh(dest, video) else None
     except OSError:
@@ -64,4 +124,7 @@ def existing_poster(video: Path) -> Path | None:
 
 def thumbnail_for(image: Path, *, width: int = 128) -> Path | None:
     """A small JPEG beside ``image`` (``name.thumb.jpg``), or None without ffmpeg."""
-    return _ffmpeg_frame(image, image.with_suffix(".thumb.jpg"), width=width, seeks=("",))
+    dest = image.with_suffix(".thumb.jpg")
+    if _fresh(dest, image):
+        return dest
+    return dest if _frames(image, [(dest, _fit(width), QUALITY)], seeks=("",)) else None

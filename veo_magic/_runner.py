@@ -270,12 +270,15 @@ class Runner:
         adapter = adapter_for(job.protocol)(relay, pacing=self.where.pacing(typical))
         downloads = _Downloads()
         failure: Failed | None = None
+        submitted = time.monotonic()
         try:
             async for event in adapter.run(request, task_id=task_id):
                 job._apply(event)
-                if isinstance(event, VideoReady):
-                    if fresh_job and not downloads and job.started_at is not None:
-                        job._ready_seconds = time.time() - job.started_at
+                if isinstance(event, Submitted):
+                    submitted = time.monotonic()
+                elif isinstance(event, VideoReady):
+                    if fresh_job and not downloads:
+                        job._ready_seconds = _finished_at(adapter) - submitted
                     downloads.start(event.index, self._fetch(relay, adapter, job, event))
                 elif isinstance(event, Failed):
                     failure = event
@@ -352,6 +355,13 @@ class Runner:
                 return await asyncio.to_thread(poster_for, video)
             except OSError:
                 return None
+
+
+def _finished_at(adapter: Adapter) -> float:
+    """When the relay finished the task (monotonic): the middle of the window in which polling
+    saw it end, else now (a stream says so the moment it happens)."""
+    window = getattr(adapter, "finished_between", None)
+    return sum(window) / 2 if window else time.monotonic()
 
 
 async def _fresh_url(adapter: Adapter, task_id: str, index: int) -> VideoReady | None:

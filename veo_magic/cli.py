@@ -1,4 +1,4 @@
-"""The ``veo-magic`` command: generate, resume, jobs, models, simulate.
+"""The ``veo-magic`` command: generate, resume, jobs, models, export, simulate.
 
 Exit status: 0 done, 1 the generation failed (the message names the task), 2 bad input or
 configuration (nothing was sent). The core's messages say what happened; ``how_to`` adds what to
@@ -96,6 +96,35 @@ def _parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="List known models with capabilities and prices.")
     models.set_defaults(command="models", run=_models)
 
+    from .export import DEFAULT_MAX_MB
+
+    export = sub.add_parser(
+        "export",
+        help="Write a saved notebook as one HTML page with every clip inside (--zip: a zip of "
+        "the notebook, its clips and their sidecars).",
+    )
+    export.add_argument("notebook", help="The .ipynb file, as last saved.")
+    export.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="Where to write (default: the notebook's path with .html, or .zip with --zip).",
+    )
+    export.add_argument(
+        "--max-mb",
+        type=float,
+        default=DEFAULT_MAX_MB,
+        help=f"Embed clips up to this many MB in all (default {DEFAULT_MAX_MB:g}); the others "
+        "are copied beside the page, in OUTPUT_files/, and linked.",
+    )
+    export.add_argument(
+        "--zip",
+        action="store_true",
+        help="Write a zip instead: the notebook plus the clips it shows and their sidecars, at "
+        "the same relative paths (never the journal), to open in Jupyter.",
+    )
+    export.set_defaults(command="export", run=_export)
+
     # Listed for --help only: main() hands `simulate ...` to the simulator's own parser.
     sub.add_parser(
         "simulate", help="Run the relay simulator in the foreground (see simulate --help)."
@@ -192,6 +221,16 @@ def _jobs(args: argparse.Namespace) -> int:
         if files:
             print(f"{'':<17} {'':<12} {'':<10} {'':>6}  {'':<26} -> {files}")
     print(f"spend so far: ${client.spend():.2f}{' (simulated)' if client.simulated else ''}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .export import export
+
+    out = Path(args.output) if args.output else None
+    print(export(Path(args.notebook), out, as_zip=args.zip, max_mb=args.max_mb).summary())
     return 0
 
 

@@ -1,9 +1,14 @@
-"""A real JupyterLab on a free port, driven in Debian's chromium by Playwright: the helpers.
+"""A real JupyterLab (or Notebook 7) on a free port, driven in Debian's chromium by Playwright.
 
 The server runs on a temporary copy of ``notebooks/`` with a fresh config, data, settings and
 workspace dir, the built-in simulator (no relay variables, ``VEO_SIM_SECONDS=2``), and is stopped
-with its whole process tree. Pages drive JupyterLab through ``window.jupyterapp`` (exposed by
-``--LabApp.expose_app_in_browser``): commands, not menu clicks, which are flaky on a fresh server.
+with its whole process tree. Pages drive the app through ``window.jupyterapp`` (exposed by
+``--LabApp.expose_app_in_browser``, or Notebook 7's own flag): commands, not menu clicks, which
+are flaky on a fresh server. Notebook 7 is JupyterLab's components in another shell, so the same
+page helpers work in both.
+
+A job's view is a live widget while the job runs and static HTML (``.veo-job``) once it has
+ended; the helpers read both, and "every bar at 100 %" means every job has ended and shows it.
 
 ``VEO_SCREENSHOTS=1`` makes the tests write ``docs/screenshots/*.png``.
 """
@@ -66,7 +71,8 @@ def screenshots_wanted() -> bool:
 
 @dataclass
 class Lab:
-    """A running ``jupyter lab``: where it is, how to reach it, how long it took to start."""
+    """A running ``jupyter lab`` (or ``jupyter notebook``, ``app="notebook"``): where it is,
+    how to reach it, how long it took to start."""
 
     url: str
     token: str
@@ -74,19 +80,29 @@ class Lab:
     log: Path
     process: subprocess.Popen[bytes]
     startup_seconds: float
+    app: str = "lab"
+    home: Path | None = None
 
     def page_url(self, path: str) -> str:
+        if self.app == "notebook":
+            return f"{self.url}/notebooks/{path}?token={self.token}"
         return f"{self.url}/lab/tree/{path}?reset&token={self.token}"
 
-    def tutorial(self, name: str) -> str:
-        """Copy ``notebooks/<name>`` into a folder of its own; return its path for ``open``.
+    def env(self) -> dict[str, str]:
+        """The server's environment (its Jupyter dirs): for ``jupyter trust`` and the like."""
+        assert self.home is not None
+        return _server_env(self.home)
+
+    def tutorial(self, name: str, folder: str | None = None) -> str:
+        """Copy ``notebooks/<name>`` into a folder of its own (``folder``, default its stem);
+        return its path for ``open``.
 
         A folder per notebook: its kernel's cwd, so its clips and journal are its own.
         """
-        folder = self.root / Path(name).stem
-        folder.mkdir(exist_ok=True)
-        shutil.copy2(NOTEBOOKS / name, folder / name)
-        return f"{folder.name}/{name}"
+        where = self.root / (folder or Path(name).stem)
+        where.mkdir(exist_ok=True)
+        shutil.copy2(NOTEBOOKS / name, where / name)
+        return f"{where.name}/{name}"
 
     def notebook(self, name: str, cells: list[str]) -> str:
         """A notebook of code cells in a folder of its own; returns its path for ``open``."""
@@ -115,8 +131,25 @@ class Lab:
             return "(no log)"
 
 
-def start_lab(root: Path, home: Path) -> Lab:
-    """Start ``jupyter lab`` on ``root`` with its state under ``home``; return once it answers."""
+def _app_options(app: str, home: Path) -> list[str]:
+    if app == "notebook":  # Notebook 7: JupyterNotebookApp, a LabServerApp of its own
+        return [
+            "-m", "notebook", "--JupyterNotebookApp.expose_app_in_browser=True",
+            f"--JupyterNotebookApp.workspaces_dir={home / 'workspaces'}",
+            f"--JupyterNotebookApp.user_settings_dir={home / 'settings'}",
+        ]  # fmt: skip
+    return [
+        "-m", "jupyterlab", "--LabApp.expose_app_in_browser=True",
+        f"--LabApp.workspaces_dir={home / 'workspaces'}",
+        f"--LabApp.user_settings_dir={home / 'settings'}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.news_url=", "--LabApp.extension_manager=readonly",
+    ]  # fmt: skip
+
+
+def start_lab(root: Path, home: Path, *, app: str = "lab") -> Lab:
+    """Start ``jupyter lab`` (``app="notebook"``: Notebook 7) on ``root`` with its state under
+    ``home``; return once it answers."""
     _write_lab_settings(home)
     env = _server_env(home)
     log = home / "jupyter.log"
@@ -125,14 +158,9 @@ def start_lab(root: Path, home: Path) -> Lab:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         command = [
-            sys.executable, "-m", "jupyterlab", "--no-browser",
+            sys.executable, *_app_options(app, home), "--no-browser",
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True",
-            f"--LabApp.workspaces_dir={home / 'workspaces'}",
-            f"--LabApp.user_settings_dir={home / 'settings'}",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--LabApp.news_url=", "--LabApp.extension_manager=readonly",
             *(["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []),
         ]  # fmt: skip
         offset = log.stat().st_size if log.exists() else 0
@@ -148,11 +176,11 @@ def start_lab(root: Path, home: Path) -> Lab:
             _stop(proc)
             raise
         if ready:
-            return Lab(url, token, root, log, proc, time.monotonic() - started)
+            return Lab(url, token, root, log, proc, time.monotonic() - started, app, home)
         _stop(proc)
         if "already in use" not in log.read_text(errors="replace")[offset:]:
             break
-    raise RuntimeError(f"jupyter lab did not start; its log:\n{log.read_text(errors='replace')}")
+    raise RuntimeError(f"jupyter {app} did not start; its log:\n{log.read_text(errors='replace')}")
 
 
 def _server_env(home: Path) -> dict[str, str]:
@@ -293,17 +321,62 @@ window.__veo = {
     if (!k || k.status !== 'idle') return false;
     return this.errors(path).length > 0 || this.code(path).every((c) => c.model.executionCount !== null);
   },
-  bars(path) {
-    return [...this.nb(path).node.querySelectorAll('.progress-bar')].map((b) => ({
+  bars(path) {  // live progress widgets, then the static bars of jobs that have ended
+    const node = this.nb(path).node;
+    const live = [...node.querySelectorAll('.progress-bar')].map((b) => ({
       width: b.style.width,
       success: b.classList.contains('progress-bar-success'),
       visible: b.parentElement.getBoundingClientRect().width > 0,
+      live: true,
     }));
+    const ended = [...node.querySelectorAll('.veo-job')].map((j) => {
+      const fill = j.querySelector('.veo-bar > div');
+      return {
+        width: fill ? fill.style.width : '',
+        success: /\bsucceeded\b/.test(j.innerText),
+        visible: j.getBoundingClientRect().width > 0,
+        live: false,
+      };
+    });
+    return [...live, ...ended];
   },
   hasBar(path) { return this.bars(path).length > 0; },
-  barsFull(path, count) {
+  barsFull(path, count) {  // every job ended (its output static), at 100 %, succeeded
     const bars = this.bars(path);
-    return bars.length >= count && bars.every((b) => b.width === '100%' && b.success);
+    return bars.length >= count && bars.every((b) => !b.live && b.width === '100%' && b.success);
+  },
+  settled(path) { return this.bars(path).every((b) => !b.live); },  // every job has ended
+  jobs(path) {  // what each ended job's static output says, for a reader
+    return [...this.nb(path).node.querySelectorAll('.veo-job')].map((j) => {
+      const v = j.querySelector('video');
+      return {
+        text: j.innerText,
+        status: j.getAttribute('data-status'),
+        inlinePoster: !!v && (v.getAttribute('poster') || '').startsWith('data:image/jpeg;base64,'),
+        video: !!v,
+      };
+    });
+  },
+  async posters(path) {  // each <video>'s poster: null if none, else whether the picture decodes
+    return Promise.all(this.videos(path).map(async (v) => {
+      const url = v.getAttribute('poster');
+      if (!url) return null;
+      const img = new Image();
+      img.src = url;
+      try { await img.decode(); return img.naturalWidth > 0; } catch (e) { return false; }
+    }));
+  },
+  async restart(path) {  // as Kernel > Restart Kernel, without its dialog
+    await this.nb(path).sessionContext.restartKernel();
+    return true;
+  },
+  save(path) {
+    window.jupyterapp.shell.activateById(this.nb(path).id);
+    return window.jupyterapp.commands.execute('docmanager:save').then(() => true);
+  },
+  outputText(path) {  // every output's text as a reader sees it (not the cells' source)
+    return [...this.nb(path).node.querySelectorAll('.jp-OutputArea-output')]
+      .map((o) => o.innerText).join('\n');
   },
   videos(path) { return [...this.nb(path).node.querySelectorAll('video')]; },
   videoFacts(path) {
@@ -422,6 +495,31 @@ class LabPage:
 
     def errors(self) -> list[str]:
         return self.call("errors")
+
+    def form(self) -> Any:
+        """The output that holds the generation form."""
+        return self.page.locator(".jp-OutputArea-output").filter(has=self.page.locator("textarea"))
+
+    def generate(self, prompt: str) -> None:
+        """Type ``prompt`` into the form and press Generate once the form allows it."""
+        form = self.form()
+        form.locator("textarea").first.fill(prompt)
+        button = form.locator("button", has_text="Generate")
+        self.page.wait_for_function("(b) => !b.disabled", arg=button.element_handle())
+        button.click()
+
+    def wait_job(self, text: str, timeout: float = 60) -> None:
+        """Wait until an ended job's static output says ``text``."""
+        self.page.wait_for_function(
+            "([path, text]) => window.__veo.jobs(path).some((j) => j.text.includes(text))",
+            arg=[self.path, text],
+            timeout=timeout * 1000,
+        )
+
+    def restart_kernel(self, timeout: float = 60) -> None:
+        """Restart the notebook's kernel and wait until the new one is idle."""
+        self.call("restart")  # resolves once the kernel has restarted
+        self.wait("ready", what="the restarted kernel", timeout=timeout)
 
     def check_videos(self, *, at_least: int, timeout: float = 30) -> list[Clip]:
         """Every ``<video>``: readyState >= 2, the requested length (±0.5 s), and it plays."""

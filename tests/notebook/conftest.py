@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests import support
 
 VEO_ENV = (
     "VEO_BASE_URL",
@@ -62,25 +63,12 @@ def sent(monkeypatch):
     return messages
 
 
-def _make_mp4(path: Path, seconds: float = 1.0) -> Path:
-    """A tiny real H.264 clip made with imageio-ffmpeg's ffmpeg."""
-    from imageio_ffmpeg import get_ffmpeg_exe
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
-         f"testsrc=size=160x90:rate=10:duration={seconds}", "-pix_fmt", "yuv420p", str(path)],
-        check=True,
-    )  # fmt: skip
-    return path
-
-
 @pytest.fixture
 def make_mp4():
-    return _make_mp4
+    return support.make_mp4
 
 
 @pytest.fixture
 def mp4(tmp_path) -> Path:
     """A 2 s clip under ./veo_outputs (the cwd is tmp_path)."""
-    return _make_mp4(tmp_path / "veo_outputs" / "clip.mp4", seconds=2.0)
+    return support.make_mp4(tmp_path / "veo_outputs" / "clip.mp4", seconds=2.0)

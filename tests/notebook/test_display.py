@@ -120,3 +120,16 @@ def test_clip_area_orders_slots_and_escapes_labels():
     single.set(0, "<video></video>", plain="veo_outputs/a.mp4")
     assert seen[-1] == {"text/html": "<video></video>", "text/plain": "veo_outputs/a.mp4"}
     assert not re.search("<figure", seen[-1]["text/html"])
+
+
+def test_the_final_clip_carries_its_thumbnail_inline(mp4):
+    body = clip_html(mp4, make_poster=False, inline_poster=True)
+    assert "poster=" not in body  # no thumbnail made yet: the relative frame, as when live
+    assert '<img src="veo_outputs/clip.jpg" alt="clip.mp4"></video>' in body
+    poster_for(mp4)  # the runner makes the frame and its thumbnail before Downloaded
+    body = clip_html(mp4, make_poster=False, inline_poster=True)
+    picture = re.search(r'poster="(data:image/jpeg;base64,[^"]+)"', body).group(1)
+    assert f'<img src="{picture}" alt="clip.mp4: a frame of the clip"></video>' in body
+    assert 'src="veo_outputs/clip.mp4"' in body and 'download="clip.mp4"' in body
+    assert "veo_outputs/clip.jpg" not in body  # nothing a viewer must fetch but the clip
+    assert clip_html(mp4, make_poster=False) == clip_html(mp4)  # live: as small as before

@@ -116,6 +116,39 @@ def test_generate_adds_a_view_and_stays_ready():
         job.cancel()
 
 
+def test_a_finished_job_moves_to_the_static_output_below_the_form(monkeypatch):
+    import IPython.display
+
+    shown, updates = [], []
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append((a, k)))
+    monkeypatch.setattr(IPython.display, "update_display", lambda *a, **k: updates.append((a, k)))
+    form = Form()
+    form._ipython_display_()
+    (live, _), (below, how) = shown
+    assert "application/vnd.jupyter.widget-view+json" in live[0]  # the form itself
+    assert "Form(children=" in live[0]["text/plain"] and "live widget" in live[0]["text/html"]
+    assert "show here once they end" in below[0]["text/plain"]  # never an empty output
+    form.prompt.value = f"{EVIL} a fox"
+    form.generate.click()
+    (view,) = form.views.children
+    form.jobs[-1].wait(timeout=30)
+    assert form.views.children == () and view.comm is None  # moved: closed, out of the form
+    assert form.ended == form.jobs
+    (bundle,), kwargs = updates[-1]
+    assert kwargs["display_id"] == how["display_id"] and kwargs["raw"]
+    assert 'data-status="succeeded"' in bundle["text/html"] and "<video" in bundle["text/html"]
+    assert "&lt;img src=x" in bundle["text/html"] and EVIL not in bundle["text/html"]
+    assert "succeeded, 100%" in bundle["text/plain"]
+
+
+def test_a_form_inside_another_widget_keeps_its_views():
+    form = Form()  # never displayed by itself: no output below it to move jobs to
+    form.prompt.value = "a fox"
+    form.generate.click()
+    form.jobs[-1].wait(timeout=30)
+    assert len(form.views.children) == 1 and form.ended == []
+
+
 def test_no_password_or_key_in_form_state(monkeypatch):
     key = "sk-form-secret-0123456789"
     monkeypatch.setenv("VEO_API_KEY", key)

@@ -1,6 +1,7 @@
 """Prompt iteration: --vary parsing, the cartesian product, costs, the concurrency limit."""
 
 import asyncio
+import re
 import time
 
 import pytest
@@ -118,6 +119,22 @@ def test_the_output_becomes_static_once_every_variant_ends():
     assert "&lt;b&gt;0&lt;/b&gt;" in bundle["text/html"] and "<b>0</b>" not in bundle["text/html"]
     assert "v=0" in bundle["text/plain"] and "succeeded, 100%" in bundle["text/plain"]
     assert "application/vnd.jupyter.widget-view+json" not in bundle
+    page = bundle["text/html"]
+    # each variant a captioned figure, with its clip and the clip's thumbnail inline
+    assert re.findall(r"<figcaption[^>]*>([^<]*)</figcaption>", page) == ["v=0", "v=1"]
+    assert page.count("<video") == 2 and page.count('poster="data:image/jpeg;base64,') == 2
+    for job in gallery.jobs:
+        assert f'src="veo_outputs/{job.videos[0].name}"' in page
+
+
+def test_the_stand_in_names_the_variants_without_a_number():
+    gallery = make_gallery(2, prompt="a <b>{}</b> fox")
+    bundle = gallery._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    for text in (bundle["text/plain"], bundle["text/html"]):
+        assert "not yet ended when this output was saved" in text and "%" not in text
+    assert "v=1: a <b>1</b> fox" in bundle["text/plain"]
+    assert "a &lt;b&gt;1&lt;/b&gt; fox" in bundle["text/html"]
 
 
 def test_batch_in_python(capsys):

@@ -405,6 +405,33 @@ def test_form_subcommand(ip, capsys):
         ip.run_line_magic("veo", "form now")
 
 
+def test_export_the_notebook_in_use(ip, capsys, monkeypatch, tmp_path):
+    import nbformat
+
+    from tests.support import code_notebook
+
+    cell(ip, "--wait --out j", "a fox")
+    nb = code_notebook(["%%veo --wait\na fox"])
+    clip = ip.user_ns["j"].videos[0]
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": f'<video src="{clip}"></video>'})
+    ]
+    nbformat.write(nb, tmp_path / "lesson.ipynb")
+    with pytest.raises(UsageError, match="which notebook"):
+        ip.run_line_magic("veo", "export")  # this shell does not know its notebook
+    # what ipykernel sets from JPY_SESSION_NAME in a kernel Jupyter's server started
+    monkeypatch.setitem(ip.user_ns, "__session__", str(tmp_path / "lesson.ipynb"))
+    capsys.readouterr()
+    ip.run_line_magic("veo", "export")
+    out = capsys.readouterr().out
+    assert "as last saved" in out and "1 clip(s) embedded" in out
+    assert "data:video/mp4;base64," in (tmp_path / "lesson.html").read_text()
+    ip.run_line_magic("veo", "export lesson.ipynb --zip -o shared.zip")
+    assert (tmp_path / "shared.zip").is_file()
+    with pytest.raises(UsageError, match="is not a file"):
+        ip.run_line_magic("veo", "export missing.ipynb")
+
+
 def test_unload_and_reload(ip):
     ip.run_line_magic("unload_ext", "veo_magic")
     assert ip.find_cell_magic("veo") is None and ip.find_line_magic("veo") is None

@@ -126,6 +126,8 @@ def test_an_expected_duration_stands_in_for_missing_progress():
     assert len(polls) <= 15  # about one request per 4 s over a minute
     now[0] = 80.0  # overdue by 20 s: no hammering
     assert schedule.next_delay(None) == 5.0
+    now[0] = 60.2  # a near miss (the job took a little longer than usual): look again soon
+    assert schedule.next_delay(None) == 0.5
 
 
 def test_the_journal_learns_how_long_a_relay_takes(tmp_path):

@@ -1,7 +1,12 @@
 """The clip as HTML: a relative ``<video>`` Jupyter serves, a poster frame, and when to embed.
 
-Default: ``<video src="veo_outputs/….mp4" poster="….jpg">``, a few hundred bytes in the saved
-notebook. Embedded as base64 only where a relative file cannot play (Colab, VS Code) or when asked
+Live (a running view): ``<video src="veo_outputs/….mp4"><img src="….jpg"></video>``, a few
+hundred bytes. Final (what a saved notebook keeps, ``inline_poster=True``): the same relative
+``src`` and link, and the clip's thumbnail inline, as the ``poster`` attribute and as the fallback
+``<img>``: under GitHub's CSP (``media-src 'none'``) only a data-URL poster shows, and where a
+sanitizer drops ``<video>`` only the ``<img>`` does. About 20 KB a clip.
+
+Embedded as base64 only where a relative file cannot play (Colab, VS Code) or when asked
 (``--embed``), and only up to ``embed_cap()`` bytes; a bigger clip gets its path instead.
 
 Every piece of text here (paths, labels, prompts) is escaped: nothing from a user or a relay is
@@ -19,16 +24,17 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from .._frames import existing_poster, poster_for
+from .._frames import existing_poster, existing_thumbnail, poster_for
 from .._settings import EMBED_MAX_MB, read
 
 __all__ = [
     "ClipArea",
     "clip_html",
+    "data_url",
     "embed_by_default",
     "embed_cap",
-    "handle_sink",
     "relative_url",
+    "shown_path",
 ]
 
 
@@ -60,12 +66,28 @@ def relative_url(path: Path, base: Path | None = None) -> str | None:
     return "/".join(quote(part) for part in rel.parts)
 
 
-def _data_url(path: Path, mime: str) -> str:
+def shown_path(path: Path, base: Path | None = None) -> str:
+    """``path`` as a reader should see it: relative to the notebook's folder (the kernel's cwd)
+    when it lies there, so a shared notebook does not show the author's home directory."""
+    base = (base or Path.cwd()).resolve()
+    try:
+        return str(path.resolve().relative_to(base))
+    except (OSError, ValueError):
+        return str(path)
+
+
+def data_url(path: Path, mime: str) -> str:
+    """The file's bytes as a ``data:`` URL."""
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
 def clip_html(
-    video: Path, *, embed: bool = False, cap: int | None = None, make_poster: bool = True
+    video: Path,
+    *,
+    embed: bool = False,
+    cap: int | None = None,
+    make_poster: bool = True,
+    inline_poster: bool = False,
 ) -> str:
     """One clip: ``<video>``, its poster frame, the file path and a download link.
 
@@ -81,23 +103,31 @@ def clip_html(
     not supported), not a ``poster`` attribute: JupyterLab resolves relative ``src`` and ``href``
     against the notebook's folder but not ``poster``, and Chrome sizes a video by its poster
     until it plays, so a poster that does not load leaves a 300x150 box.
+
+    ``inline_poster`` puts the clip's thumbnail (made by the runner) in the page instead, as both
+    (a data URL needs no resolving): the static output a saved notebook keeps.
     """
     cap = embed_cap() if cap is None else cap
     poster = poster_for(video) if make_poster else existing_poster(video)
+    thumb = existing_thumbnail(video) if inline_poster else None
     url = relative_url(video)
     size = video.stat().st_size if video.exists() else 0
     name = html.escape(video.name)
-    shown_path = html.escape(str(video))
+    shown = html.escape(shown_path(video))
     note = poster_attr = fallback = ""
+    if thumb is not None:
+        picture = data_url(thumb, "image/jpeg")
+        poster_attr = f' poster="{picture}"'
+        fallback = f'<img src="{picture}" alt="{name}: a frame of the clip">'
     if embed and size <= cap:
-        src = _data_url(video, "video/mp4")
-        if poster is not None:  # a data URL needs no resolving
-            poster_attr = f' poster="{_data_url(poster, "image/jpeg")}"'
+        src = data_url(video, "video/mp4")
+        if poster is not None and thumb is None:  # a data URL needs no resolving
+            poster_attr = f' poster="{data_url(poster, "image/jpeg")}"'
     elif url is not None:
         src = url
         frame = poster if poster is not None or make_poster else video.with_suffix(".jpg")
         poster_url = relative_url(frame) if frame else None
-        if poster_url is not None:
+        if poster_url is not None and thumb is None:
             fallback = f'<img src="{html.escape(poster_url, quote=True)}" alt="{name}">'
         if embed:
             note = f" · too large to embed ({size / 1e6:.1f} MB &gt; {cap / 1e6:.0f} MB)"
@@ -106,8 +136,8 @@ def clip_html(
             f"{size / 1e6:.1f} MB, over the embed cap" if embed else "outside the notebook folder"
         )
         return (
-            '<div class="veo-clip">Saved at <code>'
-            f"{shown_path}</code> ({html.escape(reason)}; Jupyter cannot serve it here).</div>"
+            f'<div class="veo-clip">{fallback}Saved at <code>'
+            f"{shown}</code> ({html.escape(reason)}; Jupyter cannot serve it here).</div>"
         )
     link = (
         f'<a href="{html.escape(url, quote=True)}" download="{name}">download</a> · '
@@ -118,7 +148,7 @@ def clip_html(
         '<div class="veo-clip">'
         f'<video controls playsinline preload="metadata" style="max-width:100%;max-height:480px"'
         f' src="{html.escape(src, quote=True)}"{poster_attr}>{fallback}</video>'
-        f'<div style="font-size:90%;opacity:.8">{link}<code>{shown_path}</code>{note}</div>'
+        f'<div style="font-size:90%;opacity:.8">{link}<code>{shown}</code>{note}</div>'
         "</div>"
     )
 
@@ -176,21 +206,3 @@ class ClipArea:
             '<div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));'
             f'gap:12px">{cells}</div>'
         )
-
-
-def handle_sink() -> Callable[[Bundle], None]:
-    """Show an empty block in the current cell now; the returned function replaces it later.
-
-    Must run on the kernel's main thread, inside the cell. The update goes by display id, so it
-    lands in this cell's output from any thread, and JupyterLab resolves the relative ``src``
-    against the notebook's folder.
-    """
-    from IPython.display import display
-
-    handle = display({"text/plain": ""}, raw=True, display_id=True)
-
-    def update(bundle: Bundle) -> None:
-        if handle is not None:
-            handle.update(bundle, raw=True)
-
-    return update

@@ -5,6 +5,11 @@ the same price as ``%%veo`` would, and Generate stays disabled while the input i
 Generate adds a job view below; the form stays ready for the next one. Uploaded images are saved
 under ``<output dir>/uploads/`` (named by content), so "Show as %%veo" can refer to them by path.
 
+The form is a live widget: a saved notebook cannot show it without its kernel. Its jobs must
+outlive it, so a displayed form has a second output below it, static, where each job moves
+once it ends (its final state and clips, as a ``%%veo`` cell's output becomes): that is what a
+reopened notebook, nbconvert or GitHub show of them.
+
 The prompt is only ever a widget value or escaped text, never markup.
 """
 
@@ -13,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import html
 import shlex
+import threading
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +27,7 @@ import ipywidgets as widgets
 
 from .._exceptions import VeoError
 from .._frames import thumbnail_for
-from .view import JobView
+from .view import JobView, final_html, final_text
 
 if TYPE_CHECKING:
     from .._job import Job
@@ -95,6 +102,10 @@ class Form(widgets.VBox):
 
         self.session = session or current_session()
         self.jobs: list[Job] = []
+        self.ended: list[Job] = []  # jobs whose final state is in the output below the form
+        self._ended_id = f"veo-form-{uuid.uuid4().hex}"  # that output's display id
+        self._displayed = False
+        self._lock = threading.Lock()
         self._images: dict[str, list[Path]] = {"first": [], "last": [], "ref": []}
         full = widgets.Layout(width="100%")
         self.prompt = widgets.Textarea(
@@ -272,7 +283,52 @@ class Form(widgets.VBox):
             )
             return
         self.jobs.append(job)
-        self.views.children = (*self.views.children, JobView(job))
+        view = JobView(job)
+        self.views.children = (*self.views.children, view)
+        view.when_final(self._job_ended)
+
+    # -- the static output below the form ------------------------------------------------------
+
+    def _ipython_display_(self) -> None:
+        """The form, and below it the static output its finished jobs move to."""
+        from IPython.display import display
+
+        # The widget's own text/plain stays (its repr); text/html tells a static viewer what it was.
+        display({**self._standin(), **self._repr_mimebundle_()}, raw=True)
+        with self._lock:
+            self._displayed = True
+            bundle = self.ended_bundle()
+        display(bundle, raw=True, display_id=self._ended_id)
+
+    def _standin(self) -> dict[str, str]:
+        text = "veo_magic generation form: a live widget, shown while its kernel runs"
+        return {
+            "text/plain": text,
+            "text/html": f'<div style="opacity:.75">{html.escape(text)}</div>',
+        }
+
+    def ended_bundle(self) -> dict[str, str]:
+        """The final state of every job the form finished, as static HTML and text."""
+        if not self.ended:
+            text = "Jobs generated with the form above show here once they end."
+            return {"text/plain": text, "text/html": f'<div style="opacity:.75">{text}</div>'}
+        return {
+            "text/html": "".join(final_html(job) for job in self.ended),
+            "text/plain": "\n".join(final_text(job) for job in self.ended),
+        }
+
+    def _job_ended(self, view: JobView) -> None:
+        """Move the job from the live form to the static output (where the form is displayed)."""
+        from IPython.display import update_display
+
+        with self._lock:
+            if not self._displayed or view.job is None:
+                return  # the form lives inside another widget: its view stays
+            self.ended.append(view.job)
+            bundle = self.ended_bundle()
+        update_display(bundle, raw=True, display_id=self._ended_id)
+        self.views.children = tuple(v for v in self.views.children if v is not view)
+        view.close_parts()
 
     def as_cell(self) -> str:
         """The ``%%veo`` cell that asks for what the form describes."""

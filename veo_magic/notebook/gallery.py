@@ -25,9 +25,8 @@ import ipywidgets as widgets
 
 from .._events import Completed
 from .._exceptions import VeoError, VeoInputError
-from .display import ClipArea
 from .template import fill, names
-from .view import JobView, final_bundle
+from .view import JobView, final_html, final_text
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -169,11 +168,10 @@ class Gallery(widgets.VBox):
         self.client = client
         self.variants = list(variants)
         self.concurrency = concurrency
-        self.clips = ClipArea(labelled=True)
-        self.views = [
-            JobView(None, label=v.label, embed=embed, clips=self.clips, slot=i)
-            for i, v in enumerate(self.variants)
-        ]
+        self.embed = embed
+        # Each view shows its clip as soon as it is on disk (in an Output widget of its own):
+        # the grid's static final state waits for the last variant.
+        self.views = [JobView(None, label=v.label, embed=embed) for v in self.variants]
         self.jobs: list[Job] = []
         self._handle: Any = None
         self._settled = threading.Event()
@@ -223,24 +221,46 @@ class Gallery(widgets.VBox):
             self.close()
 
     def final_bundle(self) -> dict[str, str]:
-        """Every variant's final state, as static HTML and text, in the grid's order."""
-        bundles = [
-            final_bundle(j, label=v.label) for v, j in zip(self.variants, self.jobs, strict=True)
-        ]
-        cells = "".join(f'<div style="min-width:0">{b["text/html"]}</div>' for b in bundles)
+        """Every variant's final state, as static HTML and text, in the grid's order: each a
+        figure captioned with its label, its clips' thumbnails inline."""
+        pairs = list(zip(self.variants, self.jobs, strict=True))
+        cells = "".join(
+            '<figure class="veo-variant" style="margin:0;min-width:0">'
+            f'<figcaption style="font-weight:600">{html.escape(v.label)}</figcaption>'
+            f"{final_html(j, embed=self.embed)}</figure>"
+            for v, j in pairs
+        )
         return {
             "text/html": (
-                '<div style="display:grid;grid-template-columns:repeat(auto-fill,'
-                f'minmax(340px,1fr));gap:10px">{cells}</div>'
+                # The summary is printed above it already (`veo: 3 jobs, …`).
+                '<div class="veo-gallery" style="display:grid;grid-template-columns:'
+                f'repeat(auto-fill,minmax(340px,1fr));gap:10px">{cells}</div>'
             ),
-            "text/plain": "\n".join([self.summary, *(b["text/plain"] for b in bundles)]),
+            "text/plain": "\n".join(
+                [self.summary, *(final_text(j, label=v.label) for v, j in pairs)]
+            ),
+        }
+
+    def standin_bundle(self) -> dict[str, str]:
+        """What a viewer without the live widget shows while the gallery runs (or if saved
+        mid-way): the variants, and how to follow them."""
+        lead = f"veo_magic gallery: {self.summary}; not yet ended when this output was saved."
+        lines = [f"{v.label}: {v.prompt}" for v in self.variants]
+        follow = [
+            f"{v.label}: %veo resume {j.task_id}"
+            for v, j in zip(self.variants, self.jobs, strict=False)
+            if j.task_id and not j.done()
+        ]
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in lines + follow)
+        return {
+            "text/plain": "\n".join([lead, *lines, *follow]),
+            "text/html": f'<div class="veo-standin"><div>{html.escape(lead)}</div><ul>{items}</ul></div>',
         }
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The grid, with a stand-in for viewers that cannot show widgets."""
         bundle = super()._repr_mimebundle_(**kwargs) or {}
-        text = f"veo_magic gallery: {self.summary}; not yet ended when this output was saved"
-        return {**bundle, "text/plain": text, "text/html": f"<div>{html.escape(text)}</div>"}
+        return {**bundle, **self.standin_bundle()}
 
     def done(self) -> bool:
         return bool(self.jobs) and all(job.done() for job in self.jobs)
@@ -274,13 +294,10 @@ class Gallery(widgets.VBox):
             job.cancel()
 
     def show(self) -> Gallery:
-        """Display the grid, then the clips below it, in the running cell."""
+        """Display the grid in the running cell; it becomes static once every variant ends."""
         from IPython.display import display
 
-        from .display import handle_sink
-
         self._handle = display(self, display_id=True)
-        self.clips.attach(handle_sink())
         return self
 
     def __repr__(self) -> str:

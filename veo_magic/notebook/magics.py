@@ -15,8 +15,10 @@ import getpass
 import keyword
 import os
 import shlex
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -49,6 +51,8 @@ SUBCOMMANDS = {
     "logout": "logout                    forget the key entered with login",
     "config": "config [KEY=VALUE ...]    show, or change base_url, protocol, model, output_dir",
     "budget": "budget [USD|off]          show, set or clear the spending limit",
+    "export": "export [NOTEBOOK] [-o OUT] [--max-mb N] [--zip]   share this notebook (as saved) "
+    "as one HTML page with its clips, or a zip",
 }
 
 
@@ -533,6 +537,45 @@ class VeoMagics(Magics):
             print(
                 f"budget ${client.budget_usd:.2f}; spent{kind} ${spent:.2f} (estimated); left ${left:.2f}"
             )
+
+    def _cmd_export(self, argv: list[str]) -> None:
+        from ..export import DEFAULT_MAX_MB, export
+
+        parser = MagicArgumentParser(prog="%veo export", add_help=False)
+        parser.add_argument("notebook", nargs="?", default=None)
+        parser.add_argument("-o", "--output", default=None)
+        parser.add_argument("--max-mb", type=float, default=DEFAULT_MAX_MB)
+        parser.add_argument("--zip", action="store_true")
+        args = parser.parse_args(argv)
+        notebook = Path(args.notebook) if args.notebook else self._notebook_in_use()
+        if notebook is None:
+            raise UsageError(
+                "which notebook? this kernel does not know its file: %veo export NAME.ipynb"
+            )
+        if notebook.is_file():
+            saved = time.strftime("%H:%M:%S", time.localtime(notebook.stat().st_mtime))
+            print(f"exporting {notebook} as last saved ({saved}): save first for newer outputs")
+        out = Path(args.output) if args.output else None
+        keys = [key for key in (_session().secret,) if key]
+        with usage_errors():
+            result = export(notebook, out, as_zip=args.zip, max_mb=args.max_mb, keys=keys)
+        print(result.summary())
+
+    def _notebook_in_use(self) -> Path | None:
+        """The notebook this kernel runs, as Jupyter's server or VS Code tell the kernel."""
+        namespace = self.shell.user_ns if self.shell is not None else {}
+        for name in (
+            namespace.get("__vsc_ipynb_file__"),  # VS Code
+            namespace.get("__session__"),  # ipykernel, from JPY_SESSION_NAME
+            os.environ.get("JPY_SESSION_NAME"),  # jupyter_server, for the kernels it starts
+        ):
+            if not name or not str(name).endswith(".ipynb"):
+                continue
+            path = Path(str(name))
+            for candidate in (path, Path.cwd() / path.name):  # a session path or a file name
+                if candidate.is_file():
+                    return candidate
+        return None
 
     @staticmethod
     def _no_args(name: str, argv: list[str]) -> None:

@@ -112,6 +112,11 @@ class Session:
         return value if value is not None else raw(_CONFIGURABLE[name])
 
     @property
+    def secret(self) -> Secret | None:
+        """The key entered with ``%veo login`` (a ``Secret``: it prints as ``***``), or None."""
+        return self._secret
+
+    @property
     def key_source(self) -> str | None:
         """Where the key comes from (``%veo login`` or a variable's name), or None; never the key."""
         if self._secret:

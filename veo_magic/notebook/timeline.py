@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from .._exceptions import VeoError
-from .display import _data_url as data_url
-from .display import clip_html, relative_url
+from .._frames import existing_poster, existing_thumbnail
+from .display import data_url, relative_url
 from .refresh import Budget, Redraw, Refresher, refresher
-from .view import BAR_STYLES, ERROR_COLOR, MUTED, _clock
+from .view import BAR_STYLES, ERROR_COLOR, MUTED, _clip, _clock, _static_bar
 
 if TYPE_CHECKING:
     from .._job import Job
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["TimelineView", "final_bundle", "show_timeline", "standin_bundle", "timeline_state"]
 
 CARD_WIDTH = 210  # px
-BAR_COLORS = {"success": "#2e7d32", "danger": "#c62828", "warning": "#ef6c00"}
 Thumb = Callable[[Path], "str | None"]  # a clip -> a URL of a still of it
 
 State = dict[str, Any]  # {"header": {...}, "cancel": {...}, "cards": [{"html", "bar", "retry"}]}
@@ -157,15 +156,6 @@ def _card_html(board: Storyboard, index: int, job: Job | None, now: float, pictu
     )
 
 
-def _bar_html(percent: int, style: str) -> str:
-    color = BAR_COLORS.get(style, "#1976d2")
-    return (
-        '<div style="background:#e0e0e0;border-radius:3px;height:6px;margin:4px 0">'
-        f'<div style="background:{color};width:{percent}%;height:6px;border-radius:3px"></div>'
-        "</div>"
-    )
-
-
 def _film_line(board: Storyboard) -> str:
     facts = board.film_facts
     if board.film is None:
@@ -188,18 +178,12 @@ def final_bundle(board: Storyboard, *, embed: bool = False, thumb: Thumb | None 
     cards = "".join(
         f'<div style="flex:0 0 {CARD_WIDTH}px;min-width:0">'
         f"{_card_html(board, index, job, now, _player(index, job, thumb))}"
-        f"{_bar_html(int(job.progress), BAR_STYLES.get(job.status, ''))}</div>"
+        f"{_static_bar(int(job.progress), BAR_STYLES.get(job.status, ''))}</div>"
         for index, job in enumerate(board.jobs)
     )
     film = ""
     if board.film is not None:
-        try:
-            player = clip_html(board.film, embed=embed, make_poster=False)
-        except OSError as exc:
-            player = (
-                f"<div>Cannot show {html.escape(str(board.film))}: {html.escape(str(exc))}</div>"
-            )
-        film = f"<div><b>{html.escape(_film_line(board))}</b></div>{player}"
+        film = f"<div><b>{html.escape(_film_line(board))}</b></div>{_clip(board.film, embed)}"
     retry = ""
     if board.jobs:
         example = notebook_retry(board.id, board.failed_shot() or 0)
@@ -248,12 +232,13 @@ def standin_bundle(board: Storyboard) -> dict[str, str]:
 def still_data_url(clip: Path) -> str | None:
     """A still of ``clip`` as a data URL, shown the same in a live widget, a saved notebook and
     an export wherever the notebook's folder is (a widget resolves no relative URL): its small
-    thumbnail where the runner made one (``clip.thumb.jpg``), else its poster frame."""
-    for still in (clip.with_suffix(".thumb.jpg"), clip.with_suffix(".jpg")):
-        try:
-            return data_url(still, "image/jpeg")
-        except OSError:
-            continue
+    thumbnail (``clip.thumb.jpg``, a few KB), else its poster frame."""
+    for still in (existing_thumbnail(clip), existing_poster(clip)):
+        if still is not None:
+            try:
+                return data_url(still, "image/jpeg")
+            except OSError:
+                continue
     return None
 
 

@@ -11,6 +11,8 @@ A view shown in a cell (``show_job``) lives in a display handle. Its output carr
 widget, a plain ``text/html`` / ``text/plain`` stand-in for viewers without a live widget; once
 the job ends the handle is updated to ``final_bundle(job)`` alone, static HTML that every viewer
 shows the same (JupyterLab after a restart, nbconvert, VS Code, GitHub), and the widgets close.
+That final state has everything a reader wants: the request, the outcome, the task id and the
+clips, each with its thumbnail inline (``display.clip_html(inline_poster=True)``).
 
 Threads and messages: job events arrive on the background loop's thread. Setting widget traits
 there is fine (ipykernel sends comm messages from any thread), printing or ``display`` there is
@@ -27,6 +29,7 @@ import html
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -34,7 +37,7 @@ from ipywidgets.widgets.widget_int import ProgressStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .._events import Completed, Downloaded
-from .display import ClipArea, clip_html
+from .display import ClipArea, clip_html, shown_path
 from .refresh import FINAL_MESSAGES, MAX_MESSAGES, Budget, Redraw, Refresher, refresher
 
 if TYPE_CHECKING:
@@ -46,6 +49,8 @@ __all__ = [
     "MAX_MESSAGES",
     "JobView",
     "final_bundle",
+    "final_html",
+    "final_text",
     "show_job",
     "standin_bundle",
     "view_state",
@@ -192,62 +197,111 @@ def _detail_html(job: Job, elapsed: float) -> str:
     )
 
 
-def _facts(job: Job) -> list[tuple[str, str]]:
-    """The job's facts a reader of a saved notebook wants, as (name, plain text) pairs."""
+def _facts(job: Job, *, ended: bool = True) -> list[tuple[str, str]]:
+    """The job's facts a reader of a saved notebook wants, as (name, plain text) pairs.
+
+    ``ended=False``: what was asked only (a saved stand-in must not freeze a progress number).
+    """
     record = job.record
     elapsed = (job.finished_at or job.created_at) - (job.started_at or job.created_at)
-    facts = [
+    status = [
         ("status", f"{job.status}, {job.progress:.0f}%"),
+        ("elapsed", _clock(elapsed) if job.done() else ""),
+    ]
+    asked = [
         ("prompt", job.prompt or (f"(resumed task {job.task_id})" if job.task_id else "")),
         ("model", job.model + (" (simulated)" if job.simulated else "")),
         ("orientation", str(record.get("orientation") or "portrait")),
         ("seconds", str(record.get("seconds") or "")),
         ("estimated cost", f"${job.estimated_cost:.2f}"),
-        ("elapsed", _clock(elapsed) if job.done() else ""),
         ("task id", job.task_id or ""),
-        ("files", ", ".join(path.name for path in job.videos)),
-        ("error", (job.error or "") if job.status == "failed" else ""),
         ("job", job.id),
     ]
+    result = [
+        ("files", ", ".join(shown_path(path) for path in job.videos)),
+        ("error", (job.error or "") if job.status == "failed" else ""),
+    ]
+    facts = [*status, *asked, *result] if ended else asked
     return [(name, value) for name, value in facts if value]
 
 
-def final_bundle(job: Job, *, label: str = "") -> dict[str, str]:
-    """The job's final state as static ``text/html`` and ``text/plain``, for every viewer."""
-    state = view_state(job, now=job.finished_at or job.created_at, label=label)
-    percent = int(job.progress)
-    color = {"success": "#2e7d32", "danger": "#c62828", "warning": "#ef6c00"}.get(
-        state["bar"]["bar_style"], "#1976d2"
-    )
-    bar = (
-        '<div style="background:#e0e0e0;border-radius:3px;height:8px;width:50%;min-width:100px">'
+def _static_bar(percent: int, style: str) -> str:
+    color = {"success": "#2e7d32", "danger": "#c62828", "warning": "#ef6c00"}.get(style, "#1976d2")
+    return (
+        f'<div class="veo-bar" role="progressbar" aria-valuenow="{percent}" aria-valuemin="0" '
+        'aria-valuemax="100" style="background:#e0e0e0;border-radius:3px;height:8px;'
+        'width:50%;min-width:100px;margin:2px 0">'
         f'<div style="background:{color};width:{percent}%;height:8px;border-radius:3px"></div>'
         "</div>"
     )
-    page = (
-        f'<div class="veo-job" data-status="{html.escape(job.status)}">'
-        f"{state['header']['value']}{bar}{state['status']['value']}</div>"
+
+
+def final_html(job: Job, *, label: str = "", embed: bool = False) -> str:
+    """The job's final state as static HTML: what the view showed, its clips with their
+    thumbnails inline, and the relay's task id."""
+    state = view_state(job, now=job.finished_at or job.created_at, label=label)
+    task = (
+        f'<div style="{MUTED}">relay task <code>{html.escape(job.task_id)}</code></div>'
+        if job.task_id
+        else ""
     )
+    clips = "".join(_clip(video, embed) for video in job.videos)
+    return (
+        f'<div class="veo-job" data-status="{html.escape(job.status)}">'
+        f"{state['header']['value']}"
+        f"{_static_bar(int(job.progress), state['bar']['bar_style'])}"
+        f"{state['status']['value']}{task}{clips}</div>"
+    )
+
+
+def final_text(job: Job, *, label: str = "") -> str:
+    """The job's final state as plain text, a fact a line."""
     title = f"veo_magic job {job.id}" + (f" [{label}]" if label else "")
-    plain = "\n".join([title, *(f"  {name}: {value}" for name, value in _facts(job))])
-    return {"text/html": page, "text/plain": plain}
+    return "\n".join([title, *(f"  {name}: {value}" for name, value in _facts(job))])
+
+
+def final_bundle(job: Job, *, label: str = "", embed: bool = False) -> dict[str, str]:
+    """The job's final state as static ``text/html`` and ``text/plain``, for every viewer."""
+    return {
+        "text/html": final_html(job, label=label, embed=embed),
+        "text/plain": final_text(job, label=label),
+    }
+
+
+def _clip(video: Path, embed: bool) -> str:
+    try:
+        return clip_html(video, embed=embed, make_poster=False, inline_poster=True)
+    except OSError as exc:
+        return (
+            f'<div style="color:{ERROR_COLOR}">Cannot show {html.escape(str(video))}: '
+            f"{html.escape(str(exc))}</div>"
+        )
 
 
 def standin_bundle(job: Job | None, *, label: str = "") -> dict[str, str]:
-    """What a viewer without the live widget shows while the job runs (or if saved mid-way)."""
+    """What a viewer without the live widget shows while the job runs (or if saved mid-way):
+    what was asked, and how to follow it; never a progress number that would stay frozen."""
     if job is None:
-        text = f"veo_magic job {label}: waiting for a free slot when this was saved"
+        text = f"veo_magic job {label}: it was waiting for a free slot when this was saved"
         return {"text/plain": text, "text/html": f"<div>{html.escape(text)}</div>"}
-    resume = (
-        f"; follow it with `%veo resume {job.task_id}`"
+    follow = (
+        f"follow it with %veo resume {job.task_id}"
         if job.task_id
-        else "; run the cell again for its result"
+        else "run the cell again for its result"
     )
-    text = (
-        f"veo_magic job {job.id} ({job.prompt[:80]!r}): {job.status} {job.progress:.0f}% "
-        f"when this output was saved, not yet ended{resume}"
+    title = f"veo_magic job {job.id}" + (f" [{label}]" if label else "")
+    lead = f"{title}: not yet ended when this output was saved; {follow}."
+    facts = _facts(job, ended=False)
+    rows = "".join(
+        f'<tr><th style="text-align:left">{html.escape(name)}</th>'
+        f'<td style="text-align:left">{html.escape(value)}</td></tr>'
+        for name, value in facts
     )
-    return {"text/plain": text, "text/html": f"<div>{html.escape(text)}</div>"}
+    return {
+        "text/plain": "\n".join([lead, *(f"  {name}: {value}" for name, value in facts)]),
+        "text/html": f'<div class="veo-standin"><div>{html.escape(lead)}</div>'
+        f"<table>{rows}</table></div>",
+    }
 
 
 # -- the widget ----------------------------------------------------------------------------------
@@ -493,20 +547,18 @@ def _set_output(out: widgets.Output, bundle: dict[str, str]) -> None:
 
 
 def show_job(job: Job, *, embed: bool = False) -> JobView:
-    """Display ``job``'s view in the running cell, with its clips in a display handle below;
-    once the job ends, the view's output becomes its static final state."""
+    """Display ``job``'s view in the running cell; once the job ends, the output becomes its
+    static final state (its clips included), the same in every viewer."""
     from IPython.display import display
 
-    from .display import handle_sink
-
-    clips = ClipArea()
-    view = JobView(job, embed=embed, clips=clips)
+    # The clips appear with the final state, right after their download: one output per job,
+    # and no live copy of them left in a saved notebook's widget state.
+    view = JobView(job, embed=embed, clips=ClipArea())
     handle = display(view, display_id=True)
-    clips.attach(handle_sink())
 
     def settle(view: JobView) -> None:
         if handle is not None:
-            handle.update(final_bundle(job, label=view.label), raw=True)
+            handle.update(final_bundle(job, label=view.label, embed=embed), raw=True)
         view.close_parts()
 
     view.when_final(settle)

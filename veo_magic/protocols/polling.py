@@ -109,8 +109,8 @@ class PollSchedule:
         remaining = self.remaining(now)
         if remaining is None and self.expected is not None and self._last is None:
             remaining = self.expected - (now - self._born)
-            if remaining < 0:  # overdue: back off gently, a quarter of the overrun
-                return self._clamp(max(FIRST_DELAY, -remaining / 4))
+            if remaining < 0:  # overdue: back off gently, a quarter of the overrun (a near
+                return self._clamp(-remaining / 4)  # miss polls again soon)
         if remaining is None:
             return self._clamp(FIRST_DELAY)
         if remaining / 2 >= max(self.min_interval, SHORTEST_HALF):
@@ -205,6 +205,9 @@ class TaskAdapter(ABC):
     def __init__(self, relay: Relay, *, pacing: Pacing | None = None) -> None:
         self.relay = relay
         self.pacing = pacing or Pacing()
+        # When the task finished, as far as polling can tell: after the last answer that said
+        # "not yet" and before the first that said "done" (monotonic seconds).
+        self.finished_between: tuple[float, float] | None = None
 
     async def run(
         self, request: VideoRequest | None, *, task_id: str | None = None
@@ -236,6 +239,7 @@ class TaskAdapter(ABC):
         schedule = self.pacing.schedule()
         response = first
         last_news: tuple[object, ...] | None = None
+        not_yet = time.monotonic()
         while True:
             if response is None:
                 response = await self.relay.fetch("GET", path, task_id=task_id, params=params)
@@ -249,9 +253,11 @@ class TaskAdapter(ABC):
                 yield Failed(report.reason or report.word, task_id=task_id, code=report.code)
                 return
             if report.state == "succeeded":
+                self.finished_between = (not_yet, time.monotonic())
                 for index, url in enumerate(report.urls):
                     yield self.ready(index, url)
                 return
+            not_yet = time.monotonic()
             news = (report.state, report.progress, report.word)
             if news != last_news:
                 last_news = news

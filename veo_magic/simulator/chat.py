@@ -176,6 +176,9 @@ async def _flow(state: SimState, task: Task) -> AsyncIterator[str]:
             which = f"第{number}个" if ordinal else ""
             url = state.file_url(clip, "flow")
             yield f"> ✅ {which}视频生成成功{comma}[点击这里]({url}) 查看视频~~~\n\n"
+            task.links_sent[url] = time.monotonic()  # the frame is on its way
+            if task.scenario.link_gap:
+                await asyncio.sleep(task.scenario.link_gap)
     elif task.phase() == "failed":
         yield _failure_line(task, comma)
     elif (reason := task.no_video_reason()) is not None:

@@ -109,6 +109,7 @@ class Scenario:
     malformed: bool = False  # garbage SSE lines, choice-less chunks, unknown status words
     unknown_task: Literal["openai", "task_error"] = "openai"  # body for an id nobody created
     clock_scale: float = 1.0  # multiplies the simulator's generation_seconds for this task
+    link_gap: float = 0.0  # chat: seconds the stream goes on after each video link
 
 
 _ALL = (
@@ -164,6 +165,11 @@ _ALL = (
     ),
     Scenario(
         "stream_idle", "the chat stream goes silent after 40 % without closing", stream="idle"
+    ),
+    Scenario(
+        "slow_links",
+        "the chat stream sends each video link, then goes on for 1 s before the next or the end",
+        link_gap=1.0,
     ),
     Scenario(
         "malformed",

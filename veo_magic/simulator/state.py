@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import Counter
 from collections.abc import Coroutine
 from dataclasses import dataclass, field, fields
@@ -46,6 +47,7 @@ class LoggedRequest:
     form: dict[str, str] | None = None  # multipart text fields
     files: list[dict[str, Any]] = field(default_factory=list)  # field, filename, size, content_type
     status: int | None = None
+    at: float = field(default_factory=time.monotonic)  # when it arrived (benchmarks time from it)
 
     # Mapping-style access too (``entry["method"]``), for tests that treat entries as dicts.
     def __getitem__(self, key: str) -> Any:

@@ -104,6 +104,7 @@ class Task:
     finished_at: float | None = None
     deleted: bool = False
     counters: Counter[str] = field(default_factory=Counter)  # per-task fault bookkeeping
+    links_sent: dict[str, float] = field(default_factory=dict)  # chat: result URL -> when sent
 
     @property
     def needs_render(self) -> bool:

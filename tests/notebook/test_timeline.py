@@ -121,13 +121,30 @@ def test_redraws_stay_within_the_message_budget(sent):
     for start in times:
         in_window = [t for t in times if start <= t < start + WINDOW]
         assert len(in_window) <= MAX_MESSAGES
-    # Every card still shows where its shot is, in the end.
+    # In the end every card shows where its shot is, and the view leaves the refresh loop.
+    board.status = "succeeded"
+    view._on_board(board)
+    assert len(loop) == 0
+    assert [card.bar.value for card in view.cards] == [79] * 6
+
+
+def test_a_view_whose_output_is_replaced_sends_nothing_at_the_end(sent):
+    board = make_board(["running"] * 3)
+    clock, loop = Clock(), Refresher(start=False)
+    view = TimelineView(board, clock=clock, budget=Budget(clock), loop=loop)
     finished = []
-    view.when_final(finished.append)
+    view.when_final(finished.append)  # show_timeline's: the static final state replaces it
+    sent.clear()
     board.status = "succeeded"
     view._on_board(board)
     assert finished == [view] and len(loop) == 0
-    assert [card.bar.value for card in view.cards] == [79] * 6
+    assert sent == []
+
+
+def test_every_timeline_shares_one_set_of_layouts_and_styles():
+    views = [TimelineView(make_board(["running"] * 3), loop=Refresher(start=False)) for _ in "ab"]
+    shared = {id(w.layout) for v in views for c in v.cards for w in c.parts().values()}
+    assert len(shared) == 3  # the text's, the bar's and the button's
 
 
 # -- the magics ---------------------------------------------------------------------------------

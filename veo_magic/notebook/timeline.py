@@ -24,12 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_int import ProgressStyle
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .._exceptions import VeoError
 from .._frames import existing_poster, existing_thumbnail
 from .display import data_url, relative_url
 from .refresh import Budget, Redraw, Refresher, refresher
-from .view import BAR_STYLES, ERROR_COLOR, MUTED, _clip, _clock, _static_bar
+from .view import BAR_STYLES, ERROR_COLOR, MUTED, _clip, _clock, _shared_widget, _static_bar
 
 if TYPE_CHECKING:
     from .._job import Job
@@ -127,7 +129,7 @@ def _player(index: int, job: Job | None, thumb: Thumb) -> str:
         return _picture(index, image)
     poster_attr = f' poster="{html.escape(image, quote=True)}"' if image else ""
     return (
-        f'<video controls playsinline preload="none" src="{html.escape(url, quote=True)}"'
+        f'<video controls playsinline preload="metadata" src="{html.escape(url, quote=True)}"'
         f'{poster_attr} style="{FRAME_STYLE}"></video>'
     )
 
@@ -245,18 +247,39 @@ def still_data_url(clip: Path) -> str | None:
 # -- the widget ----------------------------------------------------------------------------------
 
 
+# One Layout/Style model for every card of every timeline (as the job view does), so a saved
+# notebook holds each once: a headless run keeps the state of every widget it ever saw.
+_LAYOUTS = {
+    "layout": lambda: widgets.Layout(),
+    "card_bar_layout": lambda: widgets.Layout(width="100%"),
+    "auto_layout": lambda: widgets.Layout(width="auto", flex="0 0 auto"),
+    "card_layout": lambda: widgets.Layout(
+        width=f"{CARD_WIDTH}px", flex="0 0 auto", margin="0 10px 0 0"
+    ),
+    "row_layout": lambda: widgets.Layout(overflow="auto", padding="4px 0"),
+    "html_style": HTMLStyle,
+    "bar_style": ProgressStyle,
+    "button_style": widgets.ButtonStyle,
+}
+
+
+def _shared(name: str) -> Any:
+    return _shared_widget(f"timeline_{name}", _LAYOUTS[name])
+
+
 class _Card:
     """One shot's card: its text and picture, a progress bar, Retry."""
 
     def __init__(self, on_retry: Callable[[Any], None]) -> None:
-        self.html = widgets.HTML()
-        self.bar = widgets.IntProgress(min=0, max=100, layout=widgets.Layout(width="100%"))
-        self.retry = widgets.Button(description="Retry", layout=widgets.Layout(width="auto"))
-        self.retry.on_click(on_retry)
-        self.box = widgets.VBox(
-            [self.html, self.bar, self.retry],
-            layout=widgets.Layout(width=f"{CARD_WIDTH}px", flex="0 0 auto", margin="0 10px 0 0"),
+        self.html = widgets.HTML(layout=_shared("layout"), style=_shared("html_style"))
+        self.bar = widgets.IntProgress(
+            min=0, max=100, layout=_shared("card_bar_layout"), style=_shared("bar_style")
         )
+        self.retry = widgets.Button(
+            description="Retry", layout=_shared("auto_layout"), style=_shared("button_style")
+        )
+        self.retry.on_click(on_retry)
+        self.box = widgets.VBox([self.html, self.bar, self.retry], layout=_shared("card_layout"))
 
     def parts(self) -> dict[str, widgets.Widget]:
         return {"html": self.html, "bar": self.bar, "retry": self.retry}
@@ -282,20 +305,18 @@ class TimelineView(widgets.VBox):
         self._notice = ""
         self._thumbs: dict[Path, str | None] = {}
         self._on_final: Callable[[TimelineView], None] | None = None
-        self.header = widgets.HTML()
+        self.header = widgets.HTML(layout=_shared("layout"), style=_shared("html_style"))
         self.cancel_button = widgets.Button(
             description="Cancel",
             tooltip="Stop the storyboard: shots under way are cancelled, the rest not rendered",
-            layout=widgets.Layout(width="auto", flex="0 0 auto"),
+            layout=_shared("auto_layout"),
+            style=_shared("button_style"),
         )
         self.cancel_button.on_click(lambda _: self._cancel())
         self.cards = [_Card(lambda _, k=index: self._retry(k)) for index in range(len(board.shots))]
-        row = widgets.HBox(
-            [card.box for card in self.cards],
-            layout=widgets.Layout(overflow="auto", padding="4px 0"),
-        )
-        top = widgets.HBox([self.header, self.cancel_button])
-        super().__init__([top, row])
+        row = widgets.HBox([card.box for card in self.cards], layout=_shared("row_layout"))
+        top = widgets.HBox([self.header, self.cancel_button], layout=_shared("layout"))
+        super().__init__([top, row], layout=_shared("layout"))
         self._send(self._changes(self._state()), budgeted=False)
         self._remove_listener: Callable[[], None] = lambda: None  # the listener may fire at once
         self._remove_listener = board.add_listener(self._on_board)
@@ -375,7 +396,8 @@ class TimelineView(widgets.VBox):
             if self._finished:
                 return
             self._finished = True
-            self._send(self._changes(self._state()), budgeted=False)
+            if self._on_final is None:  # else the output is replaced: widgets are not shown again
+                self._send(self._changes(self._state()), budgeted=False)
         self._refresher.discard(self)
         self._remove_listener()
         if self._on_final is not None:

@@ -11,10 +11,14 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ._exceptions import VeoError, VeoGenerationError, VeoInputError
 from ._options import add_request_options, request_kwargs
 from ._settings import VARIABLES
+
+if TYPE_CHECKING:
+    from ._storyboard import Storyboard
 
 __all__ = ["how_to", "main"]
 
@@ -181,11 +185,11 @@ def _resume(args: argparse.Namespace) -> int:
     return _follow(client.resume(args.id))
 
 
-def _follow_board(board) -> int:
+def _follow_board(board: Storyboard) -> int:
     """A line on stderr as each shot ends; the film's path on stdout at the end."""
     told: dict[int, str] = {}
 
-    def tell(board) -> None:
+    def tell(board: Storyboard) -> None:
         for index, job in enumerate(list(board.jobs)):
             if job.done() and told.get(index) != job.id:
                 told[index] = job.id

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 import veo_magic as veo
+from tests.images import write_png
 from tests.support import assert_saved_clip
 from veo_magic._events import Retrying
 from veo_magic._gateways import from_models, litellm_task_id
@@ -45,6 +46,7 @@ def selling(relay: Simulator) -> Iterator[Simulator]:
     """The session simulator; the test narrows what its GET /v1/models lists."""
     yield relay
     relay.set_models(None)
+    relay.set_dialect(None)
 
 
 def creates(sim: Simulator, since: int, path: str = "/v1/videos") -> list:
@@ -145,6 +147,24 @@ def test_nothing_listed_can_serve_it_is_refused_before_any_create(
         assert "--model NAME" in message
     assert [r.path for r in selling.requests[seen:]] in ([], ["/v1/models"])
     assert selling.accepted_creates == made
+
+
+def test_a_gateway_that_lists_like_litellm_gets_no_last_frame(make_client, selling, tmp_path):
+    """Recognised from its model list before anything is sent (the real LiteLLM: tests/gateway)."""
+    selling.set_dialect("litellm_models")
+    selling.set_models(["veo-3.1"])
+    client = make_client("videos")
+    assert client.offer().gateway == "litellm" and client.gateway == "litellm"
+    seen = len(selling.requests)
+    with pytest.raises(veo.VeoInputError) as info:
+        client.submit(
+            "a heron",
+            first_frame=write_png(tmp_path / "a.png"),
+            last_frame=write_png(tmp_path / "b.png"),
+        )
+    assert info.value.field == "last_frame"
+    assert "cannot reach Veo through LiteLLM's /v1/videos" in str(info.value)
+    assert selling.requests[seen:] == []
 
 
 def test_a_listed_name_the_catalog_does_not_know_is_sent_as_given(make_client, selling, out_dir):

@@ -685,6 +685,25 @@ def test_models_list_as_new_api_gives_it(new_api):
         assert r.status_code == 200 and len(new_api.models) == len(names)
 
 
+def test_models_list_in_litellms_shape(new_api):
+    new_api.set_dialect("litellm_models")
+    new_api.set_models(["veo-3.1"])
+    with http(new_api) as client:
+        assert client.get("/v1/models").json() == {
+            "data": [
+                {
+                    "id": "veo-3.1",
+                    "object": "model",
+                    "created": 1677610602,
+                    "owned_by": "openai",
+                    "mode": "video_generation",
+                    "max_input_tokens": 1024,
+                }
+            ],
+            "object": "list",
+        }
+
+
 def test_tls_mode_serves_gemini_file_links_fetchable_as_written(tmp_path):
     with Simulator(generation_seconds=0.3, tls=True) as sim:
         assert sim.base_url.startswith("https://127.0.0.1:") and sim.ca_file.is_file()

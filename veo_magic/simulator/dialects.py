@@ -64,6 +64,7 @@ class Dialect:
     url_field: Literal["metadata.url", "video_url", "url", "metadata.video_url"] = "metadata.url"
     content_json: bool = False  # /content answers JSON with video_url instead of bytes (poloapi)
     video_id: Literal["video", "uuid", "task", "model"] = "video"  # passthrough ids
+    models_list: Literal["new_api", "litellm"] = "new_api"  # the shape of GET /v1/models
     minimal_video: bool = False  # seed 004's create reply: no progress, no size
     query_id_bare: bool = False  # unified query answers the id without its model prefix
     upsample_url: bool = False  # unified query carries detail.upsample_video_url
@@ -119,6 +120,10 @@ _NAMED: dict[str, tuple[str, dict[str, Any]]] = {
     "minimal": (
         "videos objects with seed 004's fields only (no progress, no size)",
         {"minimal_video": True},
+    ),
+    "litellm_models": (
+        "GET /v1/models in LiteLLM's shape (each entry's mode: video_generation)",
+        {"models_list": "litellm"},
     ),
     "query_id_bare": (
         "unified query answers the id without its model prefix",

@@ -1,7 +1,11 @@
-"""``GET /v1/models``: what the relay sells, as new-api lists it (NEWAPI.md, ``controller/model.go``).
+"""``GET /v1/models``: what the relay sells, as new-api lists it (NEWAPI.md, ``controller/model.go``),
+or, under the ``litellm_models`` dialect, as LiteLLM's proxy does.
 
-``{"success": true, "object": "list", "data": [{"id", "object": "model", "created", "owned_by",
-"supported_endpoint_types"}]}``; ``GET /v1/models/{model}`` answers one entry, or new-api's 404.
+new-api: ``{"success": true, "object": "list", "data": [{"id", "object": "model", "created",
+"owned_by", "supported_endpoint_types"}]}``. LiteLLM 1.108.7: ``{"data": [{"id", "object":
+"model", "created": 1677610602, "owned_by": "openai", "mode": "video_generation",
+"max_input_tokens": 1024}], "object": "list"}``. ``GET /v1/models/{model}`` answers one entry, or a
+404.
 Veo on a Gemini channel is typed ``["gemini", "openai"]``, like any Gemini model, so a client can
 only tell video models by name. The list is the simulator's ``models`` (by default every name in
 veo_magic's catalog and every name veo_magic composes from them: a relay that sells them all, as
@@ -24,6 +28,7 @@ from .state import SimState
 __all__ = ["default_models", "list_models", "one_model"]
 
 CREATED = 1_626_777_600  # new-api stamps every listed model with one fixed time
+LITELLM_CREATED = 1_677_610_602  # and LiteLLM with another
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +46,16 @@ def default_models() -> tuple[str, ...]:
     return tuple(names)
 
 
-def _entry(name: str) -> dict[str, Any]:
+def _entry(name: str, shape: str = "new_api") -> dict[str, Any]:
+    if shape == "litellm":
+        return {
+            "id": name,
+            "object": "model",
+            "created": LITELLM_CREATED,
+            "owned_by": "openai",
+            "mode": "video_generation",
+            "max_input_tokens": 1024,
+        }
     owner = "vertex-ai" if name.lower().startswith("veo") else "custom"
     return {
         "id": name,
@@ -54,7 +68,10 @@ def _entry(name: str) -> dict[str, Any]:
 
 async def list_models(request: Request) -> Response:
     state: SimState = request.app.state.sim
-    data = [_entry(name) for name in state.sold()]
+    shape = state.dialect.models_list
+    data = [_entry(name, shape) for name in state.sold()]
+    if shape == "litellm":
+        return GoJSONResponse({"data": data, "object": "list"})
     return GoJSONResponse({"success": True, "object": "list", "data": data})
 
 
@@ -65,4 +82,4 @@ async def one_model(request: Request) -> Response:
         return openai_error(
             404, f"The model '{name}' does not exist", code="model_not_found", param="model"
         )
-    return GoJSONResponse(_entry(name))
+    return GoJSONResponse(_entry(name, state.dialect.models_list))

@@ -310,3 +310,15 @@ async def test_poll_waits_honour_the_server_hint(monkeypatch):
     monkeypatch.setattr(relay, "sleep", sleep)
     await collect(VideosAdapter(relay, pacing=INSTANT).run(FakeRequest()))
     assert waits == [0.0, 1.5]
+
+
+async def test_a_litellm_id_says_the_relay_is_litellm():
+    lite = "video_bGl0ZWxsbTpjdXN0b21fbGxtX3Byb3ZpZGVyOmdlbWluaQ=="  # litellm:custom_llm_provider…
+    fake = FakeRelay(
+        {"id": lite, "status": "processing"},
+        [{"id": lite, "status": "completed", "video_url": "https://cdn.test/v.mp4"}],
+    )
+    relay = make_relay(fake)
+    await collect(VideosAdapter(relay, pacing=INSTANT).run(FakeRequest()))
+    assert relay.gateway == "litellm"
+    assert fake.polled == ["/v1/videos/video_bGl0ZWxsbTpjdXN0b21fbGxtX3Byb3ZpZGVyOmdlbWluaQ%3D%3D"]

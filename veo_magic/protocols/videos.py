@@ -33,6 +33,7 @@ from urllib.parse import quote
 
 import httpx
 
+from .._gateways import litellm_task_id
 from .polling import TaskAdapter, relay_reader
 
 if TYPE_CHECKING:
@@ -88,6 +89,20 @@ class VideosAdapter(TaskAdapter):
     """``/v1/videos``: create a task, then poll ``GET /v1/videos/{id}`` until it ends."""
 
     name: ClassVar[str] = "videos"
+
+    def created(self, response: httpx.Response) -> tuple[str, str | None]:
+        task_id, model = super().created(response)
+        self._recognise(task_id)
+        return task_id, model
+
+    def resumed(self, task_id: str) -> str | None:
+        self._recognise(task_id)
+        return None
+
+    def _recognise(self, task_id: str) -> None:
+        """A LiteLLM id says which gateway this is, even where its headers did not."""
+        if litellm_task_id(task_id):
+            self.relay.gateway = "litellm"
 
     def poll(self, task_id: str) -> tuple[str, None]:
         return task_path(task_id), None

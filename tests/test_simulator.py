@@ -705,6 +705,7 @@ def test_models_list_in_litellms_shape(new_api):
 
 
 def test_tls_mode_serves_gemini_file_links_fetchable_as_written(tmp_path):
+    pytest.importorskip("trustme", reason="the simulator extra brings trustme (make test)")
     with Simulator(generation_seconds=0.3, tls=True) as sim:
         assert sim.base_url.startswith("https://127.0.0.1:") and sim.ca_file.is_file()
         google = {"x-goog-api-key": KEY}

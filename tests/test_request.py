@@ -379,10 +379,10 @@ BAD: list[tuple[str, dict[str, Any], str, str, tuple[str, ...]]] = [
     ),
     (
         "resolution value",
-        {"resolution": "4k", "protocol": "gemini"},
+        {"resolution": "8k", "protocol": "gemini"},
         "resolution",
-        "'4k'",
-        ("720p, 1080p",),
+        "'8k'",
+        ("720p, 1080p, 4k",),
     ),
     (
         "resolution protocol",

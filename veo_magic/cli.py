@@ -88,7 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     _client_options(jobs)
     jobs.set_defaults(command="jobs", run=_jobs)
 
-    models = sub.add_parser("models", help="List known models with capabilities and prices.")
+    models = sub.add_parser(
+        "models",
+        help="List known models with capabilities and prices (per clip on relays, per second on "
+        "Google's API).",
+    )
     models.set_defaults(command="models", run=_models)
 
     from .export import DEFAULT_MAX_MB
@@ -205,10 +209,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from ._catalog import known_models
+    from ._listing import model_lines
 
-    for spec in known_models():
-        print(f"{spec.name:<34} ${spec.price_usd:.2f}/clip  {spec.summary}")
+    print("\n".join(model_lines()))
     return 0
 
 

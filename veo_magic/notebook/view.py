@@ -144,6 +144,8 @@ def _header_html(job: Job, label: str) -> str:
     if job.model:
         parts.append(f"<code>{html.escape(job.model)}</code>")
     parts.append(html.escape(str(record.get("orientation") or "portrait")))
+    if record.get("resolution"):
+        parts.append(html.escape(str(record["resolution"])))
     if record.get("seconds"):
         parts.append(f"{html.escape(str(record['seconds']))} s")
     n = record.get("n") or 1
@@ -151,11 +153,27 @@ def _header_html(job: Job, label: str) -> str:
         parts.append(f"{html.escape(str(n))} clips")
     parts.append(f"≈ ${job.estimated_cost:.2f}")
     parts.append(f'<span style="{MUTED}">job {html.escape(job.id)}</span>')
+    # What the request chose for the user, and why (1080p needs 8 s, …): on the summary line.
+    parts += [f'<span style="{MUTED}">{html.escape(note)}</span>' for note in _notes(job)]
     prompt = job.prompt or (f"(resumed task {job.task_id})" if job.task_id else "")
     return (
         f"<div>{' · '.join(parts)}</div>"
         f'<div style="white-space:pre-wrap;max-height:8em;overflow:auto">{html.escape(prompt)}</div>'
     )
+
+
+def _notes(job: Job) -> list[str]:
+    notes = job.record.get("notes")
+    return [str(note) for note in notes] if isinstance(notes, list) else []
+
+
+def _expiry(job: Job) -> str:
+    """When the server deletes its copy of the clip, if it says (Google: 2 days)."""
+    if job.remote_expires_at is None:
+        return ""
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(job.remote_expires_at))
+    who = "Google" if job.protocol == "gemini" else "The server"
+    return f"{who} deletes its copy after {when}; the clip saved here stays."
 
 
 def _resume_hint(job: Job) -> str:
@@ -185,9 +203,10 @@ def _detail_html(job: Job, elapsed: float) -> str:
         )
     if job.status == "succeeded":
         count = len(job.videos)
+        expiry = f" {html.escape(_expiry(job))}" if _expiry(job) else ""
         return (
             f'<div style="{MUTED}">Done in {_clock(elapsed)}: '
-            f"{count} clip{'s' if count != 1 else ''} saved.</div>"
+            f"{count} clip{'s' if count != 1 else ''} saved.{expiry}</div>"
         )
     message = (job.message or "").strip()
     if len(message) > 300:
@@ -212,13 +231,16 @@ def _facts(job: Job, *, ended: bool = True) -> list[tuple[str, str]]:
         ("prompt", job.prompt or (f"(resumed task {job.task_id})" if job.task_id else "")),
         ("model", job.model + (" (simulated)" if job.simulated else "")),
         ("orientation", str(record.get("orientation") or "portrait")),
+        ("resolution", str(record.get("resolution") or "")),
         ("seconds", str(record.get("seconds") or "")),
         ("estimated cost", f"${job.estimated_cost:.2f}"),
+        ("notes", "; ".join(_notes(job))),
         ("task id", job.task_id or ""),
         ("job", job.id),
     ]
     result = [
         ("files", ", ".join(shown_path(path) for path in job.videos)),
+        ("remote copy", _expiry(job)),
         ("error", (job.error or "") if job.status == "failed" else ""),
     ]
     facts = [*status, *asked, *result] if ended else asked

@@ -143,7 +143,6 @@ def _run(quick: bool, tmp: Path) -> Figure:
     import openai
 
     from veo_magic import Client
-    from veo_magic.notebook.display import ClipArea
     from veo_magic.notebook.view import JobView
     from veo_magic.simulator import Simulator
 
@@ -200,8 +199,11 @@ def _run(quick: bool, tmp: Path) -> Figure:
             job = clients[name].submit(PROMPT)
             timeline = Timeline()
             job.add_listener(timeline)  # before the view, so the view's work is not in it
-            area = ClipArea(lambda _bundle: setattr(timeline, "view_shown", time.monotonic()))
-            view = JobView(job, clips=area)
+
+            def shown(_bundle: dict[str, str], timeline: Timeline = timeline) -> None:
+                timeline.view_shown = time.monotonic()
+
+            view = JobView(job, clips=shown)
             runs.append({"variant": name, "job": job, "timeline": timeline, "view": view})
             accepted(before)
 

@@ -11,6 +11,7 @@ CONTRACT = {
     "VeoAPIError",
     "VeoGenerationError",
     "load_ipython_extension",
+    "storyboard",
     "unload_ipython_extension",
 }
 
@@ -25,6 +26,7 @@ PUBLIC = [
     "Job",
     "Progress",
     "Secret",
+    "Storyboard",
     "Submitted",
     "VeoAPIError",
     "VeoBudgetError",
@@ -40,6 +42,7 @@ PUBLIC = [
     "batch",
     "form",
     "load_ipython_extension",
+    "storyboard",
     "unload_ipython_extension",
 ]
 

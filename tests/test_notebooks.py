@@ -26,7 +26,13 @@ import pytest
 from tests.support import assert_clip
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-NAMES = ["quickstart.ipynb", "form.ipynb", "prompt_iteration.ipynb", "relays.ipynb"]
+NAMES = [
+    "quickstart.ipynb",
+    "form.ipynb",
+    "prompt_iteration.ipynb",
+    "relays.ipynb",
+    "storyboard.ipynb",
+]
 SIM_SECONDS = "1"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 VIDEO_SRC = re.compile(r"<video\b[^>]*?\bsrc=\"([^\"]+)\"")

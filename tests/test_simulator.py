@@ -868,6 +868,15 @@ def test_malformed_lines_and_unknown_statuses(simulator):
     assert "warming_up" in statuses and statuses[-1] == "completed"
 
 
+def test_slow_links_keep_the_stream_open_after_each_link(simulator):
+    _raw, payloads = stream_chat(simulator, chat_body("x [[sim:slow_links]]", n=2))
+    links = [p for p in contents(payloads) if SUCCESS.match(p)]
+    assert len(links) == 2 and payloads[-1] == "[DONE]"
+    (task,) = [t for t in simulator.tasks.values() if "slow_links" in t.prompt]
+    first, second = sorted(task.links_sent.values())
+    assert second - first >= task.scenario.link_gap == 1.0  # the second came a second later
+
+
 def test_truncated_download_resumes_with_range(simulator):
     with http(simulator) as client:
         video = create_video(client, "x [[sim:truncated_download]]")

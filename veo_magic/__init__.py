@@ -9,6 +9,8 @@ or from Python::
     import veo_magic as veo
     job = veo.Client().submit("a red fox in snow", orientation="landscape")
     job.wait().videos
+    board = veo.storyboard(["a fox wakes", "the fox runs out into the snow"])
+    board.wait().film   # the shots, each starting from the last frame of the one before
 
 Heavy modules (httpx, widgets) load on first use, so importing this package and ``%load_ext``
 stay cheap.
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from ._job import Job
     from ._request import VideoRequest
     from ._secret import Secret
+    from ._storyboard import Storyboard, storyboard
     from .notebook import batch, form
 
 __version__ = "0.1.0"
@@ -48,6 +51,7 @@ __all__ = [
     "Job",
     "Progress",
     "Secret",
+    "Storyboard",
     "Submitted",
     "VeoAPIError",
     "VeoBudgetError",
@@ -63,6 +67,7 @@ __all__ = [
     "batch",
     "form",
     "load_ipython_extension",
+    "storyboard",
     "unload_ipython_extension",
 ]
 
@@ -71,6 +76,8 @@ _LAZY = {
     "Job": "._job",
     "VideoRequest": "._request",
     "Secret": "._secret",
+    "Storyboard": "._storyboard",
+    "storyboard": "._storyboard",
     "Submitted": "._events",
     "Progress": "._events",
     "VideoReady": "._events",

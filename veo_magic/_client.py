@@ -28,6 +28,7 @@ from ._secret import Secret
 from ._settings import Settings
 
 if TYPE_CHECKING:
+    from ._storyboard import Storyboard
     from .protocols.polling import Pacing
 
 __all__ = ["PROTOCOL_NAMES", "Client"]
@@ -175,20 +176,49 @@ class Client:
         """Validate, check the budget, record, and start a job; returns at once."""
         request = self.request(prompt, **options)
         self.check_budget(request.estimated_cost)
-        job = Job(protocol=request.protocol, request=request, simulated=self.simulated)
-        self._runner.record(job)
-        return self._runner.start(job, request=request)
+        return self.start(self.prepare(request))
 
     def submit_all(self, requests: Sequence[VideoRequest], *, concurrency: int) -> list[Job]:
         """Start validated ``requests`` (already priced against the budget), at most
         ``concurrency`` of them at a time; the rest wait, queued, for a free slot."""
         lane = Lane(concurrency)
-        jobs = []
-        for request in requests:
-            job = Job(protocol=request.protocol, request=request, simulated=self.simulated)
+        return [self.start(self.prepare(request), lane=lane) for request in requests]
+
+    def prepare(self, request: VideoRequest) -> Job:
+        """Record a queued job for ``request`` (counted in the spend) that ``start`` runs later."""
+        job = Job(protocol=request.protocol, request=request, simulated=self.simulated)
+        self._runner.record(job)
+        return job
+
+    def start(
+        self, job: Job, request: VideoRequest | None = None, *, lane: Lane | None = None
+    ) -> Job:
+        """Run a prepared job; ``request`` replaces the one it was prepared with (a storyboard
+        shot learns its first frame only when the shot before it ends)."""
+        if request is not None and request is not job.request:
+            job.request, job.record = request, request.describe()
             self._runner.record(job)
-            jobs.append(self._runner.start(job, request=request, lane=lane))
-        return jobs
+        return self._runner.start(job, request=job.request, lane=lane)
+
+    def skip(self, job: Job, reason: str, *, status: str = "cancelled") -> None:
+        """End a prepared job that will not start (``status`` cancelled or failed), journal
+        included. Call it on the background loop, where job state changes."""
+        self._runner.end_unstarted(job, status, reason)
+
+    def storyboard(
+        self, shots: Sequence[Any], *, continuity: str = "last-frame", **options: Any
+    ) -> Storyboard:
+        """Validate and price every shot, check the budget, then start; see ``veo_magic.storyboard``."""
+        from ._storyboard import plan
+
+        return plan(self, shots, continuity=continuity, **options).start()
+
+    def resume_storyboard(self, board_id: str) -> Storyboard:
+        """Pick a recorded storyboard up again: finished shots are kept, a shot the relay is
+        rendering is followed, the rest are rendered; then the film is stitched."""
+        from ._storyboard import resume
+
+        return resume(self, board_id)
 
     def generate(self, prompt: str, **options: Any) -> Job:
         """``submit`` then ``wait``: returns the finished job or raises."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import logging
 import threading
 import time
 import uuid
@@ -28,14 +27,13 @@ from ._events import (
     VideoReady,
 )
 from ._exceptions import VeoCancelledError, VeoGenerationError
+from ._listeners import Listeners
 from ._loop import in_background_thread
 
 if TYPE_CHECKING:
     from ._request import VideoRequest
 
 __all__ = ["Job", "Status"]
-
-log = logging.getLogger("veo_magic")
 
 Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
@@ -92,8 +90,7 @@ class Job:
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self._clips: dict[int, tuple[Path, Path | None]] = {}
-        self._listeners: list[JobListener] = []
-        self._listeners_lock = threading.Lock()
+        self._listeners: Listeners[Event] = Listeners(f"job {self.id}")
         # The runner's journal writer: sees each event after the state, before the listeners.
         self._recorder: Callable[[Event], None] | None = None
         self._future: concurrent.futures.Future[Any] | None = None
@@ -148,24 +145,7 @@ class Job:
 
     def add_listener(self, listener: JobListener) -> Callable[[], None]:
         """Call ``listener(event)`` for every later event; returns a function that removes it."""
-        with self._listeners_lock:
-            self._listeners.append(listener)
-
-        def remove() -> None:
-            with self._listeners_lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return remove
-
-    def _emit(self, event: Event) -> None:
-        with self._listeners_lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(event)
-            except Exception:  # a broken view must never break the job
-                log.exception("job %s: listener %r failed", self.id, listener)
+        return self._listeners.add(listener)
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -206,7 +186,7 @@ class Job:
             self.finished_at = time.time()
         if self._recorder is not None:
             self._recorder(event)
-        self._emit(event)
+        self._listeners(event)
         if isinstance(event, Completed):
             self._done.set()  # after the listeners, so a waiter sees their final output first
 

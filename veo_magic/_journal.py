@@ -1,8 +1,10 @@
 """A SQLite record of every job in the output dir (stdlib sqlite3, WAL).
 
 It is what makes a job outlive the process: ``client.resume()``, ``veo-magic jobs`` and
-``%veo jobs`` read it; spend for the budget guard is summed from it. Several processes may share
-one file: WAL lets readers run beside a writer, and a busy timeout serialises the writers.
+``%veo jobs`` read it; spend for the budget guard is summed from it. A storyboard's row lists its
+shots and each one's current job, so a restarted process picks the storyboard up where it
+stopped. Several processes may share one file: WAL lets readers run beside a writer, and a busy
+timeout serialises the writers.
 Never holds the key: rows are built from ``VideoRequest.describe()`` and job state only.
 """
 
@@ -44,9 +46,22 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_task_id ON jobs(task_id);
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at);
+CREATE TABLE IF NOT EXISTS storyboards (
+    id          TEXT PRIMARY KEY,
+    created_at  REAL NOT NULL,
+    updated_at  REAL NOT NULL,
+    continuity  TEXT NOT NULL,
+    protocol    TEXT NOT NULL,
+    simulated   INTEGER NOT NULL DEFAULT 0,
+    shots       TEXT NOT NULL,           -- JSON: each shot's prompt, options, job id, started
+    status      TEXT NOT NULL,
+    film        TEXT,                    -- the stitched MP4, once made
+    error       TEXT
+);
 """
 
-JSON_COLUMNS = ("request", "video_urls", "files")
+JOB_JSON_COLUMNS = ("request", "video_urls", "files")
+JSON_COLUMNS = (*JOB_JSON_COLUMNS, "shots")
 # Money is committed for a job that is waiting, running or done, and for one cancelled after the
 # relay took it (it may still charge). Failed jobs are left out (relays refund failed tasks, and a
 # create refused started nothing) unless the failure was ours, not the relay's: a create whose
@@ -101,21 +116,52 @@ class Journal:
 
     def add(self, row: dict[str, Any]) -> None:
         """Insert a new job row (``id``, ``protocol``, ``base_url``, ``prompt``, ``request``, ...)."""
+        self._insert("jobs", row)
+
+    def update(self, job_id: str, **fields: Any) -> None:
+        """Set some columns of one job."""
+        self._set("jobs", job_id, fields)
+
+    def _insert(self, table: str, row: dict[str, Any]) -> None:
         now = time.time()
         values = {"created_at": now, "updated_at": now, "status": "queued", **row}
         values = {k: _encode(k, v) for k, v in values.items()}
         columns = ", ".join(values)
         marks = ", ".join(f":{k}" for k in values)
         with self._write() as conn:
-            conn.execute(f"INSERT OR REPLACE INTO jobs ({columns}) VALUES ({marks})", values)
+            conn.execute(f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({marks})", values)
 
-    def update(self, job_id: str, **fields: Any) -> None:
-        """Set some columns of one job."""
+    def _set(self, table: str, key: str, fields: dict[str, Any]) -> None:
         fields["updated_at"] = time.time()
         sets = ", ".join(f"{k} = :{k}" for k in fields)
         values = {k: _encode(k, v) for k, v in fields.items()}
         with self._write() as conn:
-            conn.execute(f"UPDATE jobs SET {sets} WHERE id = :_id", {**values, "_id": job_id})
+            conn.execute(f"UPDATE {table} SET {sets} WHERE id = :_id", {**values, "_id": key})
+
+    # -- storyboards: a list of shots, each pointing at its current job ---------------------------
+
+    def add_storyboard(self, row: dict[str, Any]) -> None:
+        """Insert a storyboard (``id``, ``continuity``, ``protocol``, ``shots``, ...)."""
+        self._insert("storyboards", row)
+
+    def update_storyboard(self, board_id: str, **fields: Any) -> None:
+        """Set some columns of one storyboard."""
+        self._set("storyboards", board_id, fields)
+
+    def get_storyboard(self, board_id: str) -> dict[str, Any] | None:
+        """The storyboard whose id is ``board_id``, or None."""
+        with self._lock:
+            row = (
+                self._connection()
+                .execute("SELECT * FROM storyboards WHERE id = ?", (board_id,))
+                .fetchone()
+            )
+        if row is None:
+            return None
+        data = dict(row)
+        data["shots"] = json.loads(data["shots"])
+        data["simulated"] = bool(data["simulated"])
+        return data
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The job whose local id or relay task id is ``key`` (the newest, if several)."""
@@ -191,7 +237,7 @@ def _encode(column: str, value: Any) -> Any:
 
 def _decode(row: sqlite3.Row) -> dict[str, Any]:
     data = dict(row)
-    for column in JSON_COLUMNS:
+    for column in JOB_JSON_COLUMNS:
         data[column] = (
             json.loads(data[column]) if data.get(column) else ([] if column != "request" else {})
         )

@@ -210,6 +210,11 @@ class Runner:
         job._future = spawn(self._run(job, request, task_id, lane))
         return job
 
+    def end_unstarted(self, job: Job, status: str, reason: str) -> None:
+        """End a recorded job that never started, with ``reason`` (on the background loop)."""
+        job._recorder = _Recorder(self.where.journal, job)
+        job._apply(Completed(status, error=reason))  # type: ignore[arg-type]
+
     def close(self) -> None:
         """Close the HTTP clients, once the jobs still running have ended."""
         self._closing = True

@@ -11,10 +11,14 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ._exceptions import VeoError, VeoGenerationError, VeoInputError
 from ._options import add_request_options, request_kwargs
 from ._settings import VARIABLES
+
+if TYPE_CHECKING:
+    from ._storyboard import Storyboard
 
 __all__ = ["how_to", "main"]
 
@@ -77,8 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     _client_options(gen)
     gen.set_defaults(command="generate", run=_generate)
 
-    res = sub.add_parser("resume", help="Follow a job or relay task to the end and save its clip.")
-    res.add_argument("id", help="A local job id or the relay's task id (see `veo-magic jobs`).")
+    res = sub.add_parser(
+        "resume",
+        help="Follow a job or relay task to the end and save its clip, or finish a storyboard.",
+    )
+    res.add_argument(
+        "id", help="A local job id, the relay's task id or a storyboard id (see `veo-magic jobs`)."
+    )
     res.add_argument("--protocol", default=None, help="Protocol of a task not in the journal.")
     _client_options(res)
     res.set_defaults(command="resume", run=_resume)
@@ -174,7 +183,32 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _resume(args: argparse.Namespace) -> int:
-    return _follow(_client(args, args.protocol).resume(args.id))
+    client = _client(args, args.protocol)
+    if client.journal.get_storyboard(args.id) is not None:
+        return _follow_board(client.resume_storyboard(args.id))
+    return _follow(client.resume(args.id))
+
+
+def _follow_board(board: Storyboard) -> int:
+    """A line on stderr as each shot ends; the film's path on stdout at the end."""
+    told: dict[int, str] = {}
+
+    def tell(board: Storyboard) -> None:
+        for index, job in enumerate(list(board.jobs)):
+            if job.done() and told.get(index) != job.id:
+                told[index] = job.id
+                where = job.videos[0] if job.videos else job.error
+                print(f"shot {index}: {job.status} ({where})", file=sys.stderr)
+
+    tell(board)
+    board.add_listener(tell)
+    try:
+        board.wait()
+    except VeoError:
+        print(f"veo-magic: storyboard {board.id}: {board.error}", file=sys.stderr)
+        return 1
+    print(board.film)
+    return 0
 
 
 def _jobs(args: argparse.Namespace) -> int:

@@ -17,7 +17,6 @@ key is refused.
 from __future__ import annotations
 
 import copy
-import os
 import shutil
 import zipfile
 from collections.abc import Iterable
@@ -28,6 +27,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from ._exceptions import VeoError, VeoInputError
 from ._secret import Secret
+from ._settings import GEMINI_KEYS, raw
 
 __all__ = ["DEFAULT_MAX_MB", "Exported", "clips_shown", "export", "export_html", "export_zip"]
 
@@ -35,7 +35,6 @@ DEFAULT_MAX_MB = 100.0
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 SIDECARS = (".json", ".jpg", ".thumb.jpg")
 JOURNAL = "veo_journal.sqlite3"
-KEY_VARIABLES = ("VEO_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
 
 # nbconvert's lab page, minus every script it would fetch from a CDN.
 OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
@@ -138,7 +137,7 @@ def clips_shown(nb: Any) -> list[PurePosixPath]:
 
 def _keys(extra: Iterable[Secret | str]) -> list[str]:
     """The keys an export must not hold: the environment's, and ``extra`` (``%veo login``'s)."""
-    keys = [os.environ.get(name, "") for name in KEY_VARIABLES]
+    keys = [raw(variable) or "" for variable in GEMINI_KEYS]
     keys += [key.reveal() if isinstance(key, Secret) else key for key in extra]
     return [key.strip() for key in keys if len(key.strip()) >= 8]
 
@@ -150,8 +149,8 @@ def _refuse_keys(data: bytes, what: str, keys: list[str]) -> None:
                 "notebook",
                 what,
                 "contains the API key, so nothing was written",
-                hint="remove it (clear that output; `%veo login` keeps the key out of "
-                "notebooks), save, and export again",
+                hint="remove it (clear that output), save, and export again; a key entered at "
+                "a prompt rather than in a cell stays out of notebooks",
             )
 
 

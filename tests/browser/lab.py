@@ -117,6 +117,10 @@ class Lab:
         """The clips made by the notebook at ``path`` (in its folder's ``veo_outputs``)."""
         return sorted((self.root / path).parent.glob("veo_outputs/*.mp4"))
 
+    def films(self, path: str) -> list[Path]:
+        """The storyboard films made by the notebook at ``path``."""
+        return sorted((self.root / path).parent.glob("veo_outputs/storyboards/*.mp4"))
+
     def stop(self) -> None:
         _stop(self.process)
 
@@ -572,8 +576,10 @@ class LabPage:
 
     @staticmethod
     def requested_seconds(clip: Path) -> float:
-        """The length asked for, from the clip's sidecar (the model's default when not given)."""
-        return float(json.loads(clip.with_suffix(".json").read_text())["request"]["seconds"])
+        """The length asked for, from the clip's sidecar (the model's default when not given);
+        for a storyboard's film, the length of its shots as stitched."""
+        facts = json.loads(clip.with_suffix(".json").read_text())
+        return float(facts["request"]["seconds"] if "request" in facts else facts["seconds"])
 
     def screenshot(self, name: str, cell_marker: str) -> Path | None:
         """With ``VEO_SCREENSHOTS=1``: the cell whose source has ``cell_marker``, clips paused

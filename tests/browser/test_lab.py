@@ -1,4 +1,5 @@
-"""In a real JupyterLab and chromium: the tutorials run, the form generates, prompts stay text.
+"""In a real JupyterLab and chromium: the tutorials run, the form generates, prompts stay text,
+storyboard films play.
 
 Each test opens a notebook in a fresh browser context, runs it with JupyterLab's own command and
 checks what a person sees: progress bars at 100 %, clips that load, last as long as asked and
@@ -146,3 +147,26 @@ def test_vary_gallery(lab_page: LabPage, request):
     captions = page.page.locator(".jp-OutputArea-output figcaption").all_inner_texts()
     assert captions == ["style=watercolor", "style=noir", "style=claymation"]
     page.screenshot("gallery", "--vary style")
+
+
+def test_storyboard_films_play(lab_page: LabPage, request):
+    """The storyboard tutorial: each film shows below its timeline, lasts as long as its shots
+    stitched (less one frame a cut), and plays; so does every shot on its card."""
+    page = lab_page
+    page.open(page.lab.tutorial("storyboard.ipynb"))
+    started = page.run_all()
+    page.wait_all_ran(timeout=240)
+    assert page.errors() == []
+    record(request, "run all -> every cell ran", time.monotonic() - started)
+    films, clips = page.lab.films(page.path), page.lab.clips(page.path)
+    assert len(films) == 3, films  # the cell's, the Python one's, and its retry's
+    shown = page.check_videos(at_least=len(films) + len(clips))
+    record_clips(request, shown)
+    assert {c.file for c in shown} == set(films) | set(clips), "every film and shot is shown"
+    for film in films:
+        facts = json.loads(film.with_suffix(".json").read_text())
+        assert facts["cuts"] == 2 and facts["trimmed_frames"] == 2
+    timelines = page.page.locator(".jp-OutputArea-output .veo-storyboard")
+    assert timelines.count() == 4  # the cell, the Python call, the retry, and the resume
+    assert page.dialogs == []
+    page.screenshot("storyboard", "--storyboard")

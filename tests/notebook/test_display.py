@@ -9,7 +9,6 @@ import pytest
 from veo_magic._exceptions import VeoInputError
 from veo_magic._frames import existing_poster, poster_for, thumbnail_for
 from veo_magic.notebook.display import (
-    ClipArea,
     clip_html,
     embed_by_default,
     embed_cap,
@@ -105,21 +104,6 @@ def test_embed_cap_from_env(monkeypatch):
     assert info.value.field == "VEO_EMBED_MAX_MB"
     monkeypatch.delenv("VEO_EMBED_MAX_MB")
     assert embed_cap() == 20 * 1024 * 1024
-
-
-def test_clip_area_orders_slots_and_escapes_labels():
-    seen = []
-    area = ClipArea(labelled=True)
-    area.set(1, "<i>second</i>", "style=<b>noir</b>")
-    area.attach(seen.append)  # publishes what it already has
-    area.set(0, "<i>first</i>", "style=watercolor")
-    last = seen[-1]["text/html"]
-    assert last.index("first") < last.index("second")
-    assert "&lt;b&gt;noir&lt;/b&gt;" in last and "<b>noir" not in last
-    single = ClipArea(seen.append)
-    single.set(0, "<video></video>", plain="veo_outputs/a.mp4")
-    assert seen[-1] == {"text/html": "<video></video>", "text/plain": "veo_outputs/a.mp4"}
-    assert not re.search("<figure", seen[-1]["text/html"])
 
 
 def test_the_final_clip_carries_its_thumbnail_inline(mp4):

@@ -132,11 +132,10 @@ def test_the_stand_in_never_freezes_a_number():
 
 
 def test_the_live_view_carries_the_stand_in():
-    from veo_magic.notebook.display import ClipArea
     from veo_magic.notebook.refresh import Refresher
     from veo_magic.notebook.view import JobView
 
-    view = JobView(make_job(), clips=ClipArea(), loop=Refresher(start=False))
+    view = JobView(make_job(), live_clips=False, loop=Refresher(start=False))
     bundle = view._repr_mimebundle_()
     assert WIDGET_VIEW in bundle  # live frontends show the widget
     assert "not yet ended" in bundle["text/plain"] and "not yet ended" in bundle["text/html"]

@@ -12,7 +12,6 @@ import pytest
 
 from veo_magic._events import Completed, Downloaded, Failed, Progress, Submitted
 from veo_magic._job import Job
-from veo_magic.notebook.display import ClipArea
 from veo_magic.notebook.refresh import CLOCKS_PER_TICK, TICK, Budget, Refresher
 from veo_magic.notebook.view import FINAL_MESSAGES, MAX_MESSAGES, JobView, view_state
 
@@ -46,7 +45,7 @@ def loop():
 @pytest.fixture
 def make_view(clock, loop):
     def make(job=None, **kwargs):
-        kwargs.setdefault("clips", ClipArea(lambda _: None))
+        kwargs.setdefault("clips", lambda _bundle: None)
         return JobView(job, clock=clock, budget=Budget(clock), loop=loop, **kwargs)
 
     return make
@@ -143,7 +142,7 @@ def test_not_simulated_has_no_badge(make_view):
 def test_progress_message_and_success(mp4, make_view, loop, clock):
     job = make_job()
     seen = []
-    view = make_view(job, clips=ClipArea(seen.append))
+    view = make_view(job, clips=seen.append)
     on_the_jobs_thread(
         lambda: job._apply(Submitted("task-7")),
         lambda: job._apply(Progress(42.5, message="rendering <b>frames</b>")),
@@ -396,7 +395,7 @@ def test_embedded_clip_is_published_once_with_its_poster(mp4, make_view):
     poster = poster_for(mp4)
     job = make_job()
     seen = []
-    make_view(job, embed=True, clips=ClipArea(seen.append))
+    make_view(job, embed=True, clips=seen.append)
     job._apply(Downloaded(0, mp4, "u", 1, poster))
     on_the_jobs_thread(lambda: job._apply(Completed("succeeded")))
     assert len(seen) == 1
@@ -409,7 +408,7 @@ def test_clips_show_one_by_one_in_order(make_mp4, tmp_path, make_view):
     second = make_mp4(tmp_path / "veo_outputs" / "b.mp4", seconds=0.5)
     job = make_job(n=2)
     seen = []
-    make_view(job, clips=ClipArea(seen.append))
+    make_view(job, clips=seen.append)
     job._apply(Downloaded(1, second, "u2", 1))  # the second link came back first
     assert seen[-1]["text/plain"] == str(second)
     job._apply(Downloaded(0, first, "u1", 1))
@@ -421,7 +420,7 @@ def test_a_view_attached_to_a_finished_job_shows_it_all(mp4, make_view):
     job._apply(Downloaded(0, mp4, "u", 1))
     job._apply(Completed("succeeded"))
     seen = []
-    view = make_view(job, clips=ClipArea(seen.append))
+    view = make_view(job, clips=seen.append)
     assert view.bar.value == 100 and seen and "<video" in seen[0]["text/html"]
 
 

@@ -43,3 +43,10 @@ def retries() -> Iterator[list[RetryDetails]]:
 @pytest.fixture
 def ledger(relay: Simulator) -> Ledger:
     return Ledger(relay, len(relay.requests), relay.accepted_creates)
+
+
+@pytest.fixture(scope="module")
+def slow_sim() -> Iterator[Simulator]:
+    """Generations long enough to kill a process in the middle of one."""
+    with Simulator(generation_seconds=1.5) as simulator:
+        yield simulator

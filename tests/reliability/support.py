@@ -1,9 +1,12 @@
-"""What the reliability tests share: the distinctive key and the ledger of what reached the
-simulator."""
+"""What the reliability tests share: the distinctive key, the ledger of what reached the
+simulator, and how a test runs a child process and resumes what it left."""
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from veo_magic.simulator import LoggedRequest, Simulator
 
@@ -39,3 +42,15 @@ CREATE_PATHS = {
     "videos": "/v1/videos",
     "create": "/v1/video/create",
 }
+
+
+def child_env() -> dict[str, str]:
+    """This process's environment for a child: no VEO_* setting but the key."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VEO_")}
+    return {**env, "VEO_API_KEY": KEY}
+
+
+def resume_command(sim: Simulator, key: str, out: Path) -> list[str]:
+    """``veo-magic resume KEY`` (a job, a task or a storyboard) in a new process, against ``sim``."""
+    cli = [sys.executable, "-m", "veo_magic.cli"]
+    return [*cli, "resume", key, "--base-url", sim.base_url + "/v1", "--out-dir", str(out)]

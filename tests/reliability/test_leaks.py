@@ -24,9 +24,8 @@ from veo_magic._journal import JOURNAL_NAME
 from veo_magic.protocols import polling
 
 NEEDLES = (KEY, CORE)
-OUR_NAME = re.compile(
-    r"^\d{8}-\d{6}_[a-z0-9-]+_[0-9a-f]{6}(-\d+)?\.(mp4|json|jpg)$"
-)  # the clip, its sidecar, its poster frame
+# the clip, its sidecar, its poster frame and thumbnail
+OUR_NAME = re.compile(r"^\d{8}-\d{6}_[a-z0-9-]+_[0-9a-f]{6}(-\d+)?\.(mp4|json|jpg|thumb\.jpg)$")
 
 
 def assert_clean(where: str, text: str | bytes) -> None:

@@ -8,18 +8,16 @@ A process running a job is SIGKILLed once the relay's task id is in the journal;
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import veo_magic as veo
-from tests.reliability.support import KEY
+from tests.reliability.support import KEY, child_env, resume_command
 from tests.support import assert_saved_clip, wait_until
 from veo_magic._journal import JOURNAL_NAME, Journal
 from veo_magic.simulator import Simulator
@@ -45,24 +43,6 @@ for job in jobs:
     job.wait(timeout=60)
 print(" ".join(job.id for job in jobs), flush=True)
 """
-
-
-def child_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEO_")}
-    return {**env, "VEO_API_KEY": KEY}
-
-
-@pytest.fixture(scope="module")
-def slow_sim() -> Iterator[Simulator]:
-    """Generations long enough to kill a process in the middle of one."""
-    with Simulator(generation_seconds=1.5) as simulator:
-        yield simulator
-
-
-def resume_command(sim: Simulator, job_id: str, out: Path) -> list[str]:
-    """``veo-magic resume`` of ``job_id`` in a new process, against ``sim``."""
-    cli = [sys.executable, "-m", "veo_magic.cli"]
-    return [*cli, "resume", job_id, "--base-url", sim.base_url + "/v1", "--out-dir", str(out)]
 
 
 def run_and_kill(sim: Simulator, protocol: str, out: Path, prompt: str) -> str:

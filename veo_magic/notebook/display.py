@@ -19,8 +19,6 @@ import base64
 import html
 import os
 import sys
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,7 +26,6 @@ from .._frames import existing_poster, existing_thumbnail, poster_for
 from .._settings import EMBED_MAX_MB, read
 
 __all__ = [
-    "ClipArea",
     "clip_html",
     "data_url",
     "embed_by_default",
@@ -151,58 +148,3 @@ def clip_html(
         f'<div style="font-size:90%;opacity:.8">{link}<code>{shown}</code>{note}</div>'
         "</div>"
     )
-
-
-Bundle = dict[str, str]  # a MIME bundle: text/html for Jupyter, text/plain for text exports
-
-
-class ClipArea:
-    """Where finished clips appear: one block, re-rendered whole as slots fill.
-
-    ``sink(bundle)`` publishes it: a display handle's ``update`` in a cell, an ``Output`` widget
-    in the form. Slots keep their order, so a gallery shows its clips in the order of its grid.
-    Safe to call from any thread; the last render always reflects every filled slot.
-    """
-
-    def __init__(
-        self, sink: Callable[[Bundle], None] | None = None, *, labelled: bool = False
-    ) -> None:
-        self._sink = sink
-        self._labelled = labelled
-        self._slots: dict[int, tuple[str, str, str]] = {}
-        self._lock = threading.Lock()
-
-    def attach(self, sink: Callable[[Bundle], None]) -> None:
-        """Publish through ``sink`` from now on (and at once, if a clip is already in)."""
-        with self._lock:
-            self._sink = sink
-            if self._slots:
-                sink(self.bundle())
-
-    def set(self, slot: int, body: str, label: str = "", plain: str = "") -> None:
-        """Fill ``slot`` with trusted ``body`` HTML under a plain-text ``label``."""
-        with self._lock:
-            self._slots[slot] = (label, body, plain)
-            if self._sink is not None:
-                self._sink(self.bundle())
-
-    def bundle(self) -> Bundle:
-        """The HTML block and its plain-text stand-in (the files, one a line)."""
-        slots = [self._slots[k] for k in sorted(self._slots)]
-        plain = "\n".join(f"{label}: {text}" if label else text for label, _, text in slots)
-        return {"text/html": self.render(), "text/plain": plain or "veo_magic clips"}
-
-    def render(self) -> str:
-        """The HTML: a single clip as is, several in a responsive grid."""
-        slots = [self._slots[k] for k in sorted(self._slots)]
-        if not self._labelled and len(slots) == 1:
-            return slots[0][1]
-        cells = "".join(
-            f'<figure style="margin:0"><figcaption style="font-weight:600">'
-            f"{html.escape(label)}</figcaption>{body}</figure>"
-            for label, body, _ in slots
-        )
-        return (
-            '<div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));'
-            f'gap:12px">{cells}</div>'
-        )

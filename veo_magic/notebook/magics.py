@@ -34,6 +34,7 @@ from .._options import REQUEST_OPTIONS, request_kwargs
 
 if TYPE_CHECKING:
     from .._job import Job
+    from .._storyboard import Storyboard
     from .gallery import Gallery
     from .session import Session
 
@@ -42,7 +43,8 @@ __all__ = ["HOW_TO", "SUBCOMMANDS", "VeoCellError", "VeoMagics"]
 SUBCOMMANDS = {
     "form": "form                      open the generation form",
     "jobs": "jobs [--limit N]          recorded jobs, spend so far, resume/cancel commands",
-    "resume": "resume ID [--wait] [--out NAME]   follow a job or relay task to its end",
+    "resume": "resume ID [--wait] [--out NAME]   follow a job, relay task or storyboard to its end",
+    "retry": "retry BOARD K [--prompt TEXT] [--wait]   render storyboard shot K again, and the shots after it",
     "cancel": "cancel ID|all             stop following running job(s) started here",
     "models": "models                    known models and their prices",
     "login": "login [BASE_URL]          enter the relay's key (hidden; kept in memory only)",
@@ -141,6 +143,21 @@ def _wait_gallery(gallery: Gallery) -> None:
         )
 
 
+def _wait_board(board: Storyboard) -> None:
+    """Block until the storyboard's film is made or a shot failed (its timeline shows the rest)."""
+    try:
+        board.wait()
+    except KeyboardInterrupt:
+        raise VeoCellError(
+            f"stopped waiting; storyboard {board.id} keeps rendering and its timeline keeps "
+            "updating. `board.cancel()` on the --out object stops it."
+        ) from None
+    except VeoError:
+        failed = board.failed_shot()
+        again = f" `%veo retry {board.id} {failed}` renders it again." if failed is not None else ""
+        raise VeoCellError(f"storyboard {board.id}: {board.error}.{again}") from None
+
+
 @magics_class
 class VeoMagics(Magics):
     """``%%veo`` and ``%veo``."""
@@ -187,6 +204,20 @@ class VeoMagics(Magics):
         metavar="N",
         help="With --vary: at most N jobs at a time (default 4).",
     )
+    @argument(
+        "--storyboard",
+        action="store_true",
+        help="The body is a storyboard: shots separated by a line that is exactly ---, each a "
+        "prompt, optionally starting with its own option line `>> --seconds 4 …`. The shots are "
+        "rendered in order and stitched into one film; the options apply to every shot.",
+    )
+    @argument(
+        "--continuity",
+        default=None,
+        metavar="HOW",
+        help="With --storyboard: last-frame (default: each shot starts from the one before's "
+        "last frame), extend (gemini, Veo 3.1: each shot extends the clip) or none.",
+    )
     @cell_magic("veo")
     def veo_cell(self, line: str, cell: str) -> None:
         """Generate a video; the cell body is the prompt.
@@ -206,6 +237,9 @@ class VeoMagics(Magics):
         embed = bool(args.embed) or embed_by_default()
         session = _session()
         namespace = self.shell.user_ns if self.shell is not None else {}
+        if args.storyboard or args.continuity:
+            self._storyboard_cell(args, template, namespace, embed)
+            return
         with usage_errors():
             if embed:
                 embed_cap()  # a bad VEO_EMBED_MAX_MB fails the cell now, not the view later
@@ -237,6 +271,31 @@ class VeoMagics(Magics):
         self._store(args.out, job)
         if args.wait:
             _wait_job(job)
+
+    def _storyboard_cell(self, args: Any, body: str, namespace: Any, embed: bool) -> None:
+        from .._shotlist import parse_shots
+        from .._storyboard import plan
+        from .template import fill
+
+        if not args.storyboard:
+            raise UsageError("--continuity goes with --storyboard")
+        if args.vary:
+            raise UsageError(
+                "--vary and --storyboard do not combine: a storyboard's shots differ by their own "
+                "prompts and `>>` option lines"
+            )
+        with usage_errors():
+            shots = parse_shots(body)
+            for shot in shots:
+                shot["prompt"] = fill(shot["prompt"], namespace)
+            board = plan(
+                _session().client,
+                shots,
+                continuity=args.continuity or "last-frame",
+                **request_kwargs(args),
+            )
+        print(f"veo: {board.summary()}")
+        self._follow_board(board.start(), args, embed)
 
     def _store(self, name: str | None, value: object) -> None:
         if name and self.shell is not None:
@@ -299,12 +358,46 @@ class VeoMagics(Magics):
         from .view import show_job
 
         session = _session()
+        embed = args.embed or embed_by_default()
         with usage_errors():
-            job = session.client.resume(args.id)
-        show_job(job, embed=args.embed or embed_by_default())
+            client = session.client
+            recorded = client.journal.get_storyboard(args.id) is not None
+            board = client.resume_storyboard(args.id) if recorded else None
+            job = client.resume(args.id) if board is None else None
+        if board is not None:
+            self._follow_board(board, args, embed)
+            return
+        assert job is not None
+        show_job(job, embed=embed)
         self._store(args.out, job)
         if args.wait:
             _wait_job(job)
+
+    def _cmd_retry(self, argv: list[str]) -> None:
+        parser = MagicArgumentParser(prog="%veo retry", add_help=False)
+        parser.add_argument("id")
+        parser.add_argument("shot", type=int)
+        parser.add_argument("--prompt", default=None)
+        parser.add_argument("--wait", action="store_true")
+        parser.add_argument("--out", default=None)
+        # The line splitter keeps quotes (`--prompt 'it floats away'`): unquote as a shell would.
+        args = parser.parse_args(shlex.split(" ".join(argv)))
+        _check_name(args.out)
+        from .._storyboard import find_storyboard
+
+        with usage_errors():
+            board = find_storyboard(args.id) or _session().client.resume_storyboard(args.id)
+            board.retry(args.shot, prompt=args.prompt)
+        self._follow_board(board, args, None)
+
+    def _follow_board(self, board: Storyboard, args: Any, embed: bool | None) -> None:
+        """Show ``board``'s timeline, store it as ``--out``, and wait for it on ``--wait``."""
+        from .timeline import show_timeline
+
+        show_timeline(board, embed=embed)
+        self._store(args.out, board)
+        if args.wait:
+            _wait_board(board)
 
     def _cmd_cancel(self, argv: list[str]) -> None:
         if len(argv) != 1:

@@ -51,6 +51,16 @@ class Session:
                 self._client = client
             return self._client
 
+    def default_client(self) -> Client:
+        """The client for code that names none (``veo_magic.storyboard``): this session's once
+        anything was set here (login, config, budget), else one from the environment as it is."""
+        with self._lock:
+            if self._settings or self._secret is not None or self._budget_set:
+                return self.client
+        from .._client import Client
+
+        return Client()
+
     def configure(self, **changes: Any) -> None:
         """Change settings (None restores the environment's value) and make the client anew.
 

@@ -16,7 +16,7 @@ clips, each with its thumbnail inline (``display.clip_html(inline_poster=True)``
 
 Threads and messages: job events arrive on the background loop's thread. Setting widget traits
 there is fine (ipykernel sends comm messages from any thread), printing or ``display`` there is
-not, so clips go through a ``ClipArea``. Every message is sent from a fresh ``contextvars``
+not, so live clips go to an ``Output`` widget's outputs. Every message is sent from a fresh ``contextvars``
 context: ipykernel then gives it the parent of the cell running at that moment, which is what
 headless runners (nbclient) record; the cell that made the view may be long finished.
 Every piece of text from a user or a relay is escaped.
@@ -37,7 +37,7 @@ from ipywidgets.widgets.widget_int import ProgressStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .._events import Completed, Downloaded
-from .display import ClipArea, clip_html, shown_path
+from .display import clip_html, shown_path
 from .refresh import FINAL_MESSAGES, MAX_MESSAGES, Budget, Redraw, Refresher, refresher
 
 if TYPE_CHECKING:
@@ -332,8 +332,9 @@ def standin_bundle(job: Job | None, *, label: str = "") -> dict[str, str]:
 class JobView(widgets.VBox):
     """Prompt, model and cost; progress with elapsed time; the relay's message; Cancel; the clips.
 
-    ``JobView(job)`` puts its clips in an ``Output`` widget of its own (for callbacks, such as the
-    form); ``show_job(job)`` in a cell uses a display handle instead, which outlives the kernel.
+    Each clip shows as soon as it is on disk, in an ``Output`` widget of the view's own, or
+    through ``clips`` (a function given each new ``{"text/html", "text/plain"}`` bundle), or not
+    at all with ``live_clips=False`` (the final state shows them).
     """
 
     def __init__(
@@ -342,8 +343,8 @@ class JobView(widgets.VBox):
         *,
         label: str = "",
         embed: bool = False,
-        clips: ClipArea | None = None,
-        slot: int = 0,
+        clips: Callable[[dict[str, str]], None] | None = None,
+        live_clips: bool = True,
         waiting_text: str = "waiting for a free slot",
         clock: Callable[[], float] = time.time,
         budget: Budget | None = None,
@@ -352,7 +353,6 @@ class JobView(widgets.VBox):
         self.job: Job | None = None
         self.label = label
         self.embed = embed
-        self._slot = slot
         self._waiting = waiting_text
         self._refused = False
         self._cancelling = False
@@ -394,11 +394,12 @@ class JobView(widgets.VBox):
             layout=_shared_widget("row_layout", lambda: widgets.Layout(align_items="center")),
         )
         children: list[widgets.Widget] = [self.header, row, self.status]
-        if clips is None:
-            out = widgets.Output()
-            clips = ClipArea(lambda body: _set_output(out, body))
-            children.append(out)
-        self.clips = clips
+        self._output: widgets.Output | None = None
+        if live_clips and clips is None:
+            self._output = widgets.Output()
+            children.append(self._output)
+            clips = self._show_in_output
+        self._clips = clips if live_clips else None
         super().__init__(children, layout=shared_layout)
         if job is not None:
             self.attach(job)
@@ -413,8 +414,8 @@ class JobView(widgets.VBox):
             self.job = job
             self._remove_listener = job.add_listener(self._on_event)
             self._send(self._changes(self._state(self._clock())))
-        for index, path in enumerate(job.videos):  # clips it already has, e.g. a resumed job
-            self._publish(index, path)
+        if job.videos:  # clips it already has, e.g. a resumed job
+            self._publish()
         if job.done():
             self._final()
         else:
@@ -435,7 +436,7 @@ class JobView(widgets.VBox):
     def _on_event(self, event: Event) -> None:
         """The job's listener, on the background loop's thread."""
         if isinstance(event, Downloaded):
-            contextvars.Context().run(self._publish, event.index, event.path)
+            contextvars.Context().run(self._publish)
         elif isinstance(event, Completed):
             contextvars.Context().run(self._final)
 
@@ -522,8 +523,11 @@ class JobView(widgets.VBox):
             self._on_final(self)
 
     def close_parts(self) -> None:
-        """Close the view and its own widgets (not the shared layouts and styles)."""
+        """Close the view and its own widgets (not the shared layouts and styles); a saved
+        notebook keeps no copy of the clips in the widget state (the static output has them)."""
         self._refresher.discard(self)
+        if self._output is not None:
+            self._output.outputs = ()
         for widget in (self.header, self.bar, self.status, self.cancel_button, *self.children):
             widget.close()
         self.close()
@@ -535,10 +539,10 @@ class JobView(widgets.VBox):
 
     # -- clips ---------------------------------------------------------------------------------
 
-    def _publish(self, index: int, path: Any) -> None:
-        """Show the job's clips so far (its poster frame is on disk already)."""
+    def _publish(self) -> None:
+        """Show the job's clips so far (their poster frames are on disk already)."""
         job = self.job
-        if job is None:
+        if job is None or self._clips is None:
             return
         bodies = []
         for video in job.videos:
@@ -555,7 +559,11 @@ class JobView(widgets.VBox):
                 return
             self._clip_body = body
             plain = "\n".join(str(video) for video in job.videos)
-            self.clips.set(self._slot, body, self.label, plain)
+            self._clips({"text/html": body, "text/plain": plain})
+
+    def _show_in_output(self, bundle: dict[str, str]) -> None:
+        assert self._output is not None
+        self._output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
     def __repr__(self) -> str:
         job = self.job
@@ -564,18 +572,15 @@ class JobView(widgets.VBox):
         return f"<veo_magic JobView job={job.id} {job.status} {job.progress:.0f}%>"
 
 
-def _set_output(out: widgets.Output, bundle: dict[str, str]) -> None:
-    out.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
-
-
 def show_job(job: Job, *, embed: bool = False) -> JobView:
     """Display ``job``'s view in the running cell; once the job ends, the output becomes its
     static final state (its clips included), the same in every viewer."""
     from IPython.display import display
 
-    # The clips appear with the final state, right after their download: one output per job,
-    # and no live copy of them left in a saved notebook's widget state.
-    view = JobView(job, embed=embed, clips=ClipArea())
+    # One output per job, which becomes the static final state, clips included. While it runs,
+    # a job of several clips (chat's n) shows each as soon as it is on disk, the stream going on.
+    several = int(job.record.get("n") or 1) > 1
+    view = JobView(job, embed=embed, live_clips=several)
     handle = display(view, display_id=True)
 
     def settle(view: JobView) -> None:

@@ -3,8 +3,10 @@
 Rendered by the ffmpeg that imageio-ffmpeg ships, at the requested pixel size and length, with
 cheap settings (12 fps, ``-preset ultrafast``, a flat background whose colour follows the prompt,
 a sine tone) so an 8 s 1280x720 clip takes a fraction of a second. Given images are shown where
-Veo would put them: the first frame at the start, the last frame at the end, references as
-thumbnails. Clips are cached on disk by everything that shapes them, so repeated runs are instant.
+Veo would put them: a first frame fills the whole picture for the first second (alone, so a clip
+that starts from another clip's last frame visibly continues it), then the prompt caption
+appears; the last frame at the end; references as thumbnails. Clips are cached on disk by
+everything that shapes them, so repeated runs are instant.
 
 ``Renderer.render`` blocks; the server calls it through ``asyncio.to_thread``.
 """
@@ -28,8 +30,9 @@ __all__ = ["RenderError", "RenderSpec", "Renderer", "default_cache_dir", "find_f
 
 log = logging.getLogger("veo_magic.simulator")
 
-RENDER_VERSION = 1  # bump when the picture changes, so stale cached clips are not reused
+RENDER_VERSION = 2  # bump when the picture changes, so stale cached clips are not reused
 FPS = 12
+FIRST_FRAME_SECONDS = 1.0  # how long a given first frame fills the picture alone
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "/Library/Fonts", "C:/Windows/Fonts")
 FONT_NAMES = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf")
 CJK_FONT_NAMES = (
@@ -164,25 +167,28 @@ def ffmpeg_args(
     graph: list[str] = []
     video = "[0:v]"
     hold = min(2.0, s / 3)
+    # A first frame is the whole picture, alone, for its first second; the text comes after.
+    first_alone = min(FIRST_FRAME_SECONDS, s / 3) if any(r == "first" for r, _ in images) else 0
     references = 0
     for index, (role, _) in enumerate(images, start=2):
-        if role == "reference":
-            box = f"{w // 5}:{h // 5}"
+        if role == "first":
+            fit = f"scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1"
+            place = f"x=0:y=0:enable='lt(t,{first_alone:g})'"
+        elif role == "reference":
+            fit = f"scale={w // 5}:{h // 5}:force_original_aspect_ratio=decrease"
             place = f"x=W-w-16:y=16+{references}*(H/5+8)"
             references += 1
         else:
-            box = f"{w}:{h}"
-            place = "x=(W-w)/2:y=(H-h)/2"
-            place += (
-                f":enable='lt(t,{hold:g})'" if role == "first" else f":enable='gte(t,{s - hold:g})'"
-            )
-        graph.append(f"[{index}:v]scale={box}:force_original_aspect_ratio=decrease[img{index}]")
+            fit = f"scale={w}:{h}:force_original_aspect_ratio=decrease"
+            place = f"x=(W-w)/2:y=(H-h)/2:enable='gte(t,{s - hold:g})'"
+        graph.append(f"[{index}:v]{fit}[img{index}]")
         graph.append(f"{video}[img{index}]overlay={place}[v{index}]")
         video = f"[v{index}]"
     size = max(20, min(w, h) // 20)
+    after_first = f":enable='gte(t,{first_alone:g})'" if first_alone else ""
     text_filters = []
     if font is not None and text_file is not None:
-        common = f"fontfile={font}:fontcolor=white:expansion=none"
+        common = f"fontfile={font}:fontcolor=white:expansion=none{after_first}"
         text_filters.append(
             f"drawtext={common}:textfile={text_file}:fontsize={size}:line_spacing={size // 3}"
             f":box=1:boxcolor=black@0.35:boxborderw={size // 2}"
@@ -194,11 +200,11 @@ def ffmpeg_args(
             )
         # A clock and a dot crossing the frame: the clip visibly moves and shows its length.
         text_filters.append(
-            f"drawtext=fontfile={font}:fontcolor=white@0.8:fontsize={size * 2 // 3}"
+            f"drawtext=fontfile={font}:fontcolor=white@0.8:fontsize={size * 2 // 3}{after_first}"
             r":text='%{pts\:hms}':x=w-text_w-24:y=h-text_h-24"
         )
         text_filters.append(
-            f"drawtext=fontfile={font}:fontcolor=white:fontsize={size}:text='●'"
+            f"drawtext=fontfile={font}:fontcolor=white:fontsize={size}:text='●'{after_first}"
             f":x=(w-text_w)*t/{s:g}:y=h-{size * 3}"
         )
     graph.append(f"{video}{','.join([*text_filters, 'format=yuv420p'])}[vout]")

@@ -1,0 +1,452 @@
+"""TimelineView: a storyboard as a row of shot cards, and its film once stitched.
+
+``timeline_state(board, …)`` is a pure function from a storyboard (and the time) to what every
+part shows: a header (shots, continuity, total estimate, status), and per shot a card (poster
+frame, prompt, status, progress, cost) with a Retry button. ``TimelineView`` sends the parts
+that differ, from the shared refresh loop and within its own message budget, as ``JobView``
+does. ``show_timeline`` puts it in the running cell's output, with a static stand-in; when the
+storyboard ends, the output becomes ``final_bundle(board)``: the cards and the film as static
+HTML, which every viewer shows the same (JupyterLab after a restart, nbconvert, GitHub).
+
+Retry renders a shot again and every shot that continues from it (``board.retry``); it is on
+the live cards while the storyboard runs, and a finished storyboard's static output says how
+to do it from a cell (``%veo retry ID K``). Every piece of text from a user is escaped.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import html
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+from ipywidgets.widgets.widget_int import ProgressStyle
+from ipywidgets.widgets.widget_string import HTMLStyle
+
+from .._exceptions import VeoError
+from .._frames import existing_poster, existing_thumbnail
+from .display import data_url, relative_url
+from .refresh import Budget, Redraw, Refresher, refresher
+from .view import BAR_STYLES, ERROR_COLOR, MUTED, _clip, _clock, _shared_widget, _static_bar
+
+if TYPE_CHECKING:
+    from .._job import Job
+    from .._storyboard import Storyboard
+
+__all__ = ["TimelineView", "final_bundle", "show_timeline", "standin_bundle", "timeline_state"]
+
+CARD_WIDTH = 210  # px
+Thumb = Callable[[Path], "str | None"]  # a clip -> a URL of a still of it
+
+State = dict[str, Any]  # {"header": {...}, "cancel": {...}, "cards": [{"html", "bar", "retry"}]}
+
+
+def notebook_retry(board_id: str, index: int) -> str:
+    return f"%veo retry {board_id} {index}"
+
+
+# -- the pure part -------------------------------------------------------------------------------
+
+
+def timeline_state(
+    board: Storyboard, *, now: float, thumb: Thumb = lambda _: None, notice: str = ""
+) -> State:
+    """What each part of a timeline shows for ``board`` at time ``now``; ``thumb`` gives a still
+    of a clip as an image URL, ``notice`` is a line to show under the header (a refused retry)."""
+    running = not board.done()
+    cards = []
+    for index in range(len(board.shots)):
+        job = board.jobs[index] if index < len(board.jobs) else None
+        status = job.status if job is not None else "planned"
+        picture = _picture(index, thumb(job.videos[0]) if job is not None and job.videos else None)
+        cards.append(
+            {
+                "html": {"value": _card_html(board, index, job, now, picture)},
+                "bar": {
+                    "value": int(job.progress) if job is not None else 0,
+                    "bar_style": BAR_STYLES.get(status, ""),
+                },
+                "retry": {
+                    "disabled": not (running and job is not None and job.done()),
+                    "tooltip": f"Render shot {index} again"
+                    + (", and the shots that continue from it" if _chained(board, index) else ""),
+                },
+            }
+        )
+    line = _header_html(board)
+    if notice:
+        line += f'<div style="color:{ERROR_COLOR}">{html.escape(notice)}</div>'
+    return {"header": {"value": line}, "cancel": {"disabled": not running}, "cards": cards}
+
+
+def _chained(board: Storyboard, index: int) -> bool:
+    return board.continuity != "none" and index < len(board.shots) - 1
+
+
+def _header_html(board: Storyboard) -> str:
+    count = len(board.shots)
+    parts = [f"<b>Storyboard</b> · {count} shot{'s' if count != 1 else ''}"]
+    parts.append(f"continuity <code>{html.escape(board.continuity)}</code>")
+    if board.simulated:
+        parts.append(
+            '<span style="background:#6a1b9a;color:#fff;border-radius:3px;padding:0 4px" '
+            'title="made by the built-in simulator">simulated</span>'
+        )
+    parts.append(f"≈ ${board.estimated_cost:.2f}")
+    parts.append(f"<b>{html.escape(board.status)}</b>")
+    parts.append(f'<span style="{MUTED}">storyboard {html.escape(board.id)}</span>')
+    line = f"<div>{' · '.join(parts)}</div>"
+    if board.status == "failed" and board.error:
+        line += f'<div style="color:{ERROR_COLOR}">{html.escape(board.error)}</div>'
+    return line
+
+
+FRAME_STYLE = "width:100%;aspect-ratio:16/9;object-fit:contain;background:#222;border-radius:4px"
+
+
+def _picture(index: int, image: str | None) -> str:
+    """The shot's poster frame, or a dark box saying which shot it will be."""
+    if image:
+        return (
+            f'<img src="{html.escape(image, quote=True)}" alt="shot {index}" style="{FRAME_STYLE}">'
+        )
+    return (
+        f'<div style="{FRAME_STYLE};display:flex;align-items:center;justify-content:center;'
+        f'color:#bbb">shot {index}</div>'
+    )
+
+
+def _player(index: int, job: Job | None, thumb: Thumb) -> str:
+    """The shot's clip, playable where Jupyter serves the notebook's folder; its poster frame
+    shows where it cannot play (a relative ``src`` works in a cell's output, not in a widget)."""
+    image = thumb(job.videos[0]) if job is not None and job.videos else None
+    url = relative_url(job.videos[0]) if job is not None and job.videos else None
+    if url is None:
+        return _picture(index, image)
+    poster_attr = f' poster="{html.escape(image, quote=True)}"' if image else ""
+    return (
+        f'<video controls playsinline preload="metadata" src="{html.escape(url, quote=True)}"'
+        f'{poster_attr} style="{FRAME_STYLE}"></video>'
+    )
+
+
+def _card_html(board: Storyboard, index: int, job: Job | None, now: float, picture: str) -> str:
+    prompt = board.shots[index].prompt
+    if job is None:
+        status_line = "planned"
+    else:
+        elapsed = (job.finished_at or now) - (job.started_at or job.created_at)
+        waiting = job.status == "queued" and job.started_at is None
+        word = "waiting for the shot before" if waiting and index else job.status
+        clock = "" if waiting else f" · {_clock(elapsed)}"
+        status_line = f"{html.escape(word)} · {int(job.progress)}%{clock}"
+    cost = f"≈ ${job.estimated_cost:.2f}" if job is not None else ""
+    job_id = f' · <span style="{MUTED}">job {html.escape(job.id)}</span>' if job else ""
+    problem = ""
+    if job is not None and job.status in ("failed", "cancelled") and job.error:
+        problem = f'<div style="color:{ERROR_COLOR};font-size:90%">{html.escape(job.error)}</div>'
+    return (
+        f'<div class="veo-shot" data-status="{html.escape(job.status if job else "planned")}">'
+        f"{picture}<div><b>Shot {index}</b> · {status_line}</div>"
+        f'<div style="white-space:pre-wrap;max-height:4.5em;overflow:auto;font-size:90%">'
+        f"{html.escape(prompt)}</div>"
+        f'<div style="font-size:90%">{cost}{job_id}</div>{problem}</div>'
+    )
+
+
+def _film_line(board: Storyboard) -> str:
+    facts = board.film_facts
+    if board.film is None:
+        return ""
+    if facts is None:
+        return f"Film: {len(board.jobs)} shots"
+    how = "stream copy" if facts.stream_copy else "re-encoded"
+    trimmed = f", the repeated handoff frame left out at {facts.trimmed_frames} cut(s)"
+    return (
+        f"Film: {len(board.jobs)} shots, {facts.cuts} cut{'s' if facts.cuts != 1 else ''}, "
+        f"{facts.seconds:.1f} s ({how}{trimmed if facts.trimmed_frames else ''})"
+    )
+
+
+def final_bundle(board: Storyboard, *, embed: bool = False, thumb: Thumb | None = None) -> dict:
+    """The storyboard's final state as static ``text/html`` and ``text/plain``: its cards, the
+    film playing below them, and how to render a shot again."""
+    thumb = thumb or still_data_url
+    now = time.time()
+    cards = "".join(
+        f'<div style="flex:0 0 {CARD_WIDTH}px;min-width:0">'
+        f"{_card_html(board, index, job, now, _player(index, job, thumb))}"
+        f"{_static_bar(int(job.progress), BAR_STYLES.get(job.status, ''))}</div>"
+        for index, job in enumerate(board.jobs)
+    )
+    film = ""
+    if board.film is not None:
+        film = f"<div><b>{html.escape(_film_line(board))}</b></div>{_clip(board.film, embed)}"
+    retry = ""
+    if board.jobs:
+        example = notebook_retry(board.id, board.failed_shot() or 0)
+        retry = (
+            f'<div style="{MUTED};font-size:90%">Render a shot again (and the shots that '
+            f"continue from it): <code>{html.escape(example)}</code>, or "
+            f"<code>board.retry(K)</code> on the Storyboard.</div>"
+        )
+    page = (
+        f'<div class="veo-storyboard" data-status="{html.escape(board.status)}">'
+        f"{_header_html(board)}"
+        f'<div style="display:flex;gap:10px;overflow-x:auto;padding:6px 0">{cards}</div>'
+        f"{film}{retry}</div>"
+    )
+    return {"text/html": page, "text/plain": _plain(board)}
+
+
+def _plain(board: Storyboard) -> str:
+    lines = [
+        f"veo_magic storyboard {board.id}: {board.status}, {len(board.shots)} shots "
+        f"({board.continuity}), estimated ${board.estimated_cost:.2f}"
+    ]
+    for index, job in enumerate(board.jobs):
+        files = ", ".join(str(path) for path in job.videos)
+        lines.append(
+            f"  shot {index}: job {job.id} {job.status} {job.progress:.0f}% · "
+            f"{job.prompt[:80]!r}" + (f" · {files}" if files else "")
+        )
+    if board.film is not None:
+        lines.append(f"  {_film_line(board)}: {board.film}")
+    if board.error and board.status != "succeeded":
+        lines.append(f"  {board.error}")
+    return "\n".join(lines)
+
+
+def standin_bundle(board: Storyboard) -> dict[str, str]:
+    """What a viewer without the live widget shows while the storyboard runs."""
+    done = sum(job.status == "succeeded" for job in board.jobs)
+    text = (
+        f"veo_magic storyboard {board.id}: {board.status}, {done} of {len(board.shots)} shots "
+        f"done when this output was saved; follow it with `%veo resume {board.id}`"
+    )
+    return {"text/plain": text, "text/html": f"<div>{html.escape(text)}</div>"}
+
+
+def still_data_url(clip: Path) -> str | None:
+    """A still of ``clip`` as a data URL, shown the same in a live widget, a saved notebook and
+    an export wherever the notebook's folder is (a widget resolves no relative URL): its small
+    thumbnail (``clip.thumb.jpg``, a few KB), else its poster frame."""
+    for still in (existing_thumbnail(clip), existing_poster(clip)):
+        if still is not None:
+            try:
+                return data_url(still, "image/jpeg")
+            except OSError:
+                continue
+    return None
+
+
+# -- the widget ----------------------------------------------------------------------------------
+
+
+# One Layout/Style model for every card of every timeline (as the job view does), so a saved
+# notebook holds each once: a headless run keeps the state of every widget it ever saw.
+_LAYOUTS = {
+    "layout": lambda: widgets.Layout(),
+    "card_bar_layout": lambda: widgets.Layout(width="100%"),
+    "auto_layout": lambda: widgets.Layout(width="auto", flex="0 0 auto"),
+    "card_layout": lambda: widgets.Layout(
+        width=f"{CARD_WIDTH}px", flex="0 0 auto", margin="0 10px 0 0"
+    ),
+    "row_layout": lambda: widgets.Layout(overflow="auto", padding="4px 0"),
+    "html_style": HTMLStyle,
+    "bar_style": ProgressStyle,
+    "button_style": widgets.ButtonStyle,
+}
+
+
+def _shared(name: str) -> Any:
+    return _shared_widget(f"timeline_{name}", _LAYOUTS[name])
+
+
+class _Card:
+    """One shot's card: its text and picture, a progress bar, Retry."""
+
+    def __init__(self, on_retry: Callable[[Any], None]) -> None:
+        self.html = widgets.HTML(layout=_shared("layout"), style=_shared("html_style"))
+        self.bar = widgets.IntProgress(
+            min=0, max=100, layout=_shared("card_bar_layout"), style=_shared("bar_style")
+        )
+        self.retry = widgets.Button(
+            description="Retry", layout=_shared("auto_layout"), style=_shared("button_style")
+        )
+        self.retry.on_click(on_retry)
+        self.box = widgets.VBox([self.html, self.bar, self.retry], layout=_shared("card_layout"))
+
+    def parts(self) -> dict[str, widgets.Widget]:
+        return {"html": self.html, "bar": self.bar, "retry": self.retry}
+
+
+class TimelineView(widgets.VBox):
+    """A storyboard's header with Cancel, and a row of shot cards, each with Retry."""
+
+    def __init__(
+        self,
+        board: Storyboard,
+        *,
+        clock: Callable[[], float] = time.time,
+        budget: Budget | None = None,
+        loop: Refresher | None = None,
+    ) -> None:
+        self.board = board
+        self._clock = clock
+        self._budget = budget or Budget()
+        self._refresher = loop if loop is not None else refresher()
+        self._lock = threading.RLock()
+        self._finished = False
+        self._notice = ""
+        self._thumbs: dict[Path, str | None] = {}
+        self._on_final: Callable[[TimelineView], None] | None = None
+        self.header = widgets.HTML(layout=_shared("layout"), style=_shared("html_style"))
+        self.cancel_button = widgets.Button(
+            description="Cancel",
+            tooltip="Stop the storyboard: shots under way are cancelled, the rest not rendered",
+            layout=_shared("auto_layout"),
+            style=_shared("button_style"),
+        )
+        self.cancel_button.on_click(lambda _: self._cancel())
+        self.cards = [_Card(lambda _, k=index: self._retry(k)) for index in range(len(board.shots))]
+        row = widgets.HBox([card.box for card in self.cards], layout=_shared("row_layout"))
+        top = widgets.HBox([self.header, self.cancel_button], layout=_shared("layout"))
+        super().__init__([top, row], layout=_shared("layout"))
+        self._send(self._changes(self._state()), budgeted=False)
+        self._remove_listener: Callable[[], None] = lambda: None  # the listener may fire at once
+        self._remove_listener = board.add_listener(self._on_board)
+        if board.done():
+            self._final()
+        else:
+            self._refresher.add(self)
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def _thumb(self, clip: Path) -> str | None:
+        if clip not in self._thumbs:
+            self._thumbs[clip] = still_data_url(clip)
+        return self._thumbs[clip]
+
+    def _state(self) -> State:
+        return timeline_state(self.board, now=self._clock(), thumb=self._thumb, notice=self._notice)
+
+    def _changes(self, state: State) -> list[tuple[widgets.Widget, dict[str, Any]]]:
+        parts: list[tuple[widgets.Widget, dict[str, Any]]] = [
+            (self.header, state["header"]),
+            (self.cancel_button, state["cancel"]),
+        ]
+        for card, card_state in zip(self.cards, state["cards"], strict=True):
+            parts += [(widget, card_state[name]) for name, widget in card.parts().items()]
+        changes = []
+        for widget, wanted in parts:
+            changed = {k: v for k, v in wanted.items() if getattr(widget, k) != v}
+            if changed:
+                changes.append((widget, changed))
+        return changes
+
+    def _send(self, changes: list[tuple[widgets.Widget, dict[str, Any]]], *, budgeted: bool) -> int:
+        """Set the traits, one message per widget; within the budget unless told otherwise."""
+        sent = 0
+        for widget, changed in changes:
+            if budgeted:
+                if not self._budget.allows(1):
+                    break
+                self._budget.spend(1)
+            with widget.hold_sync():
+                for name, value in changed.items():
+                    setattr(widget, name, value)
+            sent += 1
+        return sent
+
+    def redraw(self, *, clock_ok: bool = True) -> Redraw:
+        """The refresh loop's call: send what changed, within the budget."""
+        return contextvars.Context().run(self._redraw, clock_ok)
+
+    def _redraw(self, clock_ok: bool) -> Redraw:
+        with self._lock:
+            if self._finished or self.comm is None:
+                return Redraw.FINISHED
+            changes = self._changes(self._state())
+            if not changes:
+                return Redraw.NOTHING
+            return Redraw.NEWS if self._send(changes, budgeted=True) else Redraw.NOTHING
+
+    # -- events --------------------------------------------------------------------------------
+
+    def _on_board(self, board: Storyboard) -> None:
+        """The storyboard's listener, on the background loop's thread."""
+        if board.done():
+            contextvars.Context().run(self._final)
+
+    def when_final(self, callback: Callable[[TimelineView], None]) -> None:
+        """Call ``callback(view)`` once the storyboard has ended (at once if it has)."""
+        with self._lock:
+            if not self._finished:
+                self._on_final = callback
+                return
+        callback(self)
+
+    def _final(self) -> None:
+        with self._lock:
+            if self._finished:
+                return
+            self._finished = True
+            if self._on_final is None:  # else the output is replaced: widgets are not shown again
+                self._send(self._changes(self._state()), budgeted=False)
+        self._refresher.discard(self)
+        self._remove_listener()
+        if self._on_final is not None:
+            self._on_final(self)
+
+    def _retry(self, index: int) -> None:
+        try:
+            self.board.retry(index)
+            self._notice = ""
+        except VeoError as exc:
+            self._notice = f"Retry of shot {index} refused: {exc}"
+        with self._lock:
+            self._send(self._changes(self._state()), budgeted=False)
+
+    def _cancel(self) -> None:
+        self.board.cancel()
+
+    def close_parts(self) -> None:
+        """Close the view and every widget of its own."""
+        self._refresher.discard(self)
+        for card in self.cards:
+            for widget in (*card.parts().values(), card.box):
+                widget.close()
+        for child in self.children:
+            child.close()
+        self.header.close()
+        self.cancel_button.close()
+        self.close()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        return {**bundle, **standin_bundle(self.board)}
+
+
+def show_timeline(board: Storyboard, *, embed: bool | None = None) -> TimelineView:
+    """Display ``board``'s timeline in the running cell; once the storyboard ends, the output
+    becomes its static final state (the cards and the film). ``embed`` as for a clip."""
+    from IPython.display import display
+
+    from .display import embed_by_default
+
+    embed = embed_by_default() if embed is None else embed
+    view = TimelineView(board)
+    handle = display(view, display_id=True)
+
+    def settle(view: TimelineView) -> None:
+        if handle is not None:
+            handle.update(final_bundle(board, embed=embed, thumb=view._thumb), raw=True)
+        view.close_parts()
+
+    view.when_final(settle)
+    return view

@@ -1,6 +1,6 @@
 """Veo as Google sells it (issue 13): each rule allowed and refused, resolution routes, prices.
 
-Every rule of ``_rules.VEO_RULES`` and every capability the catalog gives a Google id has a case
+Every rule of ``_rules.MODEL_RULES`` and every capability the catalog gives a Google id has a case
 here that passes and one that is refused before anything is sent, with the message naming the
 rule and what would work.
 """
@@ -24,7 +24,7 @@ from veo_magic._catalog import (
 from veo_magic._exceptions import VeoInputError
 from veo_magic._listing import model_lines
 from veo_magic._request import VideoRequest
-from veo_magic._rules import MAX_VEO_PROMPT_CHARS, VEO_RULES
+from veo_magic._rules import MAX_VEO_PROMPT_CHARS, MODEL_RULES
 
 PNG, JPG = png_bytes(), jpeg_bytes()
 URI = "https://generativelanguage.googleapis.com/v1beta/files/abc123:download?alt=media"
@@ -247,7 +247,7 @@ def test_offers_follow_model_and_protocol():
 
 
 def test_every_rule_names_its_source():
-    assert all(rule.source and rule.rule and rule.instead for rule in VEO_RULES)
+    assert all(rule.source and rule.rule and rule.instead for rule in MODEL_RULES)
 
 
 # -- prices ----------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ orientation, tier, components, frames, 4k, and suffixes the user wrote keep thei
 **Prices.** A relay's name has a price per clip: seed 001 (apiyi) for ``veo-3.1`` $0.25 and
 ``-fast`` $0.15; the rest are estimates (see ``DEFAULT_PRICES``). A relay's 4K variant costs twice
 its tier unless priced itself. A Google id has Google's price per second of clip by resolution
-(``GOOGLE_RATES``), so its clip costs rate x seconds at the resolution asked. Override with
+(``RATES_PER_SECOND``), so its clip costs rate x seconds at the resolution asked. Override with
 ``set_price`` or the env var ``VEO_PRICES`` (JSON, e.g. ``{"veo-3.1-fast": 0.12}``), always in USD
 per clip of the model's default length (a Google id's override is then scaled by the second, the
 same at every resolution): a model name sets its price class in every spelling (``veo_3_1-fast``
@@ -68,8 +68,8 @@ from ._settings import PRICES, USD_PER_CLIP, read
 __all__ = [
     "DEFAULT_PRICES",
     "FAMILIES",
-    "GOOGLE_RATES",
     "PROTOCOL_NAMES",
+    "RATES_PER_SECOND",
     "RETIRED",
     "ROLES",
     "ModelSpec",
@@ -122,7 +122,7 @@ FOUR_K_FACTOR = 2.0  # estimate for a relay's 4K name: twice its tier (no relay 
 # wins: Fast was cut from $0.15/s to $0.10 (720p) / $0.12 (1080p) on 2026-04-07, and ArcReel's
 # 2026-02 table (Fast $0.12/$0.15, no audio) is superseded. Lite has no 4k. Veo 3.0 and 2.0
 # (retired 2026-06-30) keep their last prices: $0.40, fast $0.15, Veo 2 $0.35 (720p only).
-GOOGLE_RATES: dict[str, dict[str, float]] = {
+RATES_PER_SECOND: dict[str, dict[str, float]] = {
     "gemini-3.1": {"720p": 0.40, "1080p": 0.40, "4k": 0.60},
     "gemini-3.1-fast": {"720p": 0.10, "1080p": 0.12, "4k": 0.30},
     "gemini-3.1-lite": {"720p": 0.05, "1080p": 0.08},
@@ -538,7 +538,7 @@ def _resolutions(r: _Name) -> tuple[str, ...]:
     """What the model makes: Google's table for its ids; a relay name makes 720p, or 4K if it
     says so (relays sell no 1080p name; ``resolution_routes`` adds the videos parameter)."""
     if r.family == "gemini":
-        return tuple(GOOGLE_RATES.get(r.price_key, {"720p": 0.0}))
+        return tuple(RATES_PER_SECOND.get(r.price_key, {"720p": 0.0}))
     return ("4k",) if r.four_k else ("720p",)
 
 
@@ -546,7 +546,7 @@ def _spec(r: _Name) -> ModelSpec:
     facts = _facts(r)
     roles, max_images = _image_roles(r)
     overridden = _override(r.price_key, r.family)
-    rates = GOOGLE_RATES.get(r.price_key, {}) if overridden is None else {}
+    rates = RATES_PER_SECOND.get(r.price_key, {}) if overridden is None else {}
     # The chat body and the unified create body (PROTOCOLS.md §1.1, §1.3) have no length field:
     # there a clip is always the model's default length, so nothing else may be asked (or billed).
     fixed = (facts.default_seconds,)
@@ -884,7 +884,7 @@ def _price(key: str, family: str) -> float:
 def _default_price(key: str) -> float:
     if key in DEFAULT_PRICES:
         return DEFAULT_PRICES[key]
-    if key in GOOGLE_RATES:  # a Google id whose rates were not used: 8 s at 720p
-        return round(GOOGLE_RATES[key]["720p"] * 8, 4)
+    if key in RATES_PER_SECOND:  # a Google id whose rates were not used: 8 s at 720p
+        return round(RATES_PER_SECOND[key]["720p"] * 8, 4)
     base = key.rsplit("-", 1)[0]  # an unpriced tier (lite, veo2-lite): the standard price
     return DEFAULT_PRICES.get(base, DEFAULT_PRICES["veo3.1"])

@@ -20,12 +20,12 @@ Decisions (beyond the catalog's wire-name rules):
   spelling with no 4K name, 4k on Lite) it is refused, saying which route would work.
   ``person_generation`` is kept in ``options`` for the adapters whose dialect has a place for it
   (gemini, videos metadata), as is an asked or chosen ``resolution``.
-- Google's rules that tie one option to another (``_rules.VEO_RULES``: 1080p and 4k need 8 s,
+- Google's rules that tie one option to another (``_rules.MODEL_RULES``: 1080p and 4k need 8 s,
   an image needs ``allow_adult``, one video per request, …) refuse a request that breaks them,
   naming the rule and what works. An option left unset that a rule fixes (``seconds`` for 1080p,
   ``resolution`` for an extension) gets the value that works, and ``request.notes`` says so: the
   job's view and sidecar show it. On Google's API a Veo 3.x prompt is held to 1,024 tokens
-  (``_rules.VEO_PROMPT``), and a retired Google id is noted (``_catalog.RETIRED``).
+  (``_rules.PROMPT_FOR_GOOGLE``), and a retired Google id is noted (``_catalog.RETIRED``).
 - On ``gemini`` (Google's API, PROTOCOLS.md §3): the default shape is Google's, 16:9 landscape; a
   pixel ``size`` must be one Veo makes (1280x720, 1920x1080 or their portraits) and sets
   ``resolution``; images are sent inline, so URLs are refused; ``seed`` and the other Vertex-only
@@ -60,10 +60,10 @@ from ._media import ImageInput, load_image
 from ._rules import (
     MAX_CLIPS,
     MAX_PROMPT_CHARS,
+    MODEL_RULES,
     OPTION_RULES,
     ORIENTATIONS,
-    VEO_PROMPT,
-    VEO_RULES,
+    PROMPT_FOR_GOOGLE,
     check,
 )
 
@@ -367,7 +367,7 @@ class VideoRequest:
         made_at = options.get("resolution") or ("4k" if effective.four_k else None)
         features = _features(effective, made_at, first, last, refs, source is not None)
         if "google" in features and "veo3" in features:
-            text = VEO_PROMPT.check("prompt", text)
+            text = PROMPT_FOR_GOOGLE.check("prompt", text)
         choosable = {"resolution"}
         if len(effective.allowed_seconds(protocol)) > 1:
             choosable.add("seconds")
@@ -552,7 +552,7 @@ def _features(
     refs: tuple[ImageInput, ...],
     extending: bool,
 ) -> frozenset[str]:
-    """What ``_rules.VEO_RULES`` reads of a request: model, resolution made, kind of input."""
+    """What ``_rules.MODEL_RULES`` reads of a request: model, resolution made, kind of input."""
     version = spec.version if spec.family in ("gemini", "veo3.1", "veo3", "veo2") else ""
     found = {"veo3"} if version.startswith("3") else {"veo2"} if version.startswith("2") else set()
     if spec.family == "gemini":
@@ -579,7 +579,7 @@ def _apply_rules(
     ``choosable`` that a rule fixes to one value gets it. Returns (chosen values, notes)."""
     chosen: dict[str, object] = {}
     notes: list[str] = []
-    for rule in VEO_RULES:
+    for rule in MODEL_RULES:
         if not rule.applies(features):
             continue
         value = values.get(rule.field)

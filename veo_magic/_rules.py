@@ -11,7 +11,7 @@ the environment variables.
     >>> OPTION_RULES["resolution"].words
     '720p, 1080p, 4k'
 
-``VEO_RULES`` is the other table: Google's rules for Veo that tie one option to another (1080p
+``MODEL_RULES`` is the other table: Google's rules for Veo that tie one option to another (1080p
 needs 8 s, an image needs ``person_generation='allow_adult'``, …), each with where it is written.
 ``VideoRequest.build`` applies them; the simulator's Google routes answer the same requests as
 Google does.
@@ -35,12 +35,12 @@ __all__ = [
     "MAX_PROMPT_CHARS",
     "MAX_SEED",
     "MAX_VEO_PROMPT_CHARS",
+    "MODEL_RULES",
     "OPTION_RULES",
     "ORIENTATIONS",
     "PERSON_GENERATION",
     "PROTOCOL_NAMES",
     "RESOLUTIONS",
-    "VEO_RULES",
     "Amount",
     "Choice",
     "Flag",
@@ -259,7 +259,7 @@ OPTION_RULES: dict[str, Rule] = {
 
 
 # The prompt of a Veo 3.x model, by any route: its 1,024-token cap, guarded in characters.
-VEO_PROMPT = Text(
+PROMPT_FOR_GOOGLE = Text(
     "what the video shows",
     limit=MAX_VEO_PROMPT_CHARS,
     required=True,
@@ -303,7 +303,7 @@ _NEGATIVE = (
 )
 _ADULT = "an image takes person_generation='allow_adult' only"
 
-VEO_RULES: tuple[Needs, ...] = (
+MODEL_RULES: tuple[Needs, ...] = (
     Needs(("veo3", "1080p"), "seconds", (8,), "1080p needs seconds=8", "720p for 4 or 6 s", _DOCS),
     Needs(("veo3", "4k"), "seconds", (8,), "4k needs seconds=8", "720p for 4 or 6 s", _DOCS),
     Needs(

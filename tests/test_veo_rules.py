@@ -16,7 +16,6 @@ from veo_magic._catalog import (
     RETIRED,
     offers,
     parse_model,
-    reset_prices,
     resolution_routes,
     retired_message,
     set_price,
@@ -31,12 +30,7 @@ URI = "https://generativelanguage.googleapis.com/v1beta/files/abc123:download?al
 LITE = "veo-3.1-lite-generate-preview"
 
 
-@pytest.fixture(autouse=True)
-def _clean_prices(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("VEO_PRICES", raising=False)
-    reset_prices()
-    yield
-    reset_prices()
+pytestmark = pytest.mark.usefixtures("clean_prices")
 
 
 def build(**kwargs: Any) -> VideoRequest:

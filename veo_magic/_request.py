@@ -563,12 +563,10 @@ def _features(
         found.add(str(resolution))
     if extending:
         found.add("extend")
-    elif refs:
-        found.add("references")
-    elif last is not None:
-        found.add("frames")
+    elif refs or first is not None:
+        found |= {"image", "references" if refs else "frames" if last is not None else "image"}
     else:
-        found.add("image" if first is not None else "text")
+        found.add("text")
     return frozenset(found)
 
 

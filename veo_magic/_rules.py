@@ -275,7 +275,7 @@ class Needs(NamedTuple):
 
     Features: the model (``veo3``: Veo 3.x by any name; ``veo2``; ``google``: a Google model id,
     so Google's API answers; ``lite``), the resolution made (``1080p``, ``4k``) and the input
-    (``text``, ``image``: a first frame alone, ``frames``: first + last, ``references``,
+    (``text``; ``image``: any image, and with it ``frames`` for first + last or ``references``;
     ``extend``).
     """
 
@@ -301,7 +301,7 @@ _NEGATIVE = (
     "not in Google's docs (its negativePrompt row was dropped by 2026-06): live reports of 400 "
     "'Negative prompt is not supported in your use case.' (2026-07-17, 2026-08-15)"
 )
-_ADULT = "an image takes person_generation='allow_adult' only"
+_ADULT = "a clip from images takes person_generation='allow_adult' only"
 
 MODEL_RULES: tuple[Needs, ...] = (
     Needs(("veo3", "1080p"), "seconds", (8,), "1080p needs seconds=8", "720p for 4 or 6 s", _DOCS),
@@ -351,26 +351,7 @@ MODEL_RULES: tuple[Needs, ...] = (
         ("veo3", "image"), "person_generation", ("allow_adult",), _ADULT, "leave it unset", _DOCS
     ),
     Needs(
-        ("veo3", "frames"), "person_generation", ("allow_adult",), _ADULT, "leave it unset", _DOCS
-    ),
-    Needs(
-        ("veo3", "references"),
-        "person_generation",
-        ("allow_adult",),
-        _ADULT,
-        "leave it unset",
-        _DOCS,
-    ),
-    Needs(
         ("veo2", "image"),
-        "person_generation",
-        ("allow_adult", "dont_allow"),
-        "Veo 2 from an image takes allow_adult or dont_allow",
-        "leave it unset",
-        _DOCS,
-    ),
-    Needs(
-        ("veo2", "frames"),
         "person_generation",
         ("allow_adult", "dont_allow"),
         "Veo 2 from an image takes allow_adult or dont_allow",

@@ -246,3 +246,9 @@ def test_form_function_survives_the_form_module_import():
 
     assert callable(veo_magic.form) and callable(veo_magic.notebook.form)
     assert isinstance(veo_magic.form(), Form)
+
+
+def test_google_ids_are_labelled_per_second():
+    labels = dict((name, label) for label, name in model_options("veo-3.1"))
+    assert labels["veo-3.1-lite-generate-preview"].endswith("from $0.05/s")
+    assert labels["veo-3.1"].endswith("$0.25/clip")

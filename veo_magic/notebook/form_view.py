@@ -64,6 +64,9 @@ def model_options(default: str) -> list[tuple[str, str]]:
             continue
         price = getattr(spec, "price_usd", None)
         label = f"{name} · ${price:.2f}/clip" if isinstance(price, int | float) else name
+        rates = getattr(spec, "rates", ())
+        if rates:  # Google's ids are priced by the second: show it from its cheapest resolution
+            label = f"{name} · from ${rates[0][1]:.2f}/s"
         options.append((label, name))
     if default not in {name for _, name in options}:
         options.insert(0, (default, default))

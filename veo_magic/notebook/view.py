@@ -129,6 +129,17 @@ def view_state(
     }
 
 
+def _orientation(record: dict[str, Any]) -> str:
+    """The clip's shape: as asked, else as its pixel size says (Google's default is landscape,
+    the relays' portrait)."""
+    if record.get("orientation"):
+        return str(record["orientation"])
+    width, _, height = str(record.get("pixel_size") or "").partition("x")
+    if width.isdigit() and height.isdigit():
+        return "landscape" if int(width) > int(height) else "portrait"
+    return "portrait"
+
+
 def _label(label: str) -> list[str]:
     return [f"<b>{html.escape(label)}</b>"] if label else []
 
@@ -143,7 +154,7 @@ def _header_html(job: Job, label: str) -> str:
         )
     if job.model:
         parts.append(f"<code>{html.escape(job.model)}</code>")
-    parts.append(html.escape(str(record.get("orientation") or "portrait")))
+    parts.append(html.escape(_orientation(record)))
     if record.get("resolution"):
         parts.append(html.escape(str(record["resolution"])))
     if record.get("seconds"):
@@ -230,7 +241,7 @@ def _facts(job: Job, *, ended: bool = True) -> list[tuple[str, str]]:
     asked = [
         ("prompt", job.prompt or (f"(resumed task {job.task_id})" if job.task_id else "")),
         ("model", job.model + (" (simulated)" if job.simulated else "")),
-        ("orientation", str(record.get("orientation") or "portrait")),
+        ("orientation", _orientation(record)),
         ("resolution", str(record.get("resolution") or "")),
         ("seconds", str(record.get("seconds") or "")),
         ("estimated cost", f"${job.estimated_cost:.2f}"),

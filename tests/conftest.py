@@ -36,6 +36,17 @@ def retry_mode(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
+def clean_prices(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Default prices: no ``VEO_PRICES``, no ``set_price`` left from another test."""
+    from veo_magic._catalog import reset_prices
+
+    monkeypatch.delenv("VEO_PRICES", raising=False)
+    reset_prices()
+    yield
+    reset_prices()
+
+
+@pytest.fixture
 def simulator() -> Iterator[Simulator]:
     """A fresh relay simulator on a free loopback port, with fast (0.6 s) generations."""
     with Simulator(generation_seconds=0.6) as sim:

@@ -18,13 +18,7 @@ from veo_magic._catalog import (
 )
 from veo_magic._exceptions import VeoInputError
 
-
-@pytest.fixture(autouse=True)
-def _clean_prices(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("VEO_PRICES", raising=False)
-    reset_prices()
-    yield
-    reset_prices()
+pytestmark = pytest.mark.usefixtures("clean_prices")
 
 
 # name -> family, tier, frames, components, four_k, orientation, explicit

@@ -72,3 +72,11 @@ def test_help_lists_every_variable(capsys: pytest.CaptureFixture[str]) -> None:
     out = " ".join(capsys.readouterr().out.split())
     for variable in VARIABLES:
         assert variable.name in out
+
+
+def test_models_lists_both_kinds_of_price(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "Relay models: USD per clip" in out and "$0.25/clip" in out
+    assert "USD per second of clip" in out and "$0.05/s 720p · $0.08/s 1080p" in out
+    assert "retired on the Gemini API since 2026-10-22" in out

@@ -22,7 +22,8 @@ from tests.images import write_png
 from tests.support import assert_saved_clip
 from veo_magic._events import Retrying
 from veo_magic._gateways import from_models, litellm_task_id
-from veo_magic._offer import listing, read_offer
+from veo_magic._listing import model_lines
+from veo_magic._offer import read_offer
 from veo_magic._terminal import TerminalBar
 from veo_magic.simulator import Simulator
 
@@ -178,8 +179,8 @@ def test_a_listed_name_the_catalog_does_not_know_is_sent_as_given(make_client, s
     assert_saved_clip(job.videos[0], out_dir, width=720, height=1280, seconds=6)
     (create,) = creates(selling, seen)
     assert create.json["model"] == "video-hq"
-    lines = listing(client.offer())
-    assert lines[0] == "This relay sells (new-api's GET /v1/models):"
+    lines = model_lines(offer=client.offer())
+    lines = lines[lines.index("This relay sells (new-api's GET /v1/models):") :]
     assert any(line.split()[:3] == ["video-hq", "price", "unknown"] for line in lines)
     assert any(line.split()[:2] == ["veo-3.1", "$0.25/clip"] for line in lines)
     with pytest.raises(veo.VeoInputError, match=r"nor does this relay list it \(it sells: veo-3"):
@@ -205,11 +206,11 @@ def test_veo_parameters_travel_in_metadata_and_at_the_top(make_client, relay, ou
     LiteLLM reads the top level. A JSON seconds alone would make new-api's clip 8 s."""
     seen = len(relay.requests)
     job = make_client("videos").generate(
-        "a heron", seconds=4, negative_prompt="rain", person_generation="allow_adult"
+        "a heron", seconds=4, negative_prompt="rain", person_generation="allow_all"
     )
     assert_saved_clip(job.videos[0], out_dir, width=720, height=1280, seconds=4)
     (create,) = creates(relay, seen)
-    parameters = {"durationSeconds": 4, "negativePrompt": "rain", "personGeneration": "allow_adult"}
+    parameters = {"durationSeconds": 4, "negativePrompt": "rain", "personGeneration": "allow_all"}
     assert create.json["metadata"] == parameters and create.json.items() >= parameters.items()
     assert create.json["seconds"] == "4"
     task = relay.tasks[job.task_id]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.images import jpeg_bytes, png_bytes, write_png
-from veo_magic._catalog import reset_prices, set_price
+from veo_magic._catalog import set_price
 from veo_magic._exceptions import VeoInputError
 from veo_magic._request import OPTIONS, VideoRequest, parse_size
 
@@ -18,12 +18,7 @@ JPG = jpeg_bytes()
 URL = "https://example.com/start.png"
 
 
-@pytest.fixture(autouse=True)
-def _clean_prices(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("VEO_PRICES", raising=False)
-    reset_prices()
-    yield
-    reset_prices()
+pytestmark = pytest.mark.usefixtures("clean_prices")
 
 
 def build(**kwargs: Any) -> VideoRequest:
@@ -379,10 +374,10 @@ BAD: list[tuple[str, dict[str, Any], str, str, tuple[str, ...]]] = [
     ),
     (
         "resolution value",
-        {"resolution": "4k", "protocol": "gemini"},
+        {"resolution": "8k", "protocol": "gemini"},
         "resolution",
-        "'4k'",
-        ("720p, 1080p",),
+        "'8k'",
+        ("720p, 1080p, 4k",),
     ),
     (
         "resolution protocol",

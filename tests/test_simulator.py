@@ -974,6 +974,17 @@ def test_budget_exceeded_replays_litellms_answer(simulator):
     assert simulator.accepted_creates == 0
 
 
+def test_retired_model_answers_404_wrapped_by_the_relay(simulator):
+    """Google's 404 for a retired model, as a relay passes it on (apiyi: fail_to_fetch_task)."""
+    with http(simulator) as client:
+        videos = client.post("/v1/videos", json={"model": "veo-3.1", "prompt": "x [[sim:retired]]"})
+        chat = client.post("/v1/chat/completions", json=chat_body("x [[sim:retired]]"))
+    assert videos.status_code == 404 and videos.json()["code"] == "fail_to_fetch_task"
+    assert "is no longer available" in videos.json()["message"]
+    assert chat.status_code == 404 and "is no longer available" in chat.json()["error"]["message"]
+    assert simulator.accepted_creates == 0
+
+
 def test_rate_limit_refuses_two_creates_then_accepts(simulator):
     simulator.set_scenario("rate_limit")
     with http(simulator) as client:

@@ -29,12 +29,29 @@ orientation, tier, components, frames, 4k, and suffixes the user wrote keep thei
 - on ``gemini`` an alias becomes Google's id: ``veo-3.1[-fast]-generate-preview``,
   ``veo-3.0[-fast]-generate-001``, ``veo-2.0-generate-001``.
 
-**Prices** are USD per clip: seed 001 (apiyi) for ``veo-3.1`` $0.25 and ``-fast`` $0.15; the rest
-are estimates (see ``DEFAULT_PRICES``). A 4K variant costs twice its tier unless priced itself.
-Override with ``set_price`` or the env var ``VEO_PRICES`` (JSON, e.g. ``{"veo-3.1-fast": 0.12}``):
-a model name sets its price class in every spelling (``veo_3_1-fast`` = ``veo-3.1-fast``); a
-family name from ``FAMILIES`` (note: ``veo3.1`` is the family) sets every model of the family.
-``set_price`` wins over ``VEO_PRICES``, which wins over the defaults.
+**Prices.** A relay's name has a price per clip: seed 001 (apiyi) for ``veo-3.1`` $0.25 and
+``-fast`` $0.15; the rest are estimates (see ``DEFAULT_PRICES``). A relay's 4K variant costs twice
+its tier unless priced itself. A Google id has Google's price per second of clip by resolution
+(``RATES_PER_SECOND``), so its clip costs rate x seconds at the resolution asked. Override with
+``set_price`` or the env var ``VEO_PRICES`` (JSON, e.g. ``{"veo-3.1-fast": 0.12}``), always in USD
+per clip of the model's default length (a Google id's override is then scaled by the second, the
+same at every resolution): a model name sets its price class in every spelling (``veo_3_1-fast``
+= ``veo-3.1-fast``); a family name from ``FAMILIES`` (note: ``veo3.1`` is the family) sets every
+model of the family. ``set_price`` wins over ``VEO_PRICES``, which wins over the defaults.
+
+**Resolutions** (``resolutions``: what a model makes; ``resolution_routes``: what a request can
+ask for on a protocol). Google's API takes ``resolution`` itself: 720p (default), 1080p and 4k
+on Veo 3.1 and 3.1 Fast, no 4k on Lite, 720p and 1080p on Veo 3, none on Veo 2. The relays name
+4K in the model (``veo_3_1-4K``, ``veo3.1-4k``; seed 002) and no relay sells a 1080p name, so on
+``chat`` and ``create`` 4k is reachable only through a spelling that has a 4K name; ``videos``
+also carries ``resolution`` as a parameter, which gateways forward to Google.
+
+**Retired models.** Google shut the three Veo 3.1 preview ids down on the Gemini API on
+2026-10-22 (deprecations page; apiyi's notices of 2026-10-25 and 2026-11-09), and the Veo 3.0 and
+2.0 ids on 2026-06-30. They stay in the catalog, marked (``ModelSpec.retired``): relays and
+Vertex-backed routes may still serve Veo 3.1. ``retired_message`` words what a job that met the
+retirement (Google's 404 "... is no longer available", or a relay's ``fail_to_fetch_task``
+wrapping it) should say instead of a retry or "resume it".
 """
 
 from __future__ import annotations
@@ -43,7 +60,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ._exceptions import VeoInputError, shown
 from ._rules import PROTOCOL_NAMES
@@ -53,16 +70,23 @@ __all__ = [
     "DEFAULT_PRICES",
     "FAMILIES",
     "PROTOCOL_NAMES",
+    "RATES_PER_SECOND",
+    "RETIRED",
     "ROLES",
     "ModelSpec",
+    "Offer",
     "Orientation",
+    "Retirement",
     "catalog",
     "compose",
     "known_models",
+    "offers",
     "parse_model",
     "relay_only",
     "reset_prices",
+    "resolution_routes",
     "respell",
+    "retired_message",
     "set_price",
 ]
 
@@ -91,16 +115,53 @@ DEFAULT_PRICES: dict[str, float] = {
     # OpenAI's list price at 720p ($0.10/s, pro $0.30/s) x the default 4 s; billed per second.
     "sora-2": 0.40,
     "sora-2-pro": 1.20,
-    # Google's list price for direct Gemini API calls x the default 8 s; billed per second:
-    # Veo 3.x $0.40/s, fast $0.15/s, Veo 2 $0.35/s. Lite has no figure here: it falls back to
-    # the standard price, an overestimate, which is the safe side for a budget.
-    "gemini-3.1": 3.20,
-    "gemini-3.1-fast": 1.20,
-    "gemini-3.0": 3.20,
-    "gemini-3.0-fast": 1.20,
-    "gemini-2.0": 2.80,
 }
-FOUR_K_FACTOR = 2.0  # estimate: a 4K clip costs twice its tier
+FOUR_K_FACTOR = 2.0  # estimate for a relay's 4K name: twice its tier (no relay publishes one)
+
+# Google's Gemini API list prices, USD per second of clip, audio included, by resolution
+# (ai.google.dev/gemini-api/docs/pricing as quoted by pages dated 2026-04 to 2026-10: reAPI
+# 2026-05, LaoZhang, Lumenfall, a GitHub note of 2026-10). Where the pages disagree the newer
+# wins: Fast was cut from $0.15/s to $0.10 (720p) / $0.12 (1080p) on 2026-04-07, and ArcReel's
+# 2026-02 table (Fast $0.12/$0.15, no audio) is superseded. Lite has no 4k. Veo 3.0 and 2.0
+# (retired 2026-06-30) keep their last prices: $0.40, fast $0.15, Veo 2 $0.35 (720p only).
+RATES_PER_SECOND: dict[str, dict[str, float]] = {
+    "gemini-3.1": {"720p": 0.40, "1080p": 0.40, "4k": 0.60},
+    "gemini-3.1-fast": {"720p": 0.10, "1080p": 0.12, "4k": 0.30},
+    "gemini-3.1-lite": {"720p": 0.05, "1080p": 0.08},
+    "gemini-3.0": {"720p": 0.40, "1080p": 0.40},
+    "gemini-3.0-fast": {"720p": 0.15, "1080p": 0.15},
+    "gemini-2.0": {"720p": 0.35},
+}
+
+
+class Retirement(NamedTuple):
+    """When Google stopped serving a model on the Gemini API, and what it names instead."""
+
+    date: str
+    replacement: str
+    source: str
+
+
+_OMNI = Retirement(
+    "2026-10-22",
+    "gemini-omni-1.1-flash (Interactions API)",
+    "ai.google.dev/gemini-api/docs/deprecations; apiyi notices 2026-10-25 and 2026-11-09",
+)
+_VEO3 = Retirement(
+    "2026-06-30",
+    "Veo 3.1",
+    "ai.google.dev/gemini-api/docs/deprecations; Gemini API changelog 2026-06-15",
+)
+# Google ids retired on the Gemini API. Relays and Vertex (the -001 ids of 3.1) may still serve
+# the model, so the names stay usable: a retirement is a note, and an answer to recognise.
+RETIRED: dict[str, Retirement] = {
+    "veo-3.1-generate-preview": _OMNI,
+    "veo-3.1-fast-generate-preview": _OMNI,
+    "veo-3.1-lite-generate-preview": _OMNI,
+    "veo-3.0-generate-001": _VEO3,
+    "veo-3.0-fast-generate-001": _VEO3,
+    "veo-2.0-generate-001": _VEO3,
+}
 
 # The names a model picker offers (seeds 001-004 and PROTOCOLS.md 1.4, 3).
 _CATALOG_NAMES = (
@@ -198,9 +259,13 @@ class ModelSpec:
     aspect_ratios: tuple[str, ...] = VEO_RATIOS
     audio: bool = True
     price_key: str = "veo3.1"  # the price class: family, tier, 4k
-    price_usd: float = 0.25  # per clip of default_seconds, overrides applied
+    price_usd: float = 0.25  # per clip of default_seconds (at 720p), overrides applied
     per_second: bool = False  # billed by the second: a longer clip costs proportionally more
     priced: bool = True  # False: a relay's own name; price_usd is only the budget's stand-in
+    rates: tuple[tuple[str, float], ...] = ()  # Google's USD per second by resolution, if priced so
+    resolutions: tuple[str, ...] = ("720p",)  # what the model makes (4k: by a 4K name on relays)
+    extends: bool = False  # continues a clip by 7 s (Google's Veo 3.1 and 3.1 Fast)
+    retired: Retirement | None = None  # gone from the Gemini API (see RETIRED)
 
     @property
     def fast(self) -> bool:
@@ -220,11 +285,25 @@ class ModelSpec:
         """Whether this exact name accepts an image in ``role``."""
         return role in self.roles
 
-    def clip_price(self, seconds: int | None = None) -> float:
-        """Estimated USD for one clip of ``seconds`` (default length when None)."""
+    def clip_price(self, seconds: int | None = None, resolution: str | None = None) -> float:
+        """Estimated USD for one clip of ``seconds`` (default length when None) at ``resolution``
+        (720p when None; it matters only for a model priced by resolution)."""
+        rate = dict(self.rates).get(resolution or "720p")
+        if rate is not None:
+            return round(rate * (seconds or self.default_seconds), 4)
         if not self.per_second or not seconds:
             return self.price_usd
         return round(self.price_usd * seconds / self.default_seconds, 4)
+
+    @property
+    def price_label(self) -> str:
+        """``$0.25/clip``, or Google's rates: ``$0.10/s 720p · $0.12/s 1080p · $0.30/s 4k``; a
+        relay's own name (``relay_only``) has none we know."""
+        if not self.priced:
+            return "price unknown"
+        if self.rates:
+            return " · ".join(f"${usd:.2f}/s {res}" for res, usd in self.rates)
+        return f"${self.price_usd:.2f}/clip"
 
     @property
     def summary(self) -> str:
@@ -235,6 +314,8 @@ class ModelSpec:
         parts += [self.tier] if self.tier != "standard" else []
         parts += ["4K"] if self.four_k else []
         parts.append(self.orientation or "portrait/landscape")
+        if self.family == "gemini":
+            parts.append("/".join(self.resolutions) or "720p")
         parts.append(_images_label(self.roles, self.max_images))
         parts.append("audio" if self.audio else "no audio")
         tasks, chat = self.allowed_seconds("videos"), self.allowed_seconds("chat")
@@ -442,8 +523,10 @@ def _image_roles(r: _Name) -> tuple[tuple[str, ...], int]:
     first, both = ("first_frame",), ("first_frame", "last_frame")
     if r.components:
         return ("reference",), 3
-    if r.family == "gemini":  # referenceImages only on 3.1; lastFrame on 3.1 and 2.0
-        return {"3.1": (ROLES, 3), "2.0": (both, 2)}.get(r.version, (first, 1))
+    if r.family == "gemini":  # referenceImages on 3.1 and 3.1 Fast, not Lite (Google's table)
+        if r.version == "3.1":
+            return (both, 2) if r.tier == "lite" else (ROLES, 3)
+        return {"2.0": (both, 2)}.get(r.version, (first, 1))
     if r.relay_mode == "t2v":
         return (), 0
     if r.family == "veo3.1" and r.style == "compact" and not r.unknown:
@@ -457,9 +540,19 @@ def _image_roles(r: _Name) -> tuple[tuple[str, ...], int]:
     return first, 1
 
 
+def _resolutions(r: _Name) -> tuple[str, ...]:
+    """What the model makes: Google's table for its ids; a relay name makes 720p, or 4K if it
+    says so (relays sell no 1080p name; ``resolution_routes`` adds the videos parameter)."""
+    if r.family == "gemini":
+        return tuple(RATES_PER_SECOND.get(r.price_key, {"720p": 0.0}))
+    return ("4k",) if r.four_k else ("720p",)
+
+
 def _spec(r: _Name) -> ModelSpec:
     facts = _facts(r)
     roles, max_images = _image_roles(r)
+    overridden = _override(r.price_key, r.family)
+    rates = RATES_PER_SECOND.get(r.price_key, {}) if overridden is None else {}
     # The chat body and the unified create body (PROTOCOLS.md §1.1, §1.3) have no length field:
     # there a clip is always the model's default length, so nothing else may be asked (or billed).
     fixed = (facts.default_seconds,)
@@ -487,8 +580,16 @@ def _spec(r: _Name) -> ModelSpec:
         aspect_ratios=facts.aspect_ratios,
         audio=facts.audio,
         price_key=r.price_key,
-        price_usd=_price(r.price_key, r.family),
+        price_usd=(
+            round(rates["720p"] * facts.default_seconds, 4)
+            if rates
+            else _price(r.price_key, r.family)
+        ),
         per_second=facts.per_second,
+        rates=tuple(rates.items()),
+        resolutions=_resolutions(r),
+        extends=r.family == "gemini" and r.version == "3.1" and r.tier != "lite",
+        retired=RETIRED.get(r.text.lower()) if r.family == "gemini" else None,
     )
 
 
@@ -529,8 +630,10 @@ def compose(
     fast: bool = False,
     has_last_frame: bool = False,
     has_references: bool = False,
+    four_k: bool = False,
 ) -> str:
-    """The model name to send for this request (rules in the module docstring).
+    """The model name to send for this request (rules in the module docstring); ``four_k`` adds
+    the 4K suffix where the spelling has one (``veo_3_1-4K``, ``veo3.1-4k``).
 
     >>> compose(parse_model("veo-3.1"), "chat", "landscape", True, True, False)
     'veo-3.1-landscape-fast-fl'
@@ -550,6 +653,7 @@ def compose(
         tier="fast" if fast else None,
         components=components,
         frames=_frames_token(spec) if has_last_frame else None,
+        four_k=_four_k_token(spec) if four_k else None,
     )
     if sorted(t.lower() for t in tokens) == sorted(t.lower() for t in spec.suffixes):
         return spec.name  # nothing added: keep the user's exact text and order
@@ -565,16 +669,7 @@ def respell(
     None where the dialect has no such variant.
     """
     if spec.family == "gemini":
-        family = _GOOGLE_VERSIONS[spec.version]
-        alias = ModelSpec(
-            spec.name,
-            family=family,
-            version=spec.version,
-            spelling="veo",
-            style="compact",
-            tier=spec.tier,
-            explicit=False,
-        )
+        alias = _alias(spec.name, _GOOGLE_VERSIONS[spec.version], spec.tier)
         return _google_id(alias, fast) if fast and spec.version != "2.0" else None
     if not spec.spelling or spec.style == "relay":
         return None
@@ -596,6 +691,7 @@ def _join_tokens(
     tier: str | None,
     components: bool,
     frames: str | None,
+    four_k: str | None = None,
 ) -> list[str]:
     """Suffixes in the order every documented name uses: orientation, tier, components, frames, 4k."""
     slots = [
@@ -603,7 +699,7 @@ def _join_tokens(
         written.get("tier") or tier,
         written.get("components") or ("components" if components else None),
         written.get("frames") or frames,
-        written.get("4k"),
+        written.get("4k") or four_k,
     ]
     return [t for t in slots if t]
 
@@ -611,6 +707,121 @@ def _join_tokens(
 def _has_components(spec: ModelSpec) -> bool:
     # Documented: veo3.1-components in every spelling, veo2-fast-/veo2-pro-components.
     return spec.family == "veo3.1" or (spec.family == "veo2" and spec.tier in ("fast", "pro"))
+
+
+def _four_k_token(spec: ModelSpec) -> str | None:
+    """The 4K suffix of this spelling (seed 002): ``-4K`` after underscores, ``-4k`` compact."""
+    if spec.family != "veo3.1":
+        return None
+    return {"underscore": "4K", "compact": "4k"}.get(spec.style)
+
+
+def resolution_routes(spec: ModelSpec, protocol: str) -> tuple[str, ...]:
+    """The resolutions a request for ``spec`` can ask for on ``protocol``.
+
+    gemini: what Google makes of the id (or of the id an alias maps to). videos: what the model
+    makes, carried as a parameter (gateways forward it to Google) and, for 4k, by the 4K name
+    where the spelling has one. chat and create carry no resolution field: 720p (what relays make)
+    and, through a 4K name, 4k.
+
+    >>> resolution_routes(parse_model("veo_3_1"), "chat")
+    ('720p', '4k')
+    """
+    if spec.four_k:  # the name says 4K: nothing else can be asked of it
+        return ("4k",)
+    if protocol == "gemini" or spec.family == "gemini":
+        target = spec if spec.family == "gemini" else _gemini_spec(spec)
+        if target is None or target.version == "2.0":
+            return ()  # Veo 2 takes no resolution parameter (it makes 720p)
+        return target.resolutions
+    if spec.family not in ("veo3.1", "veo3"):
+        return ()  # Veo 2, Sora, Jimeng: one resolution, not chosen
+    if protocol == "videos":
+        return ("720p", "1080p", "4k") if spec.family == "veo3.1" else ("720p", "1080p")
+    four_k = not spec.explicit and _four_k_token(spec) is not None
+    return ("720p", "4k") if four_k else ("720p",)
+
+
+class Offer(NamedTuple):
+    """What a request for one model on one protocol can ask for: what a form offers."""
+
+    fast: bool  # the fast tier can be added
+    last_frame: bool
+    references: bool
+    resolutions: tuple[str, ...]  # beyond the model's default (720p) when more than one
+    seconds: tuple[int, ...]
+
+
+def offers(spec: ModelSpec, protocol: str) -> Offer:
+    """The options ``spec`` takes on ``protocol``, counting the variants an alias grows into.
+
+    >>> offers(parse_model("veo-3.1-lite-generate-preview"), "gemini").references
+    False
+    """
+
+    def grown(**variant: bool) -> ModelSpec:
+        if spec.explicit or not spec.spelling:
+            return spec
+        return parse_model(compose(spec, protocol, **variant))
+
+    return Offer(
+        fast=spec.tier == "fast" or (spec.tier == "standard" and grown(fast=True).fast),
+        last_frame=grown(has_last_frame=True).takes("last_frame"),
+        references=grown(has_references=True).takes("reference"),
+        resolutions=resolution_routes(spec, protocol),
+        seconds=spec.allowed_seconds(protocol),
+    )
+
+
+def _gemini_spec(spec: ModelSpec) -> ModelSpec | None:
+    """The Google id an alias maps to on the gemini protocol, parsed (None: it maps to none)."""
+    if spec.family not in _GOOGLE_VERSIONS.values():
+        return None
+    return parse_model(_google_id(_alias(spec.name, spec.family, spec.tier), False))
+
+
+def _alias(name: str, family: str, tier: str) -> ModelSpec:
+    """A bare alias of ``family`` at ``tier``, to compose a Google id from."""
+    return ModelSpec(
+        name,
+        family=family,
+        version=_version(family),
+        spelling="veo",
+        style="compact",
+        tier=tier,
+        explicit=False,
+    )
+
+
+def retired_message(said: str, model: str) -> str | None:
+    """What a job ended by a model's retirement should say, or None if ``said`` is not that.
+
+    Google answers a retired model with HTTP 404 "... is no longer available"; a relay passes it
+    on inside its own error (apiyi: ``fail_to_fetch_task``). Nothing can be retried or resumed:
+    the message names the retirement and what to use instead.
+    """
+    text = said.lower()
+    if "is no longer available" not in text or not ("404" in text or "model" in text):
+        return None
+    known = RETIRED.get(model.strip().lower()) if model else None
+    quoted = said.strip()
+    if len(quoted) > 300:
+        quoted = quoted[:299] + "…"
+    if known is not None:
+        what = (
+            f"Google retired {model} on the Gemini API on {known.date}; it names "
+            f"{known.replacement} instead"
+        )
+    else:
+        what = (
+            f"the model behind {model or 'this request'} is no longer served (Google retired the "
+            "Veo 3.1 preview models on the Gemini API on 2026-10-22)"
+        )
+    return (
+        f"{what[0].upper()}{what[1:]}. The answer was: {quoted!r}. Nothing is left to retry or "
+        "resume: pick a model that is still served (`models` lists the catalog), Veo 3.1 on "
+        "Vertex AI (veo-3.1-generate-001), or a relay that still serves Veo 3.1."
+    )
 
 
 def _frames_token(spec: ModelSpec) -> str | None:
@@ -661,22 +872,35 @@ def _price_keys(prices: tuple[tuple[str, float], ...]) -> tuple[tuple[str, float
     return tuple((_price_target(name, field=PRICES.name), usd) for name, usd in prices)
 
 
-def _price(key: str, family: str) -> float:
-    """USD per clip for a price class: set_price, then VEO_PRICES, then DEFAULT_PRICES."""
+def _override(key: str, family: str) -> float | None:
+    """The USD per clip set for a price class (set_price, then VEO_PRICES), if any."""
     tables = (_overrides, _env_prices())
     for table in tables:
         if key in table:
             return table[key]
     if key.endswith("-4k"):  # unless priced itself, 4K costs a multiple of its tier (overrides too)
-        return round(_price(key[: -len("-4k")], family) * FOUR_K_FACTOR, 4)
+        tier = _override(key[: -len("-4k")], family)
+        return None if tier is None else round(tier * FOUR_K_FACTOR, 4)
     for table in tables:
         if f"family:{family}" in table:
             return table[f"family:{family}"]
+    return None
+
+
+def _price(key: str, family: str) -> float:
+    """USD per clip for a price class: set_price, then VEO_PRICES, then DEFAULT_PRICES."""
+    overridden = _override(key, family)
+    if overridden is not None:
+        return overridden
+    if key.endswith("-4k"):
+        return round(_default_price(key[: -len("-4k")]) * FOUR_K_FACTOR, 4)
     return _default_price(key)
 
 
 def _default_price(key: str) -> float:
     if key in DEFAULT_PRICES:
         return DEFAULT_PRICES[key]
+    if key in RATES_PER_SECOND:  # a Google id whose rates were not used: 8 s at 720p
+        return round(RATES_PER_SECOND[key]["720p"] * 8, 4)
     base = key.rsplit("-", 1)[0]  # an unpriced tier (lite, veo2-lite): the standard price
     return DEFAULT_PRICES.get(base, DEFAULT_PRICES["veo3.1"])

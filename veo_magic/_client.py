@@ -330,6 +330,10 @@ class Client:
                     "a job that reached the relay",
                     hint="submit it again if it did not run",
                 )
+            if row["protocol"] == "gemini":
+                from .protocols.gemini import check_resumable
+
+                check_resumable(row["task_id"], row["created_at"], row["files"])
             job = Job(
                 protocol=row["protocol"],
                 record=row["request"],

@@ -85,6 +85,9 @@ class Job:
         self.may_charge = False  # failed here, but the relay may still bill it
         self._ready_seconds: float | None = None  # submit to the relay's "done", when seen whole
         self.relay_model: str | None = None
+        # When the server deletes its copy of the clips (epoch seconds), where it says it will:
+        # Google keeps a clip 2 days. None: unknown, or kept by a relay.
+        self.remote_expires_at: float | None = None
         self.created_at = time.time()
         self.started_at: float | None = None
         self.finished_at: float | None = None

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ._request import VideoRequest
     from ._secret import Secret
 
-__all__ = ["MODELS_TIMEOUT", "Offer", "fetch_offer", "listing", "read_offer", "resolve"]
+__all__ = ["MODELS_TIMEOUT", "Offer", "fetch_offer", "read_offer", "resolve"]
 
 log = logging.getLogger("veo_magic")
 
@@ -207,22 +207,3 @@ def _needs(request: VideoRequest) -> str:
         with_.append("reference images")
     article = "an" if words and words[0][0] in "8aeiou" else "a"
     return " ".join([article, *words, "clip"]) + (f" with {' and '.join(with_)}" if with_ else "")
-
-
-def listing(offer: Offer) -> list[str]:
-    """The relay's own list, for ``veo-magic models`` / ``%veo models``: each video model it
-    sells, known to the catalog (with its price) or not (price unknown, sent as given)."""
-    source = {"litellm": "LiteLLM's", "new-api": "new-api's"}.get(offer.gateway or "", "its")
-    lines = [f"This relay sells ({source} GET /v1/models):"]
-    for name in offer.videos():
-        try:
-            spec = parse_model(name)
-        except VeoInputError:
-            note = f"not in veo_magic's catalog: sent as given with --model {name}"
-            lines.append(f"  {name:<32} {'price unknown':>13}  {note}")
-            continue
-        lines.append(f"  {name:<32} {f'${spec.price_usd:.2f}/clip':>13}  {spec.summary}")
-    others = len(offer.names) - len(offer.videos())
-    if others:
-        lines.append(f"  and {others} other model{'s' if others != 1 else ''} (not video)")
-    return lines

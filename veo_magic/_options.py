@@ -89,8 +89,9 @@ REQUEST_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         ("--resolution",),
         {
             "default": None,
-            "help": f"{OPTION_RULES['resolution'].words} (gemini protocol; relays size through "
-            "--model).",
+            "help": f"Resolution: {OPTION_RULES['resolution'].words}. gemini sends it; on relays 4k "
+            "goes in the model name (veo_3_1-4K) and videos also sends it as a parameter. 1080p "
+            "and 4k need --seconds 8 (chosen for you when left out).",
         },
     ),
     (

@@ -13,15 +13,26 @@ Decisions (beyond the catalog's wire-name rules):
 - References on the ``chat`` protocol need a model whose name already says ``components``: the
   chat dialect documents only first and last frames (seed 004), so an alias with references there
   is refused with a pointer to ``videos``/``create``, where ``-components`` is added for you.
-- ``resolution`` is a Gemini parameter, refused on other protocols. ``person_generation`` is kept
-  in ``options`` for the adapters whose dialect has a place for it (gemini, videos metadata).
+- ``resolution`` (``request.resolution``: 720p, 1080p, 4k, or None for the model's default) goes
+  where a protocol can carry it (``_catalog.resolution_routes``): Google's parameter on gemini; on
+  the relays a 4K model name (``veo_3_1`` + 4k sends ``veo_3_1-4K``), and on videos also the
+  parameter, which gateways forward to Google. Where no route exists (1080p on chat, 4k on a
+  spelling with no 4K name, 4k on Lite) it is refused, saying which route would work.
+  ``person_generation`` is kept in ``options`` for the adapters whose dialect has a place for it
+  (gemini, videos metadata), as is an asked or chosen ``resolution``.
+- Google's rules that tie one option to another (``_rules.MODEL_RULES``: 1080p and 4k need 8 s,
+  an image needs ``allow_adult``, one video per request, …) refuse a request that breaks them,
+  naming the rule and what works. An option left unset that a rule fixes (``seconds`` for 1080p,
+  ``resolution`` for an extension) gets the value that works, and ``request.notes`` says so: the
+  job's view and sidecar show it. On Google's API a Veo 3.x prompt is held to 1,024 tokens
+  (``_rules.PROMPT_FOR_GOOGLE``), and a retired Google id is noted (``_catalog.RETIRED``).
 - On ``gemini`` (Google's API, PROTOCOLS.md §3): the default shape is Google's, 16:9 landscape; a
   pixel ``size`` must be one Veo makes (1280x720, 1920x1080 or their portraits) and sets
   ``resolution``; images are sent inline, so URLs are refused; ``seed`` and the other Vertex-only
   options (``VERTEX_ONLY``) are refused by name, as google-genai refuses them.
-- ``extend`` (gemini, Veo 3.1 only) continues a finished clip by 7 s: a ``Job`` made through
-  ``gemini`` (its first clip) or the clip's URI. It takes no images and no ``seconds`` and is made
-  at 720p; its URI is kept in ``options["extend"]``.
+- ``extend`` (gemini, Veo 3.1 and 3.1 Fast) continues a finished clip by 7 s: a ``Job`` made
+  through ``gemini`` (its first clip) or the clip's URI. It takes no images and no ``seconds`` and
+  is made at 720p; its URI is kept in ``options["extend"]``.
 - ``seconds`` takes ints and numeric strings (``"8"``, ``"8s"``: the CLI and magic pass text);
   ``n`` and ``seed`` take ints only (the CLI converts them). Bools are refused everywhere.
 """
@@ -35,10 +46,26 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._catalog import ModelSpec, Orientation, compose, known_models, parse_model, respell
+from ._catalog import (
+    ModelSpec,
+    Orientation,
+    compose,
+    known_models,
+    parse_model,
+    resolution_routes,
+    respell,
+)
 from ._exceptions import VeoInputError
 from ._media import ImageInput, load_image
-from ._rules import MAX_CLIPS, MAX_PROMPT_CHARS, OPTION_RULES, ORIENTATIONS, check
+from ._rules import (
+    MAX_CLIPS,
+    MAX_PROMPT_CHARS,
+    MODEL_RULES,
+    OPTION_RULES,
+    ORIENTATIONS,
+    PROMPT_FOR_GOOGLE,
+    check,
+)
 
 __all__ = [
     "MAX_CLIPS",
@@ -179,6 +206,7 @@ class VideoRequest:
     seed: int | None = None
     options: dict[str, object] = field(default_factory=dict)  # protocol-specific extras
     relay_model: str | None = None  # the name the relay lists for this request (see _offer)
+    notes: tuple[str, ...] = ()  # what was chosen for the user, and why (the view shows them)
 
     @property
     def images(self) -> tuple[ImageInput, ...]:
@@ -199,7 +227,19 @@ class VideoRequest:
             self.fast,
             self.last_frame is not None,
             bool(self.references),
+            self.options.get("resolution") == "4k",
         )
+
+    @property
+    def resolution(self) -> str | None:
+        """The resolution the clip is made at, where the request decides it: ``720p``, ``1080p``
+        or ``4k`` (asked for, chosen by a rule, or said by a 4K model name); None leaves it to
+        the model (720p). An adapter that can carry it sends it (gemini's ``parameters``, the
+        videos parameters)."""
+        asked = self.options.get("resolution")
+        if isinstance(asked, str):
+            return asked
+        return "4k" if self.wire_spec.four_k else None
 
     @property
     def wire_spec(self) -> ModelSpec:
@@ -212,7 +252,7 @@ class VideoRequest:
     @property
     def estimated_cost(self) -> float:
         """Estimated price in USD for all ``n`` clips."""
-        return round(self.wire_spec.clip_price(self.seconds) * self.n, 4)
+        return round(self.wire_spec.clip_price(self.seconds, self.resolution) * self.n, 4)
 
     @property
     def pixel_size(self) -> tuple[int, int]:
@@ -226,14 +266,15 @@ class VideoRequest:
             ratio = (16, 9)  # Google's default aspect ratio (the relays default to portrait)
         else:
             ratio = (16, 9) if self.orientation == "landscape" else (9, 16)
-        full_hd = self.options.get("resolution") == "1080p"
-        short = 2160 if self.wire_spec.four_k else (1080 if full_hd else 720)
+        short = {"4k": 2160, "1080p": 1080}.get(self.resolution or "", 720)
         return _scale(ratio, short)
 
     def describe(self) -> dict[str, object]:
         """A JSON-safe record of the request (no image bytes, never the key)."""
         width, height = self.pixel_size
+        decided = {"resolution": self.resolution} if self.resolution else {}
         return {
+            **decided,
             "prompt": self.prompt,
             "protocol": self.protocol,
             "model": self.spec.name,
@@ -249,6 +290,7 @@ class VideoRequest:
             "options": dict(self.options),
             "images": [i.describe() for i in self.images],
             "estimated_cost": self.estimated_cost,
+            **({"notes": list(self.notes)} if self.notes else {}),
         }
 
     @classmethod
@@ -301,25 +343,49 @@ class VideoRequest:
             )
         seed_value = check("seed", seed)
         negative = check("negative_prompt", negative_prompt)
-        options = _check_extras(resolution, person_generation, protocol)
+        options: dict[str, object] = {}
+        if (asked := check("resolution", resolution)) is not None:
+            options["resolution"] = asked
+        if person_generation is not None:
+            options["person_generation"] = check("person_generation", person_generation)
         if protocol == "gemini" and shape is not None and shape.pixels:
             _gemini_pixel_size(shape, size or "", options)
         first, last, refs = _load_images(first_frame, last_frame, references)
         _check_image_mix(first, last, refs)
 
-        wire = compose(spec, protocol, wanted, wants_fast, last is not None, bool(refs))
+        four_k = options.get("resolution") == "4k"
+        wire = compose(spec, protocol, wanted, wants_fast, last is not None, bool(refs), four_k)
         effective = spec if spec.explicit else parse_model(wire)
         _check_tier(spec, effective, wire, wants_fast)
         _check_fixed_orientation(spec, effective, wanted, wanted_from, size)
         if shape is not None:
             _check_shape(shape, size or "", spec)
         _check_images(spec, effective, wire, protocol, first, last, refs, wants_fast)
+        _check_resolution(options.get("resolution"), spec, effective, wire, protocol)
         source = None
         if extend is not None:
             source = _check_extend(extend, protocol, effective, seconds, (first, last, *refs))
-            options["resolution"] = _extension_resolution(options.get("resolution"))
             options["extend"] = source.uri
             wanted = _extension_orientation(source, wanted, wanted_from)
+        given_seconds = None if source is not None else _given_seconds(seconds, effective, protocol)
+        made_at = options.get("resolution") or ("4k" if effective.four_k else None)
+        features = _features(effective, made_at, first, last, refs, source is not None)
+        if "google" in features and "veo3" in features:
+            text = PROMPT_FOR_GOOGLE.check("prompt", text)
+        choosable = {"resolution"}
+        if len(effective.allowed_seconds(protocol)) > 1:
+            choosable.add("seconds")
+        values = {
+            "seconds": given_seconds,
+            "resolution": options.get("resolution"),
+            "person_generation": options.get("person_generation"),
+            "n": count,
+            "negative_prompt": negative,
+        }
+        chosen, notes = _apply_rules(features, values, choosable)
+        if "resolution" in chosen:
+            options["resolution"] = chosen["resolution"]
+        notes += _route_notes(options.get("resolution"), effective, wire, protocol)
         return cls(
             prompt=text,
             protocol=protocol,
@@ -332,13 +398,14 @@ class VideoRequest:
             seconds=(
                 EXTENSION_SECONDS
                 if source is not None
-                else _check_seconds(seconds, effective, wire, protocol)
+                else chosen.get("seconds", given_seconds or effective.default_seconds)
             ),
             size=size.strip() if size else None,
             n=count or 1,
             negative_prompt=negative,
             seed=seed_value,
             options=options,
+            notes=tuple(notes),
         )
 
 
@@ -444,22 +511,120 @@ def _sizes_for(orientation: str) -> tuple[str, ...]:
     )
 
 
-def _check_extras(
-    resolution: object, person_generation: object, protocol: str
-) -> dict[str, object]:
-    options: dict[str, object] = {}
-    if resolution is not None:
-        options["resolution"] = check("resolution", resolution)
-        if protocol != "gemini":
+# -- resolution and Google's rules ---------------------------------------------------------------
+
+
+def _check_resolution(
+    asked: object, spec: ModelSpec, effective: ModelSpec, wire: str, protocol: str
+) -> None:
+    """Refuse a resolution the request has no route for, saying which route would work."""
+    routes = resolution_routes(effective, protocol)
+    if asked is None or asked in routes:
+        return
+    sent = _sent(spec, wire)
+    hint: str | None = None
+    if not routes:
+        problem = f"cannot be chosen for model {sent}: it makes one resolution"
+        hint = "Veo 3.1 takes 720p, 1080p and 4k"
+    elif effective.four_k:
+        problem = f"contradicts model {sent}, which always makes 4k"
+        hint = "drop resolution=, or use a model name without -4K"
+    elif protocol in ("chat", "create") and asked == "1080p":
+        problem = (
+            f"has no route on the {protocol} protocol, which names a resolution only in the model "
+            "(veo_3_1-4K) and no relay sells a 1080p name: it is a gemini-protocol option, and "
+            "videos sends it as a parameter"
+        )
+        hint = "use protocol='videos', or a client with protocol='gemini'"
+    elif protocol in ("chat", "create"):
+        problem = (
+            f"has no route on the {protocol} protocol for model {sent}: its spelling has no 4K name"
+        )
+        hint = (
+            "use model='veo_3_1' (sends 'veo_3_1-4K') or 'veo3.1' (sends 'veo3.1-4k'), "
+            "protocol='videos', or a client with protocol='gemini'"
+        )
+    else:
+        problem = f"is not made by model {sent}"
+        hint = "veo-3.1 and veo-3.1-fast make 4k" if asked == "4k" else None
+    raise VeoInputError("resolution", asked, problem, routes, hint=hint)
+
+
+def _features(
+    spec: ModelSpec,
+    resolution: object,
+    first: ImageInput | None,
+    last: ImageInput | None,
+    refs: tuple[ImageInput, ...],
+    extending: bool,
+) -> frozenset[str]:
+    """What ``_rules.MODEL_RULES`` reads of a request: model, resolution made, kind of input."""
+    version = spec.version if spec.family in ("gemini", "veo3.1", "veo3", "veo2") else ""
+    found = {"veo3"} if version.startswith("3") else {"veo2"} if version.startswith("2") else set()
+    if spec.family == "gemini":
+        found.add("google")
+    if spec.tier == "lite":
+        found.add("lite")
+    if resolution in ("1080p", "4k"):
+        found.add(str(resolution))
+    if extending:
+        found.add("extend")
+    elif refs or first is not None:
+        found |= {"image", "references" if refs else "frames" if last is not None else "image"}
+    else:
+        found.add("text")
+    return frozenset(found)
+
+
+def _apply_rules(
+    features: frozenset[str], values: dict[str, object], choosable: set[str]
+) -> tuple[dict[str, object], list[str]]:
+    """Check ``values`` (None: not given) against every rule that applies; an unset field in
+    ``choosable`` that a rule fixes to one value gets it. Returns (chosen values, notes)."""
+    chosen: dict[str, object] = {}
+    notes: list[str] = []
+    for rule in MODEL_RULES:
+        if not rule.applies(features):
+            continue
+        value = values.get(rule.field)
+        if value is None:
+            if len(rule.allowed) == 1 and rule.field in choosable:
+                chosen[rule.field] = values[rule.field] = rule.allowed[0]
+                notes.append(f"{rule.field} {rule.allowed[0]}: {rule.rule}")
+            continue
+        if not rule.allowed:
             raise VeoInputError(
-                "resolution",
-                resolution,
-                f"is a gemini-protocol option, and this request is on {protocol}",
-                hint="relays set the size through the model (a -4k variant) or size=",
+                rule.field, value, f"cannot be used here: {rule.rule}", hint=rule.instead
             )
-    if person_generation is not None:
-        options["person_generation"] = check("person_generation", person_generation)
-    return options
+        if value not in rule.allowed:
+            unset = len(rule.allowed) == 1 and rule.field in choosable
+            hint = (
+                f"leave {rule.field} unset and {rule.allowed[0]} is chosen for you, or "
+                f"{rule.instead}"
+                if unset
+                else rule.instead
+            )
+            raise VeoInputError(
+                rule.field, value, f"does not work here: {rule.rule}", rule.allowed, hint=hint
+            )
+    return chosen, notes
+
+
+def _route_notes(resolution: object, effective: ModelSpec, wire: str, protocol: str) -> list[str]:
+    """What a person should know about where the request goes: a resolution sent only as a
+    parameter, a Google id that Google has retired."""
+    notes = []
+    if protocol == "videos" and resolution in ("1080p", "4k") and not effective.four_k:
+        notes.append(
+            f"{resolution} is sent as a parameter; a relay that does not forward it to Google "
+            "makes 720p"
+        )
+    if effective.retired is not None:
+        notes.append(
+            f"{wire}: retired on the Gemini API since {effective.retired.date}; only a relay or "
+            "proxy that still serves it can make this clip"
+        )
+    return notes
 
 
 def _check_vertex_only(given: dict[str, Any], protocol: str) -> None:
@@ -483,6 +648,8 @@ _GEMINI_PIXELS = {
     (720, 1280): "720p",
     (1920, 1080): "1080p",
     (1080, 1920): "1080p",
+    (3840, 2160): "4k",
+    (2160, 3840): "4k",
 }
 
 
@@ -536,11 +703,12 @@ def _check_extend(
             "extension",
             hint="use a client made with protocol='gemini'",
         )
-    if effective.family != "gemini" or effective.version != "3.1":
+    if not effective.extends:
         raise VeoInputError(
             "extend",
             label,
-            f"cannot be continued by model {effective.name!r}: only Veo 3.1 extends a clip",
+            f"cannot be continued by model {effective.name!r}: only Veo 3.1 and 3.1 Fast extend "
+            "a clip (Lite does not)",
             ("veo-3.1-generate-preview", "veo-3.1-fast-generate-preview"),
             hint="the alias veo-3.1 is one",
         )
@@ -614,18 +782,6 @@ def _extend_label(extend: object) -> object:
     return extend if isinstance(extend, str) else getattr(extend, "id", type(extend).__name__)
 
 
-def _extension_resolution(asked: object) -> str:
-    if asked not in (None, "720p"):
-        raise VeoInputError(
-            "resolution",
-            asked,
-            "cannot be chosen: Google makes extensions at 720p only",
-            ("720p",),
-            hint="drop resolution=",
-        )
-    return "720p"
-
-
 def _extension_orientation(
     source: _ExtensionSource, wanted: Orientation | None, wanted_from: str | None
 ) -> Orientation | None:
@@ -658,10 +814,11 @@ def _as_seconds(value: object, spec: ModelSpec, protocol: str) -> int:
     )
 
 
-def _check_seconds(value: object, spec: ModelSpec, wire: str, protocol: str) -> int:
+def _given_seconds(value: object, spec: ModelSpec, protocol: str) -> int | None:
+    """The length asked for, checked against what ``spec`` offers on ``protocol``; None: unset."""
     allowed = spec.allowed_seconds(protocol)
     if value is None:
-        return spec.default_seconds
+        return None
     seconds = _as_seconds(value, spec, protocol)
     if seconds in allowed:
         return seconds
@@ -670,13 +827,13 @@ def _check_seconds(value: object, spec: ModelSpec, wire: str, protocol: str) -> 
         raise VeoInputError(
             "seconds",
             value,
-            f"cannot be chosen: on the {protocol} protocol {wire} clips are always "
+            f"cannot be chosen: on the {protocol} protocol {spec.name} clips are always "
             f"{spec.default_seconds} s (the {protocol} request has no length field)",
             allowed,
             hint=f"use protocol='videos' for {_words(longer)} s" if longer else None,
         )
     raise VeoInputError(
-        "seconds", value, f"is not offered by {wire} on the {protocol} protocol", allowed
+        "seconds", value, f"is not offered by {spec.name} on the {protocol} protocol", allowed
     )
 
 

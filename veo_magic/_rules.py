@@ -9,7 +9,12 @@ the environment variables.
     >>> OPTION_RULES["n"].check("n", 2)
     2
     >>> OPTION_RULES["resolution"].words
-    '720p, 1080p'
+    '720p, 1080p, 4k'
+
+``MODEL_RULES`` is the other table: Google's rules for Veo that tie one option to another (1080p
+needs 8 s, an image needs ``person_generation='allow_adult'``, …), each with where it is written.
+``VideoRequest.build`` applies them; the simulator's Google routes answer the same requests as
+Google does.
 
 Rules are plain data (named tuples: a dataclass costs a millisecond to make) with no imports
 beyond the exceptions: ``%load_ext veo_magic`` reads the table for the options' help and must
@@ -29,6 +34,8 @@ __all__ = [
     "MAX_CLIPS",
     "MAX_PROMPT_CHARS",
     "MAX_SEED",
+    "MAX_VEO_PROMPT_CHARS",
+    "MODEL_RULES",
     "OPTION_RULES",
     "ORIENTATIONS",
     "PERSON_GENERATION",
@@ -37,6 +44,7 @@ __all__ = [
     "Amount",
     "Choice",
     "Flag",
+    "Needs",
     "Rule",
     "Text",
     "Whole",
@@ -45,9 +53,13 @@ __all__ = [
 
 PROTOCOL_NAMES = ("chat", "videos", "create", "gemini")
 ORIENTATIONS = ("portrait", "landscape")
-RESOLUTIONS = ("720p", "1080p")
+RESOLUTIONS = ("720p", "1080p", "4k")
 PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
 MAX_PROMPT_CHARS = 32000  # OpenAI's /v1/videos limit; relays forward the prompt as is
+# Veo 3.x reads at most 1,024 prompt tokens (Gemini API model table, 2026-06-19). Counting tokens
+# needs Google's tokenizer; 4 characters a token (English) makes this the local guard.
+MAX_VEO_PROMPT_TOKENS = 1024
+MAX_VEO_PROMPT_CHARS = 4 * MAX_VEO_PROMPT_TOKENS
 MAX_CLIPS = 4  # apiyi's maximum n; each clip is billed
 MAX_SEED = 2**32 - 1  # Veo's seed is an unsigned 32-bit integer
 
@@ -190,6 +202,7 @@ class Text(NamedTuple):
     limit: int | None = None
     required: bool = False
     example: str = ""
+    why: str | None = None  # why the limit is what it is, added when text passes it
 
     @property
     def words(self) -> str:
@@ -211,7 +224,7 @@ class Text(NamedTuple):
             raise VeoInputError(
                 field,
                 value,
-                f"is {len(text)} characters long",
+                f"is {len(text)} characters long" + (f" ({self.why})" if self.why else ""),
                 self.words,
                 hint=f"cut {extra} character{'s' if extra > 1 else ''}",
                 given_as=given_as,
@@ -243,6 +256,141 @@ OPTION_RULES: dict[str, Rule] = {
     "resolution": Choice(RESOLUTIONS),
     "person_generation": Choice(PERSON_GENERATION),
 }
+
+
+# The prompt of a Veo 3.x model, by any route: its 1,024-token cap, guarded in characters.
+PROMPT_FOR_GOOGLE = Text(
+    "what the video shows",
+    limit=MAX_VEO_PROMPT_CHARS,
+    required=True,
+    example="a red fox running through snow",
+    why="Google's Veo 3.x reads at most 1,024 tokens, about 4 characters each",
+)
+
+
+class Needs(NamedTuple):
+    """One of Google's rules for Veo: a request with every feature in ``when`` needs ``field`` to
+    be one of ``allowed`` (``()``: left out). An unset field that a rule fixes to one value gets
+    that value, and the request notes why.
+
+    Features: the model (``veo3``: Veo 3.x by any name; ``veo2``; ``google``: a Google model id,
+    so Google's API answers; ``lite``), the resolution made (``1080p``, ``4k``) and the input
+    (``text``; ``image``: any image, and with it ``frames`` for first + last or ``references``;
+    ``extend``).
+    """
+
+    when: tuple[str, ...]
+    field: str
+    allowed: tuple[object, ...]
+    rule: str  # the rule as a message says it: "1080p needs seconds=8"
+    instead: str  # what else would work
+    source: str  # where it is written, and when
+
+    def applies(self, features: frozenset[str]) -> bool:
+        return all(feature in features for feature in self.when)
+
+
+# Google's Veo page, the parameter table (the es-419 copy fetched 2026-07-20 and the vi copy
+# updated 2026-06-19 agree; the English page itself was not in reach).
+_DOCS = "Gemini API Veo docs, parameter table (2026-06-19 and 2026-07-20 copies)"
+_LAST_FRAME = (
+    "not in Google's docs: live reports (2026) of 400 'Your use case is currently not "
+    "supported' for lastFrame at 4 and 6 s"
+)
+_NEGATIVE = (
+    "not in Google's docs (its negativePrompt row was dropped by 2026-06): live reports of 400 "
+    "'Negative prompt is not supported in your use case.' (2026-07-17, 2026-08-15)"
+)
+_ADULT = "a clip from images takes person_generation='allow_adult' only"
+
+MODEL_RULES: tuple[Needs, ...] = (
+    Needs(("veo3", "1080p"), "seconds", (8,), "1080p needs seconds=8", "720p for 4 or 6 s", _DOCS),
+    Needs(("veo3", "4k"), "seconds", (8,), "4k needs seconds=8", "720p for 4 or 6 s", _DOCS),
+    Needs(
+        ("google", "references"),
+        "seconds",
+        (8,),
+        "reference images need seconds=8",
+        "a first frame for 4 or 6 s",
+        _DOCS,
+    ),
+    Needs(
+        ("google", "frames"),
+        "seconds",
+        (8,),
+        "a first + last frame clip needs seconds=8",
+        "a first frame alone for 4 or 6 s",
+        _LAST_FRAME,
+    ),
+    Needs(
+        ("extend",),
+        "resolution",
+        ("720p",),
+        "Google makes extensions at 720p only",
+        "a new clip for 1080p or 4k",
+        _DOCS,
+    ),
+    Needs(
+        ("veo3", "text"),
+        "person_generation",
+        ("allow_all",),
+        "text-to-video takes person_generation='allow_all' only",
+        "leave it unset: in the EU, UK, Switzerland and MENA Google allows only allow_adult, "
+        "and an unset value is Google's default there",
+        _DOCS,
+    ),
+    Needs(
+        ("veo3", "extend"),
+        "person_generation",
+        ("allow_all",),
+        "an extension takes person_generation='allow_all' only",
+        "leave it unset",
+        _DOCS,
+    ),
+    Needs(
+        ("veo3", "image"), "person_generation", ("allow_adult",), _ADULT, "leave it unset", _DOCS
+    ),
+    Needs(
+        ("veo2", "image"),
+        "person_generation",
+        ("allow_adult", "dont_allow"),
+        "Veo 2 from an image takes allow_adult or dont_allow",
+        "leave it unset",
+        _DOCS,
+    ),
+    Needs(
+        ("google", "veo3"),
+        "n",
+        (1,),
+        "Google makes one video per request on Veo 3.x",
+        "submit the prompt again, or use protocol='chat' on a relay",
+        _DOCS,
+    ),
+    Needs(
+        ("google", "veo2"),
+        "n",
+        (1, 2),
+        "Google makes 1 or 2 videos per request on Veo 2",
+        "submit the prompt again",
+        _DOCS,
+    ),
+    Needs(
+        ("google", "references"),
+        "negative_prompt",
+        (),
+        "Google refuses a negative prompt with reference images",
+        "say what to avoid in the prompt",
+        _NEGATIVE,
+    ),
+    Needs(
+        ("google", "extend"),
+        "negative_prompt",
+        (),
+        "Google refuses a negative prompt with an extension",
+        "say what to avoid in the prompt",
+        _NEGATIVE,
+    ),
+)
 
 
 def check(field: str, value: object) -> Any:

@@ -13,7 +13,9 @@ here and nowhere else. Scheduling is one semaphore per client (``max_concurrency
 ``Lane`` caps a group of jobs within it (a gallery's ``--concurrency``).
 
 Failure messages say what happened; how to act on it (resume, in which syntax) is each front
-end's to add, from ``job.recovery`` and ``Job.next_step``.
+end's to add, from ``job.recovery`` and ``Job.next_step``. A failure that is a model's retirement
+(Google's 404 "... is no longer available", however a relay wraps it) is worded by
+``_catalog.retired_message`` and never offers a resume.
 """
 
 from __future__ import annotations
@@ -131,6 +133,7 @@ def _write_sidecar(job: Job, ready: VideoReady, dest: Path, size: int) -> None:
         "file": dest.name,
         "bytes": size,
         "request": job.record,
+        **_expiry(job),
         "timings": {
             "created_at": job.created_at,
             "started_at": job.started_at,
@@ -141,6 +144,14 @@ def _write_sidecar(job: Job, ready: VideoReady, dest: Path, size: int) -> None:
     tmp = sidecar.with_name(f"{sidecar.name}.{os.getpid()}.{job.id}.part")
     tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     os.replace(tmp, sidecar)
+
+
+def _expiry(job: Job) -> dict[str, Any]:
+    """When the server's copy of the clip goes, for the sidecar (nothing if it never said)."""
+    if job.remote_expires_at is None:
+        return {}
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(job.remote_expires_at))
+    return {"remote_expires_at": when}
 
 
 # -- scheduling ----------------------------------------------------------------------------------
@@ -256,9 +267,9 @@ class Runner:
         except VeoTaskUncertainError as exc:
             job.may_charge = True
             job.recovery = "resume" if exc.task_id else "find_task"
-            job._apply(Completed("failed", error=redact(str(exc), secret)))
+            job._apply(Completed("failed", error=_ending(job, redact(str(exc), secret))))
         except VeoGenerationError as exc:  # the relay's own verdict: nothing left to follow
-            job._apply(Completed("failed", error=redact(exc.message, secret)))
+            job._apply(Completed("failed", error=_ending(job, redact(exc.message, secret))))
         except Exception as exc:
             if isinstance(exc, VeoError):
                 message = str(exc)
@@ -270,7 +281,9 @@ class Runner:
             gone = isinstance(exc, VeoAPIError) and exc.status_code in TASK_GONE_STATUSES
             if job.task_id and not gone:
                 job.recovery = "resume"
-            job._apply(Completed("failed", error=redact(message, secret)))
+            said = exc.detail if isinstance(exc, VeoAPIError) else None  # the server's own words
+            ending = _ending(job, redact(message, secret), redact(said, secret) if said else None)
+            job._apply(Completed("failed", error=ending))
         finally:
             _unregister(job)
             self._running.discard(job.id)
@@ -296,6 +309,9 @@ class Runner:
                 elif isinstance(event, VideoReady):
                     if fresh_job and not downloads:
                         job._ready_seconds = _finished_at(adapter) - submitted
+                    retention = getattr(adapter, "retention_seconds", None)
+                    if retention is not None:  # counted from the send: the earliest it can go
+                        job.remote_expires_at = job.created_at + retention
                     downloads.start(event.index, self._fetch(relay, adapter, job, event))
                 elif isinstance(event, Failed):
                     failure = event
@@ -305,7 +321,7 @@ class Runner:
             raise
         if failure is not None:
             await downloads.settle()  # a clip already under way is still kept
-            job._apply(Completed("failed", error=failure.message))
+            job._apply(Completed("failed", error=_ending(job, failure.message)))
             return
         if not downloads:
             job._apply(Completed("failed", error="the relay reported success but gave no video"))
@@ -379,6 +395,18 @@ class Runner:
                 return await asyncio.to_thread(poster_for, video)
             except OSError:
                 return None
+
+
+def _ending(job: Job, message: str, said: str | None = None) -> str:
+    """The failure message a job ends with: a retired model's says so (quoting ``said``, the
+    server's own words, when known), and nothing is resumed."""
+    from ._catalog import retired_message
+
+    retired = retired_message(said or message, job.relay_model or job.model)
+    if retired is None:
+        return message
+    job.recovery = None
+    return retired
 
 
 def _finished_at(adapter: Adapter) -> float:

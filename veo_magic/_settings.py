@@ -237,7 +237,7 @@ PRICES = Variable(
     "VEO_PRICES",
     "price overrides per model or family",
     default=(),
-    default_words="seed 001's table",
+    default_words="seed 001's table per clip on relays; Google's per-second list on its ids",
     rule=Prices(),
 )
 MAX_VIDEO_BYTES = Variable(

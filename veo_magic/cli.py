@@ -99,8 +99,8 @@ def _parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser(
         "models",
-        help="List known models with capabilities and prices, and what the configured relay "
-        "sells (its GET /v1/models).",
+        help="List known models with capabilities and prices (per clip on relays, per second on "
+        "Google's API), and what the configured relay sells (its GET /v1/models).",
     )
     _client_options(models)
     models.set_defaults(command="models", run=_models)
@@ -244,15 +244,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from ._catalog import known_models
-    from ._offer import listing
+    from ._listing import model_lines
 
-    for spec in known_models():
-        print(f"{spec.name:<34} ${spec.price_usd:.2f}/clip  {spec.summary}")
-    offer = _client(args).offer()
-    if offer is not None:
-        print()
-        print("\n".join(listing(offer)))
+    print("\n".join(model_lines(offer=_client(args).offer())))
     return 0
 
 

@@ -87,9 +87,9 @@ def failed_within(job: veo.Job, started: float) -> str:
         ),
         (
             "person generation",
-            {"person_generation": "allow_adult"},
+            {"person_generation": "allow_all"},
             (720, 1280, 8),
-            {"personGeneration": "allow_adult"},
+            {"personGeneration": "allow_all"},
         ),
     ],
 )

@@ -91,15 +91,15 @@ def test_every_parameter_under_googles_names():
         build(
             orientation="portrait",
             resolution="1080p",
-            seconds=6,
-            n=2,
+            seconds=8,  # Google makes 1080p at 8 s only
+            first_frame=png_bytes(),  # an image takes allow_adult (text takes allow_all)
             negative_prompt="fog",
             person_generation="allow_adult",
         )
     )
     assert body["parameters"] == {
-        "sampleCount": 2,
-        "durationSeconds": 6,
+        "sampleCount": 1,
+        "durationSeconds": 8,
         "aspectRatio": "9:16",
         "resolution": "1080p",
         "negativePrompt": "fog",
@@ -199,7 +199,8 @@ async def test_submit_poll_and_ready_with_the_key_in_a_header_only():
 
 @pytest.mark.anyio
 async def test_two_samples_are_two_clips():
-    events = await run(FakeGoogle([done(URI, URI.replace("f00dcafe1", "beef2"))]), build(n=2))
+    two = build(model="veo2", n=2)  # Veo 2 makes up to 2 a request; Veo 3.x makes 1
+    events = await run(FakeGoogle([done(URI, URI.replace("f00dcafe1", "beef2"))]), two)
     ready = [e for e in events if isinstance(e, VideoReady)]
     assert [r.index for r in ready] == [0, 1] and all(r.authenticated for r in ready)
 
@@ -229,7 +230,7 @@ async def test_a_foreign_link_that_is_not_a_google_file_goes_without_the_key():
 @pytest.mark.anyio
 async def test_filtered_operation_fails_quoting_the_reasons_and_count():
     fake = FakeGoogle([done(raiMediaFilteredCount=2, raiMediaFilteredReasons=[FILTER_REASON])])
-    events = await run(fake, build(n=2))
+    events = await run(fake, build(model="veo2", n=2))
     failed = events[-1]
     assert isinstance(failed, Failed) and failed.task_id == NAME
     assert FILTER_REASON in failed.message and "raiMediaFilteredCount=2" in failed.message

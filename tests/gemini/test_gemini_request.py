@@ -176,8 +176,17 @@ def test_cli_and_magic_options_reach_the_request():
         "extend": URI,
         "protocol": "gemini",
     }
-    r = VideoRequest.build("x", **kwargs)
-    assert r.options["extend"] == URI and r.negative_prompt == "fog"
+    # Google's rules refuse this mix (an extension takes allow_all and no negative prompt)...
+    with pytest.raises(VeoInputError, match="an extension takes person_generation='allow_all'"):
+        VideoRequest.build("x", **kwargs)
+    # ...and every option still reaches the request it fits.
+    r = VideoRequest.build(
+        "x", **{**kwargs, "person_generation": "allow_all", "negative_prompt": None}
+    )
+    assert r.options["extend"] == URI and r.options["person_generation"] == "allow_all"
+    without_extension = {k: v for k, v in kwargs.items() if k != "extend"}
+    r = VideoRequest.build("x", **without_extension, first_frame=png_bytes())
+    assert r.negative_prompt == "fog" and r.options["person_generation"] == "allow_adult"
 
 
 def test_a_gemini_key_alone_points_at_google(monkeypatch, tmp_path):

@@ -61,13 +61,15 @@ def sdk_body(client: Any, source: types.GenerateVideosSource, config: Any) -> di
     return json.loads(json.dumps(body))
 
 
-def generate(client: Any, source: types.GenerateVideosSource, config: Any = None) -> Any:
+def generate(
+    client: Any, source: types.GenerateVideosSource, config: Any = None, *, model: str = MODEL
+) -> Any:
     """The SDK's own public ``client.models.generate_videos`` (the dev extra pins google-genai<3)."""
     if source.video is not None and source.video.video_bytes:  # as generate_videos itself does
         source = source.model_copy(update={"video": types.Video(uri=source.video.uri)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        return client.models.generate_videos(model=MODEL, source=source, config=config)
+        return client.models.generate_videos(model=model, source=source, config=config)
 
 
 def until_done(client: Any, operation: Any, timeout: float = 30.0) -> Any:
@@ -95,19 +97,18 @@ LAST = types.Image(image_bytes=jpeg_bytes(), mime_type="image/jpeg")
             {
                 "orientation": "portrait",
                 "resolution": "1080p",
-                "seconds": 6,
-                "n": 2,
+                "seconds": 8,
                 "negative_prompt": "fog",
-                "person_generation": "allow_adult",
+                "person_generation": "allow_all",
             },
             types.GenerateVideosSource(prompt="a lighthouse"),
             {
                 "aspect_ratio": "9:16",
                 "resolution": "1080p",
-                "duration_seconds": 6,
-                "number_of_videos": 2,
+                "duration_seconds": 8,
+                "number_of_videos": 1,
                 "negative_prompt": "fog",
-                "person_generation": "allow_adult",
+                "person_generation": "allow_all",
             },
         ),
         (
@@ -141,15 +142,28 @@ def test_the_body_is_the_one_google_genai_builds(sdk, ours, source, config):
 
 
 def test_generate_poll_and_download_with_googles_client(sdk, google):
+    # Two videos in one request: Veo 2 makes up to 2 (Veo 3.x one), and takes no resolution.
+    veo2 = "veo-2.0-generate-001"
     operation = generate(
         sdk,
         types.GenerateVideosSource(prompt="a lighthouse at dusk"),
-        types.GenerateVideosConfig(number_of_videos=2, aspect_ratio="16:9", resolution="1080p"),
+        types.GenerateVideosConfig(number_of_videos=2, aspect_ratio="16:9"),
+        model=veo2,
     )
-    assert operation.name.startswith(f"models/{MODEL}/operations/") and not operation.done
+    assert operation.name.startswith(f"models/{veo2}/operations/") and not operation.done
     operation = until_done(sdk, operation)
     videos = operation.response.generated_videos
     assert len(videos) == 2 and operation.result.generated_videos == videos
+    hd = until_done(
+        sdk,
+        generate(
+            sdk,
+            types.GenerateVideosSource(prompt="a lighthouse at dusk"),
+            types.GenerateVideosConfig(aspect_ratio="16:9", resolution="1080p"),
+        ),
+    )
+    assert hd.name.startswith(f"models/{MODEL}/operations/")
+    assert len(hd.response.generated_videos) == 1
     data = sdk.files.download(file=videos[0].video)
     assert data[4:8] == b"ftyp" and len(data) > 10_000
     assert all(r.headers.get("x-goog-api-key") == "<redacted>" for r in google.requests[:-1])

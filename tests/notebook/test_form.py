@@ -6,7 +6,12 @@ import io
 from PIL import Image
 
 from veo_magic._runner import started_jobs
-from veo_magic.notebook.form_view import Form, model_options, seconds_options
+from veo_magic.notebook.form_view import (
+    Form,
+    model_options,
+    resolution_options,
+    seconds_options,
+)
 from veo_magic.notebook.session import current_session
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -46,6 +51,51 @@ def test_seconds_follow_the_model_and_protocol():
     form.seconds.value = 8
     form.model.value = "veo-3.1-fast"
     assert form.seconds.value == 8
+
+
+def shown(control) -> bool:
+    return control.layout.display != "none"
+
+
+def test_options_the_model_refuses_are_hidden_and_come_back():
+    form = Form()  # the simulated client speaks chat
+    form.prompt.value = "a red fox"
+    # veo-3.1 on chat: frames yes, references no (chat sends none), nothing to choose in resolution
+    assert shown(form.fast) and shown(form.last_frame)
+    assert not shown(form.references) and not shown(form.resolution)
+    form.model.value = "veo_3_1"  # a spelling with a 4K name: resolution appears
+    assert shown(form.resolution) and [v for _, v in form.resolution.options] == ["", "720p", "4k"]
+    form.resolution.value = "4k"
+    assert "--resolution 4k" in form.as_cell() and not form.generate.disabled
+    form.fast.value = True
+    form.model.value = "veo-3.1-landscape"  # a fixed name: no fast variant, no last frame
+    assert not shown(form.fast) and not form.fast.value and not shown(form.last_frame)
+    assert not shown(form.resolution) and form.resolution.value == ""  # 4k is not on offer
+    assert not form.generate.disabled, form.problem.value
+    form.model.value = "veo-3.1"
+    assert shown(form.fast) and shown(form.last_frame)
+
+
+def test_on_gemini_the_form_offers_googles_resolutions(monkeypatch):
+    monkeypatch.setenv("VEO_PROTOCOL", "gemini")
+    form = Form()
+    form.prompt.value = "a lighthouse at dusk"
+    assert [v for _, v in form.resolution.options] == ["", "720p", "1080p", "4k"]
+    assert shown(form.references) and shown(form.fast)
+    form.resolution.value = "1080p"
+    assert "$3.20" in form.cost.value  # 8 s (chosen for 1080p) x $0.40
+    form.model.value = "veo-3.1-lite-generate-preview"
+    assert [v for _, v in form.resolution.options] == ["", "720p", "1080p"]
+    assert form.resolution.value == "1080p" and "$0.64" in form.cost.value
+    assert not shown(form.references) and not shown(form.fast) and shown(form.last_frame)
+    form.model.value = "veo-3.1-fast-generate-preview"
+    assert shown(form.references) and "4k" in [v for _, v in form.resolution.options]
+
+
+def test_resolution_choices_follow_the_model_and_protocol():
+    assert resolution_options("veo-3.1", "chat") == [("model default (720p)", ""), ("720p", "720p")]
+    assert resolution_options("veo_3_1-4K", "videos")[0] == ("model default (4k)", "")
+    assert [v for _, v in resolution_options("my-relay-model", "videos")] == [""]
 
 
 def test_generate_is_disabled_until_valid_and_price_shows():
@@ -196,3 +246,9 @@ def test_form_function_survives_the_form_module_import():
 
     assert callable(veo_magic.form) and callable(veo_magic.notebook.form)
     assert isinstance(veo_magic.form(), Form)
+
+
+def test_google_ids_are_labelled_per_second():
+    labels = dict((name, label) for label, name in model_options("veo-3.1"))
+    assert labels["veo-3.1-lite-generate-preview"].endswith("from $0.05/s")
+    assert labels["veo-3.1"].endswith("$0.25/clip")

@@ -455,3 +455,10 @@ def test_repr_is_short(make_view):
 def test_header_counts_clips(make_view, n):
     view = make_view(make_job(n=n))
     assert ("2 clips" in view.header.value) == (n == 2)
+
+
+def test_the_shape_follows_the_clip_when_none_was_asked(make_view):
+    """Google's default clip is landscape: the view says what the clip is, not "portrait"."""
+    job = make_job(orientation=None, pixel_size="1280x720")
+    assert "landscape" in make_view(job).header.value
+    assert "portrait" in make_view(make_job(orientation=None, pixel_size="720x1280")).header.value

@@ -1,7 +1,11 @@
 """The generation form: ``%veo form`` or ``veo_magic.form()``.
 
 Every change is validated by the core (``client.request``), so the form shows the same errors and
-the same price as ``%%veo`` would, and Generate stays disabled while the input is invalid. Each
+the same price as ``%%veo`` would, and Generate stays disabled while the input is invalid. The
+controls follow the chosen model (``_catalog.offers``): resolution lists what the model makes on
+the client's protocol, and Fast, the last frame and the references are hidden where the model
+refuses them (a hidden checkbox is cleared; an image already uploaded stays, and the core says
+why it does not fit). Each
 Generate adds a job view below; the form stays ready for the next one. Uploaded images are saved
 under ``<output dir>/uploads/`` (named by content), so "Show as %%veo" can refer to them by path.
 
@@ -38,6 +42,7 @@ __all__ = ["Form", "catalog_models", "form"]
 IMAGE_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 DEFAULT = 0  # the seconds dropdown's "model default" (a Dropdown cannot show None as chosen)
 SECONDS = [("model default", DEFAULT), ("4 s", 4), ("6 s", 6), ("8 s", 8)]
+MODEL_RESOLUTION = ""  # the resolution dropdown's "model default"
 
 
 def catalog_models() -> list[Any]:
@@ -59,6 +64,9 @@ def model_options(default: str) -> list[tuple[str, str]]:
             continue
         price = getattr(spec, "price_usd", None)
         label = f"{name} · ${price:.2f}/clip" if isinstance(price, int | float) else name
+        rates = getattr(spec, "rates", ())
+        if rates:  # Google's ids are priced by the second: show it from its cheapest resolution
+            label = f"{name} · from ${rates[0][1]:.2f}/s"
         options.append((label, name))
     if default not in {name for _, name in options}:
         options.insert(0, (default, default))
@@ -75,6 +83,25 @@ def seconds_options(model: str, protocol: str) -> list[tuple[str, int]]:
     except Exception:  # an unknown name: the relay decides; validation still runs on Generate
         return SECONDS
     return [(f"model default ({default} s)", DEFAULT), *((f"{s} s", s) for s in allowed)]
+
+
+def offered(model: str, protocol: str) -> Any:
+    """What the model takes on ``protocol`` (``_catalog.Offer``), or None for a name the catalog
+    cannot read (the relay decides; every control stays)."""
+    try:
+        from .._catalog import offers, parse_model
+
+        return offers(parse_model(model), protocol)
+    except Exception:
+        return None
+
+
+def resolution_options(model: str, protocol: str) -> list[tuple[str, str]]:
+    """Resolution choices: the model's default, then what the protocol can carry for it."""
+    offer = offered(model, protocol)
+    made = offer.resolutions if offer is not None else ()
+    default = "4k" if made == ("4k",) else "720p"
+    return [(f"model default ({default})", MODEL_RESOLUTION), *((r, r) for r in made)]
 
 
 def _save_upload(item: Any, folder: Path) -> Path:
@@ -95,7 +122,8 @@ def _save_upload(item: Any, folder: Path) -> Path:
 
 
 class Form(widgets.VBox):
-    """Prompt, model, orientation, fast, seconds, clips, images, negative prompt, price, Generate."""
+    """Prompt, model, orientation, fast, seconds, resolution, clips, images, negative prompt,
+    price, Generate."""
 
     def __init__(self, session: Session | None = None) -> None:
         from .session import current_session
@@ -126,6 +154,11 @@ class Form(widgets.VBox):
             value=DEFAULT,
             description="Length",
         )
+        self.resolution = widgets.Dropdown(
+            options=resolution_options(default_model, self._protocol()),
+            value=MODEL_RESOLUTION,
+            description="Resolution",
+        )
         self.n = widgets.BoundedIntText(value=1, min=1, max=4, description="Clips")
         accept = ",".join(IMAGE_TYPES)
         self.first_frame = widgets.FileUpload(accept=accept, description="First frame")
@@ -152,6 +185,7 @@ class Form(widgets.VBox):
             self.orientation,
             self.fast,
             self.seconds,
+            self.resolution,
             self.n,
             self.first_frame,
             self.last_frame,
@@ -168,7 +202,7 @@ class Form(widgets.VBox):
             [
                 self.prompt,
                 widgets.HBox([self.model, self.orientation]),
-                widgets.HBox([self.fast, self.seconds, self.n]),
+                widgets.HBox([self.fast, self.seconds, self.resolution, self.n]),
                 widgets.HBox(
                     [self.first_frame, self.last_frame, self.references, self.clear_images]
                 ),
@@ -180,6 +214,7 @@ class Form(widgets.VBox):
                 self.views,
             ]
         )
+        self._follow_model(default_model)
         self._changed()
 
     def _default_model(self) -> str:
@@ -199,6 +234,26 @@ class Form(widgets.VBox):
         keep = self.seconds.value if self.seconds.value in {v for _, v in options} else DEFAULT
         self.seconds.options = options
         self.seconds.value = keep
+        self._follow_model(change["new"])
+
+    def _follow_model(self, model: str) -> None:
+        """Offer the resolutions ``model`` makes here; hide what it refuses."""
+        protocol = self._protocol()
+        choices = resolution_options(model, protocol)
+        keep = self.resolution.value if self.resolution.value in {v for _, v in choices} else ""
+        self.resolution.options = choices
+        self.resolution.value = keep
+        offer = offered(model, protocol)
+        if offer is not None and not offer.fast:
+            self.fast.value = False
+        shown = {
+            self.resolution: len(choices) > 2,  # more than the default and the default again
+            self.fast: offer is None or offer.fast,
+            self.last_frame: offer is None or offer.last_frame,
+            self.references: offer is None or offer.references,
+        }
+        for control, visible in shown.items():
+            control.layout.display = None if visible else "none"
 
     # -- input -> keywords ---------------------------------------------------------------------
 
@@ -211,6 +266,8 @@ class Form(widgets.VBox):
             kwargs["fast"] = True
         if self.seconds.value != DEFAULT:
             kwargs["seconds"] = self.seconds.value
+        if self.resolution.value != MODEL_RESOLUTION:
+            kwargs["resolution"] = self.resolution.value
         if self.n.value != 1:
             kwargs["n"] = self.n.value
         first, last, refs = self._images["first"], self._images["last"], self._images["ref"]
@@ -340,6 +397,7 @@ class Form(widgets.VBox):
             "orientation": lambda v: ["--landscape"],
             "fast": lambda v: ["--fast"],
             "seconds": lambda v: ["--seconds", str(v)],
+            "resolution": lambda v: ["--resolution", v],
             "n": lambda v: ["--n", str(v)],
             "first_frame": lambda v: ["--image", v],
             "last_frame": lambda v: ["--last-frame", v],

@@ -427,27 +427,10 @@ class VeoMagics(Magics):
             print(f"job {job.id} has already ended ({job.status})")
 
     def _cmd_models(self, argv: list[str]) -> None:
-        from .form_view import catalog_models
+        from .._listing import model_lines
 
         self._no_args("models", argv)
-        specs = catalog_models()
-        if not specs:
-            print(
-                "the model catalog is not available in this version; any model name the relay "
-                "knows can still be given with --model"
-            )
-            return
-        for spec in specs:
-            price = getattr(spec, "price_usd", None)
-            price_text = f"${price:.2f}/clip" if isinstance(price, int | float) else "price n/a"
-            summary = getattr(spec, "summary", "") or ""
-            print(f"{spec.name:<34} {price_text:>12}  {summary}".rstrip())
-        from .._offer import listing
-
-        offer = _session().client.offer()
-        if offer is not None:
-            print()
-            print("\n".join(listing(offer)))
+        print("\n".join(model_lines(offer=_session().client.offer())))
 
     def _cmd_login(self, argv: list[str]) -> None:
         from .._secret import Secret

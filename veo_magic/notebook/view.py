@@ -129,6 +129,17 @@ def view_state(
     }
 
 
+def _orientation(record: dict[str, Any]) -> str:
+    """The clip's shape: as asked, else as its pixel size says (Google's default is landscape,
+    the relays' portrait)."""
+    if record.get("orientation"):
+        return str(record["orientation"])
+    width, _, height = str(record.get("pixel_size") or "").partition("x")
+    if width.isdigit() and height.isdigit():
+        return "landscape" if int(width) > int(height) else "portrait"
+    return "portrait"
+
+
 def _label(label: str) -> list[str]:
     return [f"<b>{html.escape(label)}</b>"] if label else []
 
@@ -143,7 +154,9 @@ def _header_html(job: Job, label: str) -> str:
         )
     if job.model:
         parts.append(f"<code>{html.escape(job.model)}</code>")
-    parts.append(html.escape(str(record.get("orientation") or "portrait")))
+    parts.append(html.escape(_orientation(record)))
+    if record.get("resolution"):
+        parts.append(html.escape(str(record["resolution"])))
     if record.get("seconds"):
         parts.append(f"{html.escape(str(record['seconds']))} s")
     n = record.get("n") or 1
@@ -151,11 +164,27 @@ def _header_html(job: Job, label: str) -> str:
         parts.append(f"{html.escape(str(n))} clips")
     parts.append(f"≈ ${job.estimated_cost:.2f}")
     parts.append(f'<span style="{MUTED}">job {html.escape(job.id)}</span>')
+    # What the request chose for the user, and why (1080p needs 8 s, …): on the summary line.
+    parts += [f'<span style="{MUTED}">{html.escape(note)}</span>' for note in _notes(job)]
     prompt = job.prompt or (f"(resumed task {job.task_id})" if job.task_id else "")
     return (
         f"<div>{' · '.join(parts)}</div>"
         f'<div style="white-space:pre-wrap;max-height:8em;overflow:auto">{html.escape(prompt)}</div>'
     )
+
+
+def _notes(job: Job) -> list[str]:
+    notes = job.record.get("notes")
+    return [str(note) for note in notes] if isinstance(notes, list) else []
+
+
+def _expiry(job: Job) -> str:
+    """When the server deletes its copy of the clip, if it says (Google: 2 days)."""
+    if job.remote_expires_at is None:
+        return ""
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(job.remote_expires_at))
+    who = "Google" if job.protocol == "gemini" else "The server"
+    return f"{who} deletes its copy after {when}; the clip saved here stays."
 
 
 def _resume_hint(job: Job) -> str:
@@ -185,9 +214,10 @@ def _detail_html(job: Job, elapsed: float) -> str:
         )
     if job.status == "succeeded":
         count = len(job.videos)
+        expiry = f" {html.escape(_expiry(job))}" if _expiry(job) else ""
         return (
             f'<div style="{MUTED}">Done in {_clock(elapsed)}: '
-            f"{count} clip{'s' if count != 1 else ''} saved.</div>"
+            f"{count} clip{'s' if count != 1 else ''} saved.{expiry}</div>"
         )
     message = (job.notice or job.message or "").strip()
     if len(message) > 300:
@@ -211,14 +241,17 @@ def _facts(job: Job, *, ended: bool = True) -> list[tuple[str, str]]:
     asked = [
         ("prompt", job.prompt or (f"(resumed task {job.task_id})" if job.task_id else "")),
         ("model", job.model + (" (simulated)" if job.simulated else "")),
-        ("orientation", str(record.get("orientation") or "portrait")),
+        ("orientation", _orientation(record)),
+        ("resolution", str(record.get("resolution") or "")),
         ("seconds", str(record.get("seconds") or "")),
         ("estimated cost", f"${job.estimated_cost:.2f}"),
+        ("notes", "; ".join(_notes(job))),
         ("task id", job.task_id or ""),
         ("job", job.id),
     ]
     result = [
         ("files", ", ".join(shown_path(path) for path in job.videos)),
+        ("remote copy", _expiry(job)),
         ("error", (job.error or "") if job.status == "failed" else ""),
     ]
     facts = [*status, *asked, *result] if ended else asked

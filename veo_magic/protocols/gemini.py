@@ -30,6 +30,12 @@ polled at ``GET /v1beta/{name}`` on the shared adaptive schedule until ``done``.
   filter answers ``done: true`` with nothing in it.
 * ``error`` -> ``Failed`` with its message and status.
 
+Retention: Google keeps a generated clip for 2 days (its Veo docs, "Limitations", still so in
+the 2026-07 copy; extending a clip restarts its timer). The adapter says so
+(``retention_seconds``): the runner records when the remote copy goes, the view and the sidecar
+show it, and ``check_resumable`` refuses to resume a job older than that, saying why, instead of
+polling for a file that is gone.
+
 Progress: Google reports none while an operation runs. The adapter reports an estimate instead,
 from the time elapsed against a typical generation time (``TYPICAL_SECONDS``): it rises quickly,
 slows down, never decreases, never passes ``ESTIMATE_CAP`` before the operation is done, and says
@@ -47,6 +53,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
@@ -64,8 +71,10 @@ if TYPE_CHECKING:
     from .._request import VideoRequest
 
 __all__ = [
+    "RETENTION_SECONDS",
     "GeminiAdapter",
     "Operation",
+    "check_resumable",
     "estimated_percent",
     "file_id",
     "operation_path",
@@ -79,6 +88,7 @@ API_VERSION = "/v1beta"
 TYPICAL_SECONDS = {"standard": 90.0, "fast": 45.0}
 ESTIMATE_CAP = 95.0
 ESTIMATE_NOTE = "estimate: Google reports no progress until the clip is done"
+RETENTION_SECONDS = 2 * 24 * 3600.0  # Google deletes a generated clip after 2 days
 _OPERATION = re.compile(r"^models/(?P<model>[^/\s]+)/operations/[^/\s]+$")
 _RESUMABLE = re.compile(r"^(?:[^/\s]+/)*operations/[^/\s]+$")  # tolerant: any parent path
 _FILE_ID = re.compile(r"(?:^|/)files/([a-z0-9]+)")  # google-genai's t_file_name reads the same
@@ -233,6 +243,25 @@ def finished(op: Operation) -> TaskReport:
     return _failed("Google reported the operation done but sent no video and no reason.")
 
 
+def check_resumable(
+    task_id: str, created_at: float, files: list[str], *, now: float | None = None
+) -> None:
+    """Refuse to resume a Gemini job sent more than 2 days ago: Google has deleted its clip."""
+    now = time.time() if now is None else now
+    if now - created_at < RETENTION_SECONDS:
+        return
+    sent = datetime.fromtimestamp(created_at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    days = (now - created_at) / 86400
+    kept = f"its clip was saved here: {', '.join(files)}" if files else "generate it again"
+    raise VeoInputError(
+        "task_id",
+        task_id,
+        f"is a Gemini job sent on {sent}, {days:.1f} days ago: Google keeps a generated clip for "
+        "2 days only, so there is nothing left to fetch",
+        hint=kept,
+    )
+
+
 def _failed(reason: str, *, code: str | None = None) -> TaskReport:
     return TaskReport(state="failed", word="", progress=None, reason=reason, code=code)
 
@@ -251,6 +280,7 @@ class GeminiAdapter(TaskAdapter):
     """Google's Gemini API: submit a long-running operation, then poll it until it is done."""
 
     name: ClassVar[str] = "gemini"
+    retention_seconds: ClassVar[float] = RETENTION_SECONDS  # how long Google keeps a clip
 
     def __init__(
         self,

@@ -162,4 +162,13 @@ def relay_error(
             status_code=404,
             headers=headers,
         )
+    if kind == "retired":  # Google shut the upstream model down; the relay passes its 404 on
+        said = (
+            "upstream returned 404: This model models/veo-3.1-generate-preview is no longer "
+            "available. Please update your code to use a newer model for the latest features "
+            "and improvements."
+        )
+        if protocol == "videos":  # apiyi: fail_to_fetch_task wrapping Google's 404
+            return task_error(404, "fail_to_fetch_task", said, headers=headers)
+        return openai_error(404, said, type="upstream_error", code="model_not_found")
     raise ValueError(f"unknown relay error kind {kind!r}")

@@ -6,11 +6,28 @@ Routes (``ROUTES``, mounted by ``app.build_app``), all under ``/v1beta`` and all
   {…}}`` answers ``{"name": "models/{model}/operations/{id}"}``. Instance fields: ``prompt``,
   ``image`` / ``lastFrame`` (``{bytesBase64Encoded, mimeType}``), ``referenceImages`` (up to 3,
   ``referenceType: "ASSET"``, never with frames), ``video: {uri}`` (extend a clip made here: Veo
-  3.1 only, the result is the clip plus 7 s, at 720p). Parameters: ``sampleCount`` (1-4),
-  ``durationSeconds`` (a number: 4/6/8, Veo 2 5-8), ``aspectRatio`` (16:9 default, 9:16),
-  ``resolution`` (720p default, 1080p, 4k: rendered at true size), ``negativePrompt``,
-  ``personGeneration``, ``enhancePrompt``. Vertex-only ones (``seed``, ``generateAudio``, …) and
-  unknown ones are refused with 400 ``INVALID_ARGUMENT``, as is anything else out of range.
+  3.1 and 3.1 Fast, the result is the clip plus 7 s, at 720p). Parameters: ``sampleCount``,
+  ``durationSeconds`` (a number), ``aspectRatio`` (16:9 default, 9:16), ``resolution`` (720p
+  default, 1080p, 4k: rendered at true size), ``negativePrompt``, ``personGeneration``, and on
+  Veo 2 ``enhancePrompt``. Vertex-only ones (``seed``, ``generateAudio``, …) and unknown ones are
+  refused with 400 ``INVALID_ARGUMENT``, as is anything else out of range.
+
+Google's rules for Veo (its docs' parameter table, 2026-06/07) are enforced here on their own,
+not by importing the client's, so a client that skipped a check fails against the simulator.
+Each refusal is a 400 ``INVALID_ARGUMENT`` in Google's envelope, worded as Google words it where
+its text is on record (FACTS.md, "Google error messages"): ``1080p is not supported for a duration
+of 6 seconds.`` (also 4k); ``The number value for `durationSeconds` is out of bound. …``; ``The
+value type for `durationSeconds` needs to be a number.``; ``allow_adult for personGeneration is
+currently not supported.`` (text-to-video and extension take ``allow_all`` only; an image, first
++ last frame or reference images take ``allow_adult`` only); ``Negative prompt is not supported in
+your use case.`` (with reference images or an extension); ``Your use case is currently not
+supported.`` (a last frame or reference images at 4 or 6 s; 4k on Lite); ``` `referenceImages`
+isn't supported by this model.``` (Lite, Veo 3, Veo 2); ``` `enhancePrompt` isn't supported by
+this model.``` (Veo 3.x). Veo 3.x makes one video a request, Veo 2 one or two. A prompt over
+1,024 tokens (counted here as 4 characters each) gets Gemini's token-count message.
+
+The ``retired`` scenario answers a submit as Google answers a retired model since 2026-10-22:
+404 ``NOT_FOUND``, "This model models/… is no longer available. …".
 * ``GET /v1beta/models/{model}/operations/{id}``: the operation. While it runs, ``{"name"}``
   alone (no ``done``, no progress: Google reports none). Then ``done: true`` and
   ``response.generateVideoResponse.generatedSamples[].video.uri``; or, under ``refuse`` and
@@ -76,11 +93,13 @@ FILTERED_REASON = (
     "Try rephrasing it. You have not been charged for this attempt. Support codes: 29310472"
 )
 EXTENSION_SECONDS = 7
-MAX_EXTENDABLE_SECONDS = 141  # Google: 8 s + 19 extensions; a 20th would pass 148 s
-MAX_SAMPLES = 4
+# Google extends a Veo clip of at most 141 s, to at most 148 s: 8 s + 20 extensions of 7 s.
+MAX_EXTENDABLE_SECONDS = 141
 MAX_REFERENCES = 3
+MAX_PROMPT_TOKENS = 1024  # Veo 3.x (Gemini API model table, 2026-06-19)
 PIXELS = {"720p": 720, "1080p": 1080, "4k": 2160}  # the short side
 PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
+USE_CASE = "Your use case is currently not supported."  # Google's words for an unsupported mix
 INSTANCE_FIELDS = frozenset({"prompt", "image", "lastFrame", "referenceImages", "video"})
 PARAMETERS = frozenset(
     {
@@ -151,6 +170,14 @@ def google_relay_error(kind: str, *, model: str = "", retry_after: float | None 
         "upstream_failed": (500, "An internal error has occurred. Please retry."),
         "unavailable": (503, "The service is currently unavailable."),
         "content_missing": (404, "File not found."),
+        # Google's words for a retired model (gemini-3-pro-preview's, 2026-06; apiyi: "404
+        # containing `is no longer available`" for the Veo 3.1 previews from 2026-10-22).
+        "retired": (
+            404,
+            f"This model models/{model or 'veo-3.1-generate-preview'} is no longer available. "
+            "Please update your code to use a newer model for the latest features and "
+            "improvements.",
+        ),
     }
     code, message = messages.get(kind, (500, f"Internal error ({kind})."))
     return google_error(code, message, headers=headers)
@@ -267,7 +294,30 @@ def _images(instance: Mapping[str, Any]) -> list[ImageInput]:
     return images
 
 
-def _parameters(raw: object, model: str) -> dict[str, Any]:
+class _Model:
+    """What Google's table says one model id takes."""
+
+    def __init__(self, model: str) -> None:
+        self.veo2 = model.startswith("veo-2.")
+        self.veo31 = model.startswith("veo-3.1")
+        self.lite = "-lite-" in model
+        self.samples = 2 if self.veo2 else 1
+        self.seconds = (5, 6, 7, 8) if self.veo2 else (4, 6, 8)
+        if self.veo2:
+            self.resolutions: tuple[str, ...] = ()
+        elif self.veo31 and not self.lite:
+            self.resolutions = ("720p", "1080p", "4k")
+        else:
+            self.resolutions = ("720p", "1080p")
+        self.references = self.veo31 and not self.lite
+        self.extends = self.veo31 and not self.lite
+
+
+def _not_supported(field: str) -> _Refused:
+    return _Refused(f"`{field}` isn't supported by this model.")
+
+
+def _parameters(raw: object, model: _Model) -> dict[str, Any]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
@@ -279,23 +329,37 @@ def _parameters(raw: object, model: str) -> dict[str, Any]:
             raise _Refused(
                 f"Invalid JSON payload received. Unknown name \"{key}\" at 'parameters'."
             )
+        if (key == "enhancePrompt" and not model.veo2) or (
+            key == "resolution" and not model.resolutions
+        ):
+            raise _not_supported(key)
     params = dict(raw)
     count = params.get("sampleCount", 1)
-    if not _is_int(count) or not 1 <= count <= MAX_SAMPLES:
+    if not _is_int(count) or not 1 <= count <= model.samples:
         raise _Refused(
-            f"sampleCount must be a whole number from 1 to {MAX_SAMPLES}, got {count!r}."
+            f"sampleCount {count!r} is out of bound for this model. Please provide a value "
+            f"between 1 and {model.samples}, inclusive."
         )
-    allowed = (5, 6, 7, 8) if model.startswith("veo-2.") else (4, 6, 8)
     seconds = params.get("durationSeconds", 8)
-    if not _is_int(seconds) or int(seconds) not in allowed:
+    if not _is_int(seconds):
+        raise _Refused("The value type for `durationSeconds` needs to be a number.")
+    if int(seconds) not in model.seconds:  # Google's words, for 5 s on Veo 3.1 as for 9 s
+        low, high = model.seconds[0], model.seconds[-1]
         raise _Refused(
-            f"durationSeconds {seconds!r} is out of range for {model}; supported: "
-            f"{', '.join(map(str, allowed))}."
+            "The number value for `durationSeconds` is out of bound. Please provide a value "
+            f"between {low} and {high}, inclusive."
         )
     if params.get("aspectRatio", "16:9") not in ("16:9", "9:16"):
         raise _Refused(f"aspectRatio {params['aspectRatio']!r} is not supported; use 16:9 or 9:16.")
-    if str(params.get("resolution", "720p")).lower() not in PIXELS:
-        raise _Refused(f"resolution {params['resolution']!r} is not supported; use 720p or 1080p.")
+    resolution = str(params.get("resolution", "720p")).lower()
+    if resolution not in PIXELS:
+        raise _Refused(
+            f"resolution {params['resolution']!r} is not supported; use 720p, 1080p or 4k."
+        )
+    if resolution not in (*model.resolutions, "720p"):
+        raise _Refused(USE_CASE)  # 4k on Lite or Veo 3: no recorded wording; Google's generic one
+    if resolution != "720p" and int(seconds) != 8:
+        raise _Refused(f"{resolution} is not supported for a duration of {int(seconds)} seconds.")
     person = params.get("personGeneration")
     if person is not None and str(person).lower() not in PERSON_GENERATION:
         raise _Refused(
@@ -304,6 +368,34 @@ def _parameters(raw: object, model: str) -> dict[str, Any]:
     if "negativePrompt" in params and not isinstance(params["negativePrompt"], str):
         raise _Refused("negativePrompt must be a string.")
     return params
+
+
+def _check_use_case(model: _Model, instance: Mapping[str, Any], params: Mapping[str, Any]) -> None:
+    """Google's rules that tie the input to the parameters (its docs' table, 2026-06/07)."""
+    seconds = int(params.get("durationSeconds", 8))
+    references = "referenceImages" in instance
+    if references and not model.references:
+        raise _not_supported("referenceImages")
+    if (references or "lastFrame" in instance) and "video" not in instance and seconds != 8:
+        raise _Refused(USE_CASE)
+    if (references or "video" in instance) and "negativePrompt" in params:
+        raise _Refused("Negative prompt is not supported in your use case.")
+    person = params.get("personGeneration")
+    if person is not None:
+        person = str(person).lower()
+        image = references or "image" in instance
+        if model.veo2:
+            allowed = ("allow_adult", "dont_allow") if image else PERSON_GENERATION
+        else:
+            allowed = ("allow_adult",) if image else ("allow_all",)
+        if person not in allowed:
+            raise _Refused(f"{person} for personGeneration is currently not supported.")
+    tokens = -(-len(str(instance.get("prompt") or "")) // 4)
+    if not model.veo2 and tokens > MAX_PROMPT_TOKENS:
+        raise _Refused(
+            f"The input token count ({tokens}) exceeds the maximum number of tokens allowed "
+            f"({MAX_PROMPT_TOKENS})."
+        )
 
 
 def _is_int(value: object) -> bool:
@@ -316,7 +408,7 @@ def _extension_source(state: SimState, video: object, model: str) -> Task:
     """The finished clip ``instances[0].video.uri`` names (one made here, on Veo 3.1)."""
     if not isinstance(video, Mapping) or not isinstance(video.get("uri"), str):
         raise _Refused('instances[0].video must be {"uri": …}, a video Veo generated.')
-    if not model.startswith("veo-3.1"):
+    if not _Model(model).extends:
         raise _Refused(f"Video extension is not supported by {model}; use a Veo 3.1 model.")
     match = _FILE_ID.search(video["uri"])
     ref = state.files.get(match[1]) if match else None
@@ -362,8 +454,10 @@ async def submit(request: Request) -> Response:
             raise _Refused("instances[0].prompt must be a string.")
         if not prompt.strip() and not {"image", "video"} & instance.keys():
             raise _Refused("A prompt, an image or a video is required.")
-        params = _parameters(body.fields.get("parameters"), model)
+        rules = _Model(model)
+        params = _parameters(body.fields.get("parameters"), rules)
         images = _images(instance)
+        _check_use_case(rules, instance, params)
         source = _extension_source(state, instance["video"], model) if "video" in instance else None
         if source is not None and images:
             raise _Refused("A video cannot be combined with images.")

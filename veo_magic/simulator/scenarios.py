@@ -238,6 +238,12 @@ _ALL = (
         on_download=Corrupt("no_ftyp"),
     ),
     Scenario(
+        "retired",
+        "404 'This model models/… is no longer available' on create: Google's answer for a "
+        "retired model (the Veo 3.1 previews since 2026-10-22), or a relay passing it on",
+        on_create=Reject("retired"),
+    ),
+    Scenario(
         "task_error_shape",
         "an unknown task id answers new-api's 400 task_not_exist body",
         unknown_task="task_error",

@@ -20,6 +20,22 @@ from veo_magic._probe import ClipInfo, probe
 
 T = TypeVar("T")
 
+# LiteLLM 1.108.7's answer to GET /v1/models with one Veo deployment, as captured (the
+# simulator's litellm_models dialect answers the same).
+LITELLM_MODELS = {
+    "data": [
+        {
+            "id": "veo-3.1",
+            "object": "model",
+            "created": 1677610602,
+            "owned_by": "openai",
+            "mode": "video_generation",
+            "max_input_tokens": 1024,
+        }
+    ],
+    "object": "list",
+}
+
 # How long the session simulator holds a hung request: past every short client timeout below.
 HANG_SECONDS = 2.0
 # The client timeout of tests whose point is a timeout.

@@ -19,27 +19,13 @@ import pytest
 
 import veo_magic as veo
 from tests.images import write_png
-from tests.support import assert_saved_clip
+from tests.support import LITELLM_MODELS, assert_saved_clip
 from veo_magic._events import Retrying
 from veo_magic._gateways import from_models, litellm_task_id
 from veo_magic._listing import model_lines
 from veo_magic._offer import read_offer
 from veo_magic._terminal import TerminalBar
 from veo_magic.simulator import Simulator
-
-LITELLM_MODELS = {
-    "data": [
-        {
-            "id": "veo-3.1",
-            "object": "model",
-            "created": 1677610602,
-            "owned_by": "openai",
-            "mode": "video_generation",
-            "max_input_tokens": 1024,
-        }
-    ],
-    "object": "list",
-}
 
 
 @pytest.fixture

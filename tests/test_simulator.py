@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from tests.images import png_bytes, write_png
-from tests.support import assert_clip, wait_until
+from tests.support import LITELLM_MODELS, assert_clip, wait_until
 from veo_magic.simulator import DIALECTS, SCENARIOS, Simulator, server
 from veo_magic.simulator.render import Renderer, RenderSpec
 from veo_magic.simulator.scenarios import parse_tags
@@ -689,19 +689,7 @@ def test_models_list_in_litellms_shape(new_api):
     new_api.set_dialect("litellm_models")
     new_api.set_models(["veo-3.1"])
     with http(new_api) as client:
-        assert client.get("/v1/models").json() == {
-            "data": [
-                {
-                    "id": "veo-3.1",
-                    "object": "model",
-                    "created": 1677610602,
-                    "owned_by": "openai",
-                    "mode": "video_generation",
-                    "max_input_tokens": 1024,
-                }
-            ],
-            "object": "list",
-        }
+        assert client.get("/v1/models").json() == LITELLM_MODELS
 
 
 def test_tls_mode_serves_gemini_file_links_fetchable_as_written(tmp_path):

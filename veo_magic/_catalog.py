@@ -64,7 +64,7 @@ from typing import Literal, NamedTuple
 
 from ._exceptions import VeoInputError, shown
 from ._rules import PROTOCOL_NAMES
-from ._settings import PRICES, USD_PER_CLIP, read
+from ._settings import PRICES, USD_PER_CLIP, raw, read
 
 __all__ = [
     "DEFAULT_PRICES",
@@ -599,6 +599,17 @@ def parse_model(name: str) -> ModelSpec:
     >>> parse_model("veo_3_1-landscape-fast").orientation
     'landscape'
     """
+    if not isinstance(name, str):
+        return _spec(_read(name, field="model"))  # raises, naming what is known
+    return _parsed_model(name, raw(PRICES), tuple(_overrides.items()))
+
+
+@lru_cache(maxsize=256)
+def _parsed_model(
+    name: str, _env_prices: str | None, _set_prices: tuple[tuple[str, float], ...]
+) -> ModelSpec:
+    # Keyed by the price state too: a cell asks for its model's spec a dozen times, and a
+    # set_price or a new VEO_PRICES must still show at once. Errors are not cached.
     return _spec(_read(name, field="model"))
 
 

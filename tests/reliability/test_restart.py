@@ -8,7 +8,6 @@ A process running a job is SIGKILLed once the relay's task id is in the journal;
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -16,9 +15,14 @@ from pathlib import Path
 
 import pytest
 
-import veo_magic as veo
-from tests.reliability.support import KEY, child_env, resume_command
-from tests.support import assert_saved_clip, wait_until
+from tests.reliability.support import (
+    child_env,
+    kill_half_way,
+    resume_command,
+    resume_in_cli,
+    resuming_client,
+)
+from tests.support import assert_saved_clip
 from veo_magic._journal import JOURNAL_NAME, Journal
 from veo_magic.simulator import Simulator
 
@@ -47,27 +51,8 @@ print(" ".join(job.id for job in jobs), flush=True)
 
 def run_and_kill(sim: Simulator, protocol: str, out: Path, prompt: str) -> str:
     """Start a job in a child process, SIGKILL it once the task id is journalled; the job id."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", RUN_ONE, sim.base_url + "/v1", protocol, str(out), prompt],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=child_env(),
-    )
-    try:
-        job_id = child.stdout.readline().strip()
-        assert job_id, child.stderr.read()
-        journal = Journal(out)
-        row = wait_until(lambda: (r := journal.get(job_id)) and r["task_id"] and r, timeout=20)
-        journal.close()
-        child.send_signal(signal.SIGKILL)
-        assert child.wait(timeout=10) == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-        child.stdout.close()
-        child.stderr.close()
+    args = [sim.base_url + "/v1", protocol, str(out), prompt]
+    job_id, row = kill_half_way(RUN_ONE, args, out, Journal.get)
     task = sim.tasks[row["task_id"]]
     assert task.phase() in ("queued", "running"), "the kill must land half way through"
     assert row["status"] in ("queued", "running") and row["files"] == []
@@ -93,22 +78,9 @@ def test_a_killed_job_is_finished_by_a_new_process(slow_sim, tmp_path, protocol,
         job_id = run_and_kill(slow_sim, protocol, out, f"survive a kill on {protocol}")
         posts = len([r for r in slow_sim.requests if r.method == "POST"])
         if resumer == "cli":
-            done = subprocess.run(
-                resume_command(slow_sim, job_id, out),
-                capture_output=True,
-                text=True,
-                env=child_env(),
-                timeout=60,
-            )
-            assert done.returncode == 0, done.stderr
-            printed = Path(done.stdout.strip().splitlines()[-1])
+            printed = Path(resume_in_cli(slow_sim, job_id, out, timeout=60)[0])
         else:
-            client = veo.Client(
-                base_url=slow_sim.base_url + "/v1",
-                api_key=KEY,
-                output_dir=out,
-                poll_interval=(0.05, 0.3),
-            )
+            client = resuming_client(slow_sim, out)
             try:
                 job = client.resume(job_id).wait(timeout=60)
             finally:

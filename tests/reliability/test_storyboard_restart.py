@@ -4,16 +4,13 @@ process (``veo-magic resume ID`` or ``Client.resume_storyboard``) without creati
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
 import time
 
 import pytest
 
 import veo_magic as veo
-from tests.reliability.support import KEY, child_env, resume_command
-from tests.support import wait_until
+from tests.reliability.support import KEY, kill_half_way, resume_in_cli, resuming_client
 from veo_magic._journal import Journal
 from veo_magic._probe import probe
 from veo_magic.simulator import Simulator
@@ -39,29 +36,10 @@ def shot_row(journal: Journal, board_id: str, index: int):
 
 
 def kill_during_shot_2(sim: Simulator, out, tag: str) -> str:
-    child = subprocess.Popen(
-        [sys.executable, "-c", RUN_BOARD, sim.base_url + "/v1", str(out), tag],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=child_env(),
+    args = [sim.base_url + "/v1", str(out), tag]
+    board_id, row = kill_half_way(
+        RUN_BOARD, args, out, lambda journal, key: shot_row(journal, key, 2), timeout=60
     )
-    try:
-        board_id = child.stdout.readline().strip()
-        assert board_id, child.stderr.read()
-        journal = Journal(out)
-        row = wait_until(
-            lambda: (r := shot_row(journal, board_id, 2)) and r["task_id"] and r, timeout=60
-        )
-        journal.close()
-        child.send_signal(signal.SIGKILL)
-        assert child.wait(timeout=10) == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-        child.stdout.close()
-        child.stderr.close()
     assert sim.tasks[row["task_id"]].phase() in ("queued", "running"), "killed half way"
     assert row["status"] in ("queued", "running") and row["files"] == []
     return board_id
@@ -77,23 +55,10 @@ def test_a_killed_storyboard_is_finished_without_paying_twice(slow_sim, tmp_path
     kept = [shot_row(Journal(out), board_id, k)["files"] for k in (0, 1)]
 
     if resumer == "cli":
-        done = subprocess.run(
-            resume_command(slow_sim, board_id, out),
-            capture_output=True,
-            text=True,
-            env=child_env(),
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
-        film = done.stdout.strip().splitlines()[-1]
-        assert "shot 2: succeeded" in done.stderr
+        film, stderr = resume_in_cli(slow_sim, board_id, out, timeout=120)
+        assert "shot 2: succeeded" in stderr
     else:
-        client = veo.Client(
-            base_url=slow_sim.base_url + "/v1",
-            api_key=KEY,
-            output_dir=out,
-            poll_interval=(0.05, 0.3),
-        )
+        client = resuming_client(slow_sim, out)
         try:
             board = client.resume_storyboard(board_id).wait(timeout=120)
         finally:

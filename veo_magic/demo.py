@@ -50,6 +50,8 @@ def _run_quickstart() -> None:
         timeout=600,
         kernel_name="python3",
         resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+        # ipykernel 7 warns on every local start that its TCP transport is unencrypted: noise here
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     ).execute()
     nbformat.write(nb, executed)
     print(

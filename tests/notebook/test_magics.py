@@ -380,6 +380,8 @@ def test_cancel(ip, capsys):
     cell(ip, "", "fox two")
     ip.run_line_magic("veo", "cancel all")
     assert "cancelled 2 job(s)" in capsys.readouterr().out
+    for job in started_jobs()[-2:]:  # ended here, so their final outputs print inside the test
+        assert job._done.wait(5) and job.status == "cancelled"
 
 
 def test_resume(ip):

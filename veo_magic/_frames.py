@@ -96,12 +96,10 @@ def poster_for(video: Path, *, width: int = POSTER_WIDTH) -> Path | None:
     outputs = [(poster, _fit(width), QUALITY), (thumb, _box(THUMB_SIDE), QUALITY)]
     if not _frames(video, outputs, seeks=("1", "0")):
         return poster if _made(poster) else None
-    ffmpeg = _ffmpeg()
     for quality in THUMB_QUALITIES:  # a detailed frame: coarser, from the poster (small, quick)
-        if thumb.stat().st_size <= THUMB_MAX_BYTES or ffmpeg is None:
+        if thumb.stat().st_size <= THUMB_MAX_BYTES:
             break
-        _run([ffmpeg, "-nostdin", "-y", "-loglevel", "error", "-i", str(poster),
-              "-vf", _box(THUMB_SIDE), "-q:v", str(quality), str(thumb)])  # fmt: skip
+        _frames(poster, [(thumb, _box(THUMB_SIDE), quality)], seeks=("",))
     return poster
 
 

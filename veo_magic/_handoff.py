@@ -12,7 +12,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from ._frames import _fresh
+from ._frames import _ffmpeg, _fresh
 
 __all__ = ["handoff_frame", "last_frame"]
 
@@ -42,12 +42,9 @@ def _still(source: Path, dest: Path, before: list[str], after: list[str]) -> Pat
     """``dest`` made from ``source`` by ffmpeg (once), or ``OSError`` saying why not."""
     if _fresh(dest, source):
         return dest
-    try:
-        from imageio_ffmpeg import get_ffmpeg_exe
-
-        ffmpeg = get_ffmpeg_exe()
-    except Exception as exc:  # no binary for this platform
-        raise OSError(f"no ffmpeg to decode the last frame of {source.name} with") from exc
+    ffmpeg = _ffmpeg()
+    if ffmpeg is None:  # no binary for this platform
+        raise OSError(f"no ffmpeg to decode the last frame of {source.name} with")
     tmp = dest.with_name(f"{dest.stem}.part{dest.suffix}")
     command = [
         ffmpeg, "-nostdin", "-y", "-loglevel", "error", *before, "-i", str(source),

@@ -321,10 +321,10 @@ class Storyboard:
         try:
             count = len(self.jobs)
             if self.continuity == "none":
-                await asyncio.gather(*(self.shot_from(k) for k in range(count)))
+                await asyncio.gather(*(self._shot(k) for k in range(count)))
             else:
                 for k in range(count):
-                    if not await self.shot_from(k):
+                    if not await self._shot(k):
                         self._skip_after(k)
                         break
             failed = self.failed_shot()
@@ -360,7 +360,7 @@ class Storyboard:
             self.status = "cancelled"
             self.error = "cancelled before every shot was rendered"
 
-    async def shot_from(self, index: int) -> bool:
+    async def _shot(self, index: int) -> bool:
         """Shot ``index`` to its end: started here if it never was; True if it succeeded."""
         job = self.jobs[index]
         if not job.done() and index not in self._started:

@@ -301,9 +301,10 @@ def final_bundle(job: Job, *, label: str = "", embed: bool = False) -> dict[str,
     }
 
 
-def _clip(video: Path, embed: bool) -> str:
+def _clip(video: Path, embed: bool, *, inline_poster: bool = True) -> str:
+    """A clip as HTML (its poster already on disk), or a line saying why it cannot be shown."""
     try:
-        return clip_html(video, embed=embed, make_poster=False, inline_poster=True)
+        return clip_html(video, embed=embed, make_poster=False, inline_poster=inline_poster)
     except OSError as exc:
         return (
             f'<div style="color:{ERROR_COLOR}">Cannot show {html.escape(str(video))}: '
@@ -555,16 +556,7 @@ class JobView(widgets.VBox):
         job = self.job
         if job is None or self._clips is None:
             return
-        bodies = []
-        for video in job.videos:
-            try:
-                bodies.append(clip_html(video, embed=self.embed, make_poster=False))
-            except OSError as exc:
-                bodies.append(
-                    f'<div style="color:{ERROR_COLOR}">Cannot show {html.escape(str(video))}: '
-                    f"{html.escape(str(exc))}</div>"
-                )
-        body = "".join(bodies)
+        body = "".join(_clip(video, self.embed, inline_poster=False) for video in job.videos)
         with self._lock:
             if body == self._clip_body:
                 return

@@ -63,7 +63,7 @@ from functools import lru_cache
 from typing import Literal, NamedTuple
 
 from ._exceptions import VeoInputError, shown
-from ._rules import PROTOCOL_NAMES
+from ._rules import ORIENTATIONS, PROTOCOL_NAMES
 from ._settings import PRICES, USD_PER_CLIP, raw, read
 
 __all__ = [
@@ -82,6 +82,7 @@ __all__ = [
     "known_models",
     "offers",
     "parse_model",
+    "readable",
     "relay_only",
     "reset_prices",
     "resolution_routes",
@@ -94,7 +95,6 @@ Orientation = Literal["portrait", "landscape"]
 
 FAMILIES = ("veo3.1", "veo3", "veo2", "jimeng", "sora", "gemini")
 ROLES = ("first_frame", "last_frame", "reference")
-ORIENTATIONS: tuple[Orientation, ...] = ("portrait", "landscape")
 VEO_RATIOS = ("9:16", "16:9")
 JIMENG_RATIOS = ("9:16", "16:9", "3:4", "4:3", "1:1", "21:9", "2:3", "3:2")  # mj-studio + seed 003
 
@@ -613,6 +613,17 @@ def _parsed_model(
     return _spec(_read(name, field="model"))
 
 
+@lru_cache(maxsize=1024)
+def readable(name: str) -> bool:
+    """Whether ``name`` is a model name the catalog reads (a relay's list is mostly chat models,
+    asked about on every submission: each name is read once)."""
+    try:
+        _read(name, field="model")
+    except VeoInputError:
+        return False
+    return True
+
+
 def known_models() -> list[ModelSpec]:
     """The models a picker offers, with current prices."""
     return [parse_model(name) for name in _CATALOG_NAMES]
@@ -911,7 +922,5 @@ def _price(key: str, family: str) -> float:
 def _default_price(key: str) -> float:
     if key in DEFAULT_PRICES:
         return DEFAULT_PRICES[key]
-    if key in RATES_PER_SECOND:  # a Google id whose rates were not used: 8 s at 720p
-        return round(RATES_PER_SECOND[key]["720p"] * 8, 4)
     base = key.rsplit("-", 1)[0]  # an unpriced tier (lite, veo2-lite): the standard price
     return DEFAULT_PRICES.get(base, DEFAULT_PRICES["veo3.1"])

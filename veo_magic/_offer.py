@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from ._catalog import ModelSpec, parse_model
+from ._catalog import ModelSpec, parse_model, readable
 from ._exceptions import VeoInputError
 from ._gateways import Gateway, from_models
 
@@ -75,13 +75,7 @@ class Offer:
 
 def _looks_like_video(name: str) -> bool:
     lowered = name.lower()
-    if any(word in lowered for word in ("veo", "video", "sora", "jimeng")):
-        return True
-    try:
-        parse_model(name)
-    except VeoInputError:
-        return False
-    return True
+    return any(word in lowered for word in ("veo", "video", "sora", "jimeng")) or readable(name)
 
 
 def read_offer(body: object, headers: Mapping[str, str] | None = None) -> Offer | None:
@@ -147,13 +141,7 @@ def resolve(request: VideoRequest, offer: Offer) -> VideoRequest:
 
 
 def _specs(offer: Offer) -> list[ModelSpec]:
-    specs = []
-    for name in offer.names:
-        try:
-            specs.append(parse_model(name))
-        except VeoInputError:
-            continue
-    return specs
+    return [parse_model(name) for name in offer.names if readable(name)]
 
 
 def _same_model(spec: ModelSpec) -> str:

@@ -62,12 +62,17 @@ def sim() -> Iterator[Simulator]:
 
 @pytest.fixture
 def relay(sim: Simulator) -> Iterator[Simulator]:
-    """The session simulator with no server-wide scenario or dialect, before and after."""
-    sim.set_scenario(None)
-    sim.set_dialect(None)
+    """The session simulator with no server-wide scenario, dialect or narrowed model list,
+    before and after."""
+    _server_wide_defaults(sim)
     yield sim
+    _server_wide_defaults(sim)
+
+
+def _server_wide_defaults(sim: Simulator) -> None:
     sim.set_scenario(None)
     sim.set_dialect(None)
+    sim.set_models(None)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -26,14 +25,6 @@ from veo_magic._listing import model_lines
 from veo_magic._offer import read_offer
 from veo_magic._terminal import TerminalBar
 from veo_magic.simulator import Simulator
-
-
-@pytest.fixture
-def selling(relay: Simulator) -> Iterator[Simulator]:
-    """The session simulator; the test narrows what its GET /v1/models lists."""
-    yield relay
-    relay.set_models(None)
-    relay.set_dialect(None)
 
 
 def creates(sim: Simulator, since: int, path: str = "/v1/videos") -> list:
@@ -65,14 +56,14 @@ def test_litellm_ids_are_recognised():
 # -- resolving against it ------------------------------------------------------------------------
 
 
-def test_the_list_is_asked_once_before_the_first_create(make_client, selling, out_dir):
-    seen = len(selling.requests)
+def test_the_list_is_asked_once_before_the_first_create(make_client, relay, out_dir):
+    seen = len(relay.requests)
     client = make_client("videos")
     request = client.request("a fox")
-    assert len(selling.requests) == seen  # validating asks nothing
+    assert len(relay.requests) == seen  # validating asks nothing
     client.generate("a fox", seconds=4)
     client.generate("a second fox", seconds=4)
-    asked = [r for r in selling.requests[seen:] if r.path == "/v1/models"]
+    asked = [r for r in relay.requests[seen:] if r.path == "/v1/models"]
     assert len(asked) == 1 and asked[0].auth_present
     assert request.wire_model == "veo-3.1" and client.gateway == "new-api"
 
@@ -82,7 +73,7 @@ def test_the_list_is_asked_once_before_the_first_create(make_client, selling, ou
     [
         # apiyi sells the suffixed names: the composed one is sent
         (None, "videos", {"orientation": "landscape", "fast": True}, "veo-3.1-landscape-fast"),
-        # a gateway selling the base name only: orientation rides in size
+        # a gateway relay the base name only: orientation rides in size
         (["veo-3.1", "sora-2"], "videos", {"orientation": "landscape"}, "veo-3.1"),
         (
             ["veo-3.1", "veo-3.1-fast"],
@@ -101,14 +92,14 @@ def test_the_list_is_asked_once_before_the_first_create(make_client, selling, ou
     ],
 )
 def test_a_request_resolves_to_a_name_the_relay_lists(
-    make_client, selling, sold, protocol, options, sent
+    make_client, relay, sold, protocol, options, sent
 ):
-    selling.set_models(sold)
-    seen = len(selling.requests)
+    relay.set_models(sold)
+    seen = len(relay.requests)
     job = make_client(protocol).generate("a heron", **options)
     assert job.status == "succeeded" and job.record["wire_model"] == sent
     path = {"videos": "/v1/videos", "chat": "/v1/chat/completions", "create": "/v1/video/create"}
-    (create,) = creates(selling, seen, path[protocol])
+    (create,) = creates(relay, seen, path[protocol])
     assert (create.json or create.form)["model"] == sent
 
 
@@ -121,10 +112,10 @@ def test_a_request_resolves_to_a_name_the_relay_lists(
     ],
 )
 def test_nothing_listed_can_serve_it_is_refused_before_any_create(
-    make_client, selling, sold, protocol, options, words
+    make_client, relay, sold, protocol, options, words
 ):
-    selling.set_models(sold)
-    seen, made = len(selling.requests), selling.accepted_creates
+    relay.set_models(sold)
+    seen, made = len(relay.requests), relay.accepted_creates
     with pytest.raises(veo.VeoInputError) as info:
         make_client(protocol).submit("a heron", **options)
     message = str(info.value)
@@ -132,17 +123,17 @@ def test_nothing_listed_can_serve_it_is_refused_before_any_create(
     if info.value.field == "model":
         assert words in message and f"allowed: {', '.join(sold)}" in message
         assert "--model NAME" in message
-    assert [r.path for r in selling.requests[seen:]] in ([], ["/v1/models"])
-    assert selling.accepted_creates == made
+    assert [r.path for r in relay.requests[seen:]] in ([], ["/v1/models"])
+    assert relay.accepted_creates == made
 
 
-def test_a_gateway_that_lists_like_litellm_gets_no_last_frame(make_client, selling, tmp_path):
+def test_a_gateway_that_lists_like_litellm_gets_no_last_frame(make_client, relay, tmp_path):
     """Recognised from its model list before anything is sent (the real LiteLLM: tests/gateway)."""
-    selling.set_dialect("litellm_models")
-    selling.set_models(["veo-3.1"])
+    relay.set_dialect("litellm_models")
+    relay.set_models(["veo-3.1"])
     client = make_client("videos")
     assert client.offer().gateway == "litellm" and client.gateway == "litellm"
-    seen = len(selling.requests)
+    seen = len(relay.requests)
     with pytest.raises(veo.VeoInputError) as info:
         client.submit(
             "a heron",
@@ -151,19 +142,19 @@ def test_a_gateway_that_lists_like_litellm_gets_no_last_frame(make_client, selli
         )
     assert info.value.field == "last_frame"
     assert "cannot reach Veo through LiteLLM's /v1/videos" in str(info.value)
-    assert selling.requests[seen:] == []
+    assert relay.requests[seen:] == []
 
 
-def test_a_listed_name_the_catalog_does_not_know_is_sent_as_given(make_client, selling, out_dir):
-    selling.set_models(["veo-3.1", "video-hq"])
+def test_a_listed_name_the_catalog_does_not_know_is_sent_as_given(make_client, relay, out_dir):
+    relay.set_models(["veo-3.1", "video-hq"])
     client = make_client("videos")
     request = client.request("a heron", model="video-hq", seconds=6)
     assert (request.wire_model, request.spec.priced) == ("video-hq", False)
     assert request.estimated_cost == client.request("a heron", seconds=6).estimated_cost
-    seen = len(selling.requests)
+    seen = len(relay.requests)
     job = client.generate("a heron", model="video-hq", seconds=6)
     assert_saved_clip(job.videos[0], out_dir, width=720, height=1280, seconds=6)
-    (create,) = creates(selling, seen)
+    (create,) = creates(relay, seen)
     assert create.json["model"] == "video-hq"
     lines = model_lines(offer=client.offer())
     lines = lines[lines.index("This relay sells (new-api's GET /v1/models):") :]

@@ -186,7 +186,7 @@ the boat reaches the sea
 """
 
 
-def test_storyboard_cell_runs_to_the_film(ip, sim, capsys, shown):
+def test_storyboard_cell_runs_to_the_film(ip, capsys, shown):
     ip.user_ns["water"] = "puddle"
     cell(ip, "--storyboard --wait --out board --protocol videos", BODY)
     board = ip.user_ns["board"]
@@ -226,7 +226,7 @@ def test_storyboard_cell_refuses_bad_input_before_any_request(ip, line, body, wo
     assert len(started_jobs()) == before
 
 
-def test_resume_and_retry_a_storyboard_by_its_id(ip, sim, shown):
+def test_resume_and_retry_a_storyboard_by_its_id(ip, shown):
     from veo_magic.simulator import shared_simulator
 
     cell(ip, "--storyboard --wait --out board --protocol create", "a kite rises\n---\nit falls")
@@ -242,7 +242,7 @@ def test_resume_and_retry_a_storyboard_by_its_id(ip, sim, shown):
         ip.run_line_magic("veo", f"retry {board.id} 5")
 
 
-def test_a_failed_shot_ends_the_waiting_cell_in_one_line(ip, sim, shown):
+def test_a_failed_shot_ends_the_waiting_cell_in_one_line(ip, shown):
     with pytest.raises(VeoCellError) as info:
         cell(ip, "--storyboard --wait --protocol videos", "a fox\n---\nit runs [[sim:refuse]]")
     (line,) = info.value._render_traceback_()

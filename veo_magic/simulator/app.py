@@ -111,12 +111,7 @@ async def set_scenario(request: Request) -> Response:
         if "dialect" in body:
             state.set_dialect(body["dialect"])
         if "models" in body:
-            names = body["models"]
-            if names is not None and not (
-                isinstance(names, list) and all(isinstance(n, str) for n in names)
-            ):
-                raise ValueError("models must be a list of names, or null")
-            state.models = tuple(names) if names is not None else None
+            state.set_models(body["models"])
     except ValueError as exc:
         return invalid_request(str(exc))
     return GoJSONResponse({"scenario": state.scenario.name, "dialect": state.dialect.name})

@@ -87,7 +87,7 @@ class Simulator:
             dialect=dialect,
             renderer=renderer_for(Path(cache_dir) if cache_dir is not None else None),
         )
-        self._state.models = tuple(models) if models is not None else None
+        self._state.set_models(None if models is None else tuple(models))
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -107,7 +107,7 @@ class Simulator:
 
     def set_models(self, names: Sequence[str] | None) -> None:
         """List only ``names`` on ``GET /v1/models`` (None: every name the catalog knows)."""
-        self._state.models = tuple(names) if names is not None else None
+        self._state.set_models(None if names is None else tuple(names))
 
     @property
     def base_url(self) -> str:

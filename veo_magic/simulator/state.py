@@ -98,6 +98,14 @@ class SimState:
     def set_dialect(self, spec: str | None) -> None:
         self.dialect = resolve_dialect(spec)
 
+    def set_models(self, names: object) -> None:
+        """List only ``names`` on ``GET /v1/models``; None lists every name the catalog knows."""
+        if names is not None and not (
+            isinstance(names, list | tuple) and all(isinstance(n, str) for n in names)
+        ):
+            raise ValueError("models must be a list of names, or null")
+        self.models = tuple(names) if names is not None else None
+
     def sold(self) -> tuple[str, ...]:
         """The model names ``GET /v1/models`` lists."""
         if self.models is None:

@@ -40,6 +40,15 @@ REFUSAL_MESSAGE = (
 RATE_LIMITED = "当前分组上游负载已饱和，请稍后再试"  # new-api rewrites every upstream 429 to this
 
 
+def retired_words(model: str) -> str:
+    """Google's words for a retired model (gemini-3-pro-preview's, 2026-06; apiyi: "404
+    containing `is no longer available`" for the Veo 3.1 previews from 2026-10-22)."""
+    return (
+        f"This model models/{model} is no longer available. Please update your code to use a "
+        "newer model for the latest features and improvements."
+    )
+
+
 def openai_error(
     status: int,
     message: str,
@@ -163,11 +172,7 @@ def relay_error(
             headers=headers,
         )
     if kind == "retired":  # Google shut the upstream model down; the relay passes its 404 on
-        said = (
-            "upstream returned 404: This model models/veo-3.1-generate-preview is no longer "
-            "available. Please update your code to use a newer model for the latest features "
-            "and improvements."
-        )
+        said = f"upstream returned 404: {retired_words('veo-3.1-generate-preview')}"
         if protocol == "videos":  # apiyi: fail_to_fetch_task wrapping Google's 404
             return task_error(404, "fail_to_fetch_task", said, headers=headers)
         return openai_error(404, said, type="upstream_error", code="model_not_found")

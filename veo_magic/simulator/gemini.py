@@ -72,7 +72,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from .admission import Admission, accept, admit, poll_fault
-from .inputs import BodyError, read_body
+from .errors import retired_words
+from .inputs import SHORT_SIDE, BodyError, read_body, veo_frame
 from .render import sniff_image
 from .state import SimState
 from .tasks import FileRef, ImageInput, Task
@@ -97,7 +98,6 @@ EXTENSION_SECONDS = 7
 MAX_EXTENDABLE_SECONDS = 141
 MAX_REFERENCES = 3
 MAX_PROMPT_TOKENS = 1024  # Veo 3.x (Gemini API model table, 2026-06-19)
-PIXELS = {"720p": 720, "1080p": 1080, "4k": 2160}  # the short side
 PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
 USE_CASE = "Your use case is currently not supported."  # Google's words for an unsupported mix
 INSTANCE_FIELDS = frozenset({"prompt", "image", "lastFrame", "referenceImages", "video"})
@@ -170,14 +170,7 @@ def google_relay_error(kind: str, *, model: str = "", retry_after: float | None 
         "upstream_failed": (500, "An internal error has occurred. Please retry."),
         "unavailable": (503, "The service is currently unavailable."),
         "content_missing": (404, "File not found."),
-        # Google's words for a retired model (gemini-3-pro-preview's, 2026-06; apiyi: "404
-        # containing `is no longer available`" for the Veo 3.1 previews from 2026-10-22).
-        "retired": (
-            404,
-            f"This model models/{model or 'veo-3.1-generate-preview'} is no longer available. "
-            "Please update your code to use a newer model for the latest features and "
-            "improvements.",
-        ),
+        "retired": (404, retired_words(model or "veo-3.1-generate-preview")),
     }
     code, message = messages.get(kind, (500, f"Internal error ({kind})."))
     return google_error(code, message, headers=headers)
@@ -352,7 +345,7 @@ def _parameters(raw: object, model: _Model) -> dict[str, Any]:
     if params.get("aspectRatio", "16:9") not in ("16:9", "9:16"):
         raise _Refused(f"aspectRatio {params['aspectRatio']!r} is not supported; use 16:9 or 9:16.")
     resolution = str(params.get("resolution", "720p")).lower()
-    if resolution not in PIXELS:
+    if resolution not in SHORT_SIDE:
         raise _Refused(
             f"resolution {params['resolution']!r} is not supported; use 720p, 1080p or 4k."
         )
@@ -485,16 +478,15 @@ def _task(
     source: Task | None,
 ) -> Task:
     landscape = params.get("aspectRatio", "16:9") == "16:9"
-    short = PIXELS[str(params.get("resolution", "720p")).lower()]
+    short = SHORT_SIDE[str(params.get("resolution", "720p")).lower()]
     seconds = int(params.get("durationSeconds", 8))
     text, note = admission.tags.text, ""
     if source is not None:  # the clip plus 7 s, in the clip's shape, at 720p
-        landscape, short = source.width > source.height, PIXELS["720p"]
+        landscape, short = source.width > source.height, SHORT_SIDE["720p"]
         seconds = source.seconds + EXTENSION_SECONDS
         note = f"extended +{EXTENSION_SECONDS} s"
         text = text if prompt.strip() else source.text
-    long = short * 16 // 9
-    width, height = (long, short) if landscape else (short, long)
+    width, height = veo_frame(short, landscape=landscape)
     return state.new_task(
         admission,
         count=int(params.get("sampleCount", 1)),

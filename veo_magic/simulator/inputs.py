@@ -158,6 +158,16 @@ def image_from_upload(upload: Upload, role: Any) -> ImageInput:
     )
 
 
+# Google's resolutions by the short side of the frame (Veo's frames are 16:9 or 9:16).
+SHORT_SIDE = {"720p": 720, "1080p": 1080, "4k": 2160}
+
+
+def veo_frame(short: int, *, landscape: bool) -> tuple[int, int]:
+    """(width, height) of a 16:9 (or 9:16) frame whose short side is ``short``."""
+    long = short * 16 // 9
+    return (long, short) if landscape else (short, long)
+
+
 def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 

@@ -42,6 +42,7 @@ from .files import serve_clip
 from .gojson import GoJSONResponse
 from .ids import hostile_id, new_api_task_id, video_id
 from .inputs import (
+    SHORT_SIDE,
     Body,
     BodyError,
     assign_roles,
@@ -50,6 +51,7 @@ from .inputs import (
     model_size,
     parse_size,
     read_body,
+    veo_frame,
 )
 from .render import sniff_image
 from .state import SimState
@@ -410,11 +412,8 @@ def _new_api_shape(size: str | None, parameters: dict[str, Any]) -> tuple[int, i
     ratio = parameters.get("aspectRatio")
     if ratio in ("16:9", "9:16"):
         landscape = ratio == "16:9"
-    short = {"720p": 720, "1080p": 1080, "4k": 2160}.get(
-        str(parameters.get("resolution", "")).lower(), short
-    )
-    long = short * 16 // 9
-    return (long, short) if landscape else (short, long)
+    short = SHORT_SIDE.get(str(parameters.get("resolution", "")).lower(), short)
+    return veo_frame(short, landscape=landscape)
 
 
 async def _create_new_api(request: Request, state: SimState) -> Response:

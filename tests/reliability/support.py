@@ -7,7 +7,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,8 +113,14 @@ def resume_in_cli(sim: Simulator, key: str, out: Path, *, timeout: float) -> tup
     return done.stdout.strip().splitlines()[-1], done.stderr
 
 
-def resuming_client(sim: Simulator, out: Path) -> veo.Client:
-    """A new process's ``Client`` on the same output dir, as a user resumes from Python."""
-    return veo.Client(
+@contextmanager
+def resuming_client(sim: Simulator, out: Path) -> Iterator[veo.Client]:
+    """A new process's ``Client`` on the same output dir, as a user resumes from Python;
+    closed on the way out."""
+    client = veo.Client(
         base_url=sim.base_url + "/v1", api_key=KEY, output_dir=out, poll_interval=(0.05, 0.3)
     )
+    try:
+        yield client
+    finally:
+        client.close()

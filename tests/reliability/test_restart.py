@@ -80,11 +80,8 @@ def test_a_killed_job_is_finished_by_a_new_process(slow_sim, tmp_path, protocol,
         if resumer == "cli":
             printed = Path(resume_in_cli(slow_sim, job_id, out, timeout=60)[0])
         else:
-            client = resuming_client(slow_sim, out)
-            try:
+            with resuming_client(slow_sim, out) as client:
                 job = client.resume(job_id).wait(timeout=60)
-            finally:
-                client.close()
             assert job.id == job_id and job.protocol == protocol
             printed = job.videos[0]
         row = Journal(out).get(job_id)

@@ -58,11 +58,8 @@ def test_a_killed_storyboard_is_finished_without_paying_twice(slow_sim, tmp_path
         film, stderr = resume_in_cli(slow_sim, board_id, out, timeout=120)
         assert "shot 2: succeeded" in stderr
     else:
-        client = resuming_client(slow_sim, out)
-        try:
+        with resuming_client(slow_sim, out) as client:
             board = client.resume_storyboard(board_id).wait(timeout=120)
-        finally:
-            client.close()
         film = str(board.film)
         assert [job.prompt for job in board.jobs] == [f"a kite {w} ({tag})" for w in WORDS]
 
@@ -80,14 +77,11 @@ def test_resuming_a_finished_storyboard_sends_nothing(make_client, relay, tmp_pa
     board = make_client("create").storyboard(["a boat sets sail", "it reaches port"])
     board.wait(timeout=60)
     requests = len(relay.requests)
-    again = veo.Client(base_url=relay.base_url + "/v1", api_key=KEY, output_dir=tmp_path / "out")
-    try:
+    with resuming_client(relay, tmp_path / "out") as again:
         resumed = again.resume_storyboard(board.id)
         assert resumed.wait(timeout=5).film == board.film
         assert [job.id for job in resumed.jobs] == [job.id for job in board.jobs]
         assert len(relay.requests) == requests
-    finally:
-        again.close()
 
 
 def test_an_unknown_storyboard_is_an_input_error(tmp_path):

@@ -232,8 +232,7 @@ def _embed(page: str, folder: Path, out: Path, cap: int, result: Exported) -> st
     """Put each local clip and picture of ``page`` inside it, clips up to ``cap`` bytes."""
     from bs4 import BeautifulSoup, NavigableString
 
-    from ._frames import existing_poster, existing_thumbnail
-    from .notebook.display import data_url
+    from .notebook.display import data_url, still_data_url
 
     soup = BeautifulSoup(page, "html.parser")
     beside = out.parent / f"{out.stem}_files"
@@ -261,10 +260,9 @@ def _embed(page: str, folder: Path, out: Path, cap: int, result: Exported) -> st
             used += size
         tag["src"] = urls[clip]
         video = tag if tag.name == "video" else tag.find_parent("video")
-        if video is not None and not str(video.get("poster") or "").startswith("data:"):
-            picture = existing_thumbnail(clip) or existing_poster(clip)
-            if picture is not None:
-                video["poster"] = data_url(picture, "image/jpeg")
+        posterless = video is not None and not str(video.get("poster") or "").startswith("data:")
+        if posterless and (still := still_data_url(clip)) is not None:
+            video["poster"] = still
     for tag in soup.find_all("img"):
         path = _local(str(tag.get("src") or ""))
         if path is not None and (folder / path).is_file():

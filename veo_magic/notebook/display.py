@@ -78,6 +78,19 @@ def data_url(path: Path, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
+def still_data_url(clip: Path) -> str | None:
+    """A still of ``clip`` as a data URL, shown the same in a live widget, a saved notebook and
+    an export wherever the notebook's folder is (a widget resolves no relative URL): its small
+    thumbnail (``clip.thumb.jpg``, a few KB), else its poster frame."""
+    for still in (existing_thumbnail(clip), existing_poster(clip)):
+        if still is not None:
+            try:
+                return data_url(still, "image/jpeg")
+            except OSError:
+                continue
+    return None
+
+
 def clip_html(
     video: Path,
     *,

@@ -28,8 +28,7 @@ from ipywidgets.widgets.widget_int import ProgressStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .._exceptions import VeoError
-from .._frames import existing_poster, existing_thumbnail
-from .display import data_url, relative_url
+from .display import relative_url, still_data_url
 from .refresh import Budget, Redraw, Refresher, refresher
 from .view import BAR_STYLES, ERROR_COLOR, MUTED, _clip, _clock, _shared_widget, _static_bar
 
@@ -229,19 +228,6 @@ def standin_bundle(board: Storyboard) -> dict[str, str]:
         f"done when this output was saved; follow it with `%veo resume {board.id}`"
     )
     return {"text/plain": text, "text/html": f"<div>{html.escape(text)}</div>"}
-
-
-def still_data_url(clip: Path) -> str | None:
-    """A still of ``clip`` as a data URL, shown the same in a live widget, a saved notebook and
-    an export wherever the notebook's folder is (a widget resolves no relative URL): its small
-    thumbnail (``clip.thumb.jpg``, a few KB), else its poster frame."""
-    for still in (existing_thumbnail(clip), existing_poster(clip)):
-        if still is not None:
-            try:
-                return data_url(still, "image/jpeg")
-            except OSError:
-                continue
-    return None
 
 
 # -- the widget ----------------------------------------------------------------------------------

@@ -131,6 +131,8 @@ class Form(widgets.VBox):
         self.session = session or current_session()
         self.jobs: list[Job] = []
         self.ended: list[Job] = []  # jobs whose final state is in the output below the form
+        self._ended_html: list[str] = []  # each rendered once, when its job ends
+        self._ended_text: list[str] = []
         self._ended_id = f"veo-form-{uuid.uuid4().hex}"  # that output's display id
         self._displayed = False
         self._lock = threading.Lock()
@@ -369,10 +371,7 @@ class Form(widgets.VBox):
         if not self.ended:
             text = "Jobs generated with the form above show here once they end."
             return {"text/plain": text, "text/html": f'<div style="opacity:.75">{text}</div>'}
-        return {
-            "text/html": "".join(final_html(job) for job in self.ended),
-            "text/plain": "\n".join(final_text(job) for job in self.ended),
-        }
+        return {"text/html": "".join(self._ended_html), "text/plain": "\n".join(self._ended_text)}
 
     def _job_ended(self, view: JobView) -> None:
         """Move the job from the live form to the static output (where the form is displayed)."""
@@ -382,6 +381,8 @@ class Form(widgets.VBox):
             if not self._displayed or view.job is None:
                 return  # the form lives inside another widget: its view stays
             self.ended.append(view.job)
+            self._ended_html.append(final_html(view.job))
+            self._ended_text.append(final_text(view.job))
             bundle = self.ended_bundle()
         update_display(bundle, raw=True, display_id=self._ended_id)
         self.views.children = tuple(v for v in self.views.children if v is not view)

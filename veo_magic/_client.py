@@ -248,7 +248,7 @@ class Client:
         resolved = self._resolved(request)
         if resolved.estimated_cost > request.estimated_cost:
             self.check_budget(resolved.estimated_cost)
-        return self.start(self.prepare(resolved))
+        return self.start(self._record(resolved))
 
     def submit_all(self, requests: Sequence[VideoRequest], *, concurrency: int) -> list[Job]:
         """Start validated ``requests`` (already priced against the budget), at most
@@ -256,12 +256,15 @@ class Client:
         resolved to the relay's names first: a refusal starts none of them."""
         resolved = [self._resolved(request) for request in requests]
         lane = Lane(concurrency)
-        return [self.start(self.prepare(request), lane=lane) for request in resolved]
+        return [self.start(self._record(request), lane=lane) for request in resolved]
 
     def prepare(self, request: VideoRequest) -> Job:
         """Record a queued job for ``request`` (counted in the spend) that ``start`` runs later;
         the request is resolved to the relay's names first (``_resolved``)."""
-        request = self._resolved(request)
+        return self._record(self._resolved(request))
+
+    def _record(self, request: VideoRequest) -> Job:
+        """A queued job for an already resolved ``request``, journalled."""
         job = Job(protocol=request.protocol, request=request, simulated=self.simulated)
         self._runner.record(job)
         return job

@@ -66,7 +66,8 @@ def model_lines(
 def _sold(offer: Offer) -> list[str]:
     source = {"litellm": "LiteLLM's", "new-api": "new-api's"}.get(offer.gateway or "", "its")
     lines = [f"This relay sells ({source} GET /v1/models):"]
-    for name in offer.videos():
+    videos = offer.videos()
+    for name in videos:
         try:
             spec = parse_model(name)
         except VeoInputError:
@@ -74,7 +75,7 @@ def _sold(offer: Offer) -> list[str]:
             lines.append(f"  {name:<{NAME_WIDTH}} {'price unknown':>12}  {note}")
             continue
         lines.append(f"  {name:<{NAME_WIDTH}} {spec.price_label:>12}  {spec.summary}")
-    others = len(offer.names) - len(offer.videos())
+    others = len(offer.names) - len(videos)
     if others:
         lines.append(f"  and {others} other model{'s' if others != 1 else ''} (not video)")
     return lines

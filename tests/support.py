@@ -92,8 +92,11 @@ def code_notebook(cells: list[str]) -> Any:
     return nb
 
 
-def make_mp4(path: Path, seconds: float = 1.0, size: str = "160x90") -> Path:
-    """A tiny real H.264 clip (a test pattern, no sound) made with imageio-ffmpeg's ffmpeg."""
+def make_mp4(
+    path: Path, seconds: float = 1.0, size: str = "160x90", *, source: str = "testsrc"
+) -> Path:
+    """A tiny real H.264 clip (lavfi's ``source``: a test pattern, no sound) made with
+    imageio-ffmpeg's ffmpeg."""
     import subprocess
 
     from imageio_ffmpeg import get_ffmpeg_exe
@@ -101,7 +104,7 @@ def make_mp4(path: Path, seconds: float = 1.0, size: str = "160x90") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
-         f"testsrc=size={size}:rate=10:duration={seconds}", "-pix_fmt", "yuv420p", str(path)],
+         f"{source}=size={size}:rate=10", "-t", str(seconds), "-pix_fmt", "yuv420p", str(path)],
         check=True,
     )  # fmt: skip
     return path

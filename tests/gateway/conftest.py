@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import free_port
+from tests.support import HANG_SECONDS, free_port
 from veo_magic import Client
 from veo_magic.simulator import LoggedRequest, Simulator
 
@@ -83,7 +83,7 @@ class Gateway:
 def upstream() -> Iterator[Simulator]:
     """The simulator over TLS, standing in for generativelanguage.googleapis.com."""
     try:
-        simulator = Simulator(generation_seconds=1.0, hang_seconds=2.0, tls=True).start()
+        simulator = Simulator(generation_seconds=1.0, hang_seconds=HANG_SECONDS, tls=True).start()
     except RuntimeError as exc:
         pytest.skip(f"the simulator's TLS mode cannot start: {exc}")
     yield simulator

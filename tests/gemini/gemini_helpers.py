@@ -31,3 +31,8 @@ def make_relay(
 
 async def collect(events: AsyncIterator[Any]) -> list[Any]:
     return [event async for event in events]
+
+
+def submits(sim: Any) -> list:
+    """The requests that reached the simulator's Google routes as a POST (a submit, an extend)."""
+    return [r for r in sim.requests if r.method == "POST" and r.path.startswith("/v1beta/")]

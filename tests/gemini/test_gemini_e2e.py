@@ -8,7 +8,7 @@ import json
 
 import httpx
 import pytest
-from gemini_helpers import KEY
+from gemini_helpers import KEY, submits
 
 import veo_magic as veo
 from tests.images import jpeg_bytes, write_png
@@ -19,10 +19,6 @@ from veo_magic.cli import main as cli_main
 from veo_magic.protocols.gemini import GeminiAdapter
 
 SUBMIT = "/v1beta/models/veo-3.1-generate-preview:predictLongRunning"
-
-
-def submits(sim) -> list:
-    return [r for r in sim.requests if r.method == "POST" and r.path.startswith("/v1beta/")]
 
 
 def test_text_to_video(gemini_client, google):

@@ -11,7 +11,7 @@ import time
 
 import httpx
 import pytest
-from gemini_helpers import KEY
+from gemini_helpers import KEY, submits
 
 import veo_magic as veo
 from tests.images import jpeg_bytes, png_bytes
@@ -26,10 +26,6 @@ SUBMIT = "/v1beta/models/{model}:predictLongRunning"
 IMAGE = {"bytesBase64Encoded": base64.b64encode(png_bytes()).decode(), "mimeType": "image/png"}
 LAST = {"bytesBase64Encoded": base64.b64encode(jpeg_bytes()).decode(), "mimeType": "image/jpeg"}
 REFS = [{"image": IMAGE, "referenceType": "ASSET"}]
-
-
-def submits(sim) -> list:
-    return [r for r in sim.requests if r.method == "POST" and r.path.startswith("/v1beta/")]
 
 
 def test_1080p_on_gemini_with_the_length_left_to_the_rule(gemini_client, google):

@@ -14,6 +14,7 @@ import re
 import pytest
 
 from tests.notebook.test_view import make_job
+from tests.support import make_mp4
 from veo_magic._events import Completed, Downloaded, Failed, Submitted
 from veo_magic._frames import THUMB_MAX_BYTES, existing_thumbnail, poster_for
 from veo_magic.notebook.view import final_bundle, standin_bundle
@@ -148,17 +149,7 @@ def test_the_live_view_carries_the_stand_in():
 
 def test_a_thumbnail_stays_small_even_for_a_detailed_portrait_frame(tmp_path):
     """A fractal is about the worst a JPEG meets: the thumbnail still fits its budget."""
-    import subprocess
-
-    from imageio_ffmpeg import get_ffmpeg_exe
-
-    clip = tmp_path / "veo_outputs" / "portrait.mp4"
-    clip.parent.mkdir()
-    subprocess.run(
-        [get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
-         "mandelbrot=size=720x1280:rate=10", "-t", "1.5", "-pix_fmt", "yuv420p", str(clip)],
-        check=True,
-    )  # fmt: skip
+    clip = make_mp4(tmp_path / "veo_outputs" / "portrait.mp4", 1.5, "720x1280", source="mandelbrot")
     poster_for(clip)
     thumb = existing_thumbnail(clip)
     assert thumb is not None and 0 < thumb.stat().st_size <= THUMB_MAX_BYTES

@@ -272,7 +272,8 @@ class VideoRequest:
     def describe(self) -> dict[str, object]:
         """A JSON-safe record of the request (no image bytes, never the key)."""
         width, height = self.pixel_size
-        decided = {"resolution": self.resolution} if self.resolution else {}
+        resolution = self.resolution
+        decided = {"resolution": resolution} if resolution else {}
         return {
             **decided,
             "prompt": self.prompt,

@@ -264,9 +264,7 @@ class Simulator:
         server.should_exit = True
         thread.join(timeout=15)
         self._server = self._thread = self._loop = None
-        if self._certs is not None:
-            shutil.rmtree(self._certs, ignore_errors=True)
-            self._certs = None
+        self._drop_certs()
 
     def run(self, on_ready: Callable[[str], None] | None = None) -> None:
         """Serve in the calling thread until interrupted (Ctrl-C); ``on_ready(base_url)`` is
@@ -279,9 +277,13 @@ class Simulator:
             self._server.run(sockets=[sock])
         finally:
             self._server = None
-            if self._certs is not None:
-                shutil.rmtree(self._certs, ignore_errors=True)
-                self._certs = None
+            self._drop_certs()
+
+    def _drop_certs(self) -> None:
+        """Delete the throwaway TLS files (a later start makes new ones)."""
+        if self._certs is not None:
+            shutil.rmtree(self._certs, ignore_errors=True)
+            self._certs = None
 
     def __enter__(self) -> Simulator:
         return self.start()

@@ -31,12 +31,19 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 # Module scope, not session: while Playwright's sync API is open it leaves its event loop marked
 # as running on the main thread, and every later test that calls asyncio.run() would fail.
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """``jupyter lab`` on a temporary folder (tests copy notebooks in), stopped with its kernels."""
+def lab_app() -> str:
+    """Which Jupyter app serves this module's pages (a module overrides it: ``notebook``)."""
+    return "lab"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory, lab_app: str) -> Iterator[Lab]:
+    """``jupyter lab`` (or ``lab_app``) on a temporary folder (tests copy notebooks in), stopped
+    with its kernels."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (`make test-deps` does)")
-    root = tmp_path_factory.mktemp("lab-root")
-    server = start_lab(root, tmp_path_factory.mktemp("lab-home"))
+    root = tmp_path_factory.mktemp(f"{lab_app}-root")
+    server = start_lab(root, tmp_path_factory.mktemp(f"{lab_app}-home"), app=lab_app)
     try:
         yield server
     finally:

@@ -10,30 +10,21 @@ from __future__ import annotations
 
 import importlib.util
 import time
-from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.lab import CHROMIUM, Lab, LabPage, record, start_lab
+from tests.browser.lab import LabPage, record
 from tests.browser.test_saved import assert_final, executed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+def lab_app() -> str:
     """``jupyter notebook`` (Notebook 7) in place of ``jupyter lab`` for this module's pages."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (`make test-deps` does)")
     if importlib.util.find_spec("notebook") is None:
         pytest.skip("the notebook package (Notebook 7) is not installed: pip install -e '.[dev]'")
-    server = start_lab(
-        tmp_path_factory.mktemp("nb7-root"), tmp_path_factory.mktemp("nb7-home"), app="notebook"
-    )
-    try:
-        yield server
-    finally:
-        server.stop()
+    return "notebook"
 
 
 def test_quickstart_runs_and_plays(lab_page: LabPage, request):

@@ -234,22 +234,27 @@ def standin_bundle(board: Storyboard) -> dict[str, str]:
 
 
 # One Layout/Style model for every card of every timeline (as the job view does), so a saved
-# notebook holds each once: a headless run keeps the state of every widget it ever saw.
+# notebook holds each once: a headless run keeps the state of every widget it ever saw. The
+# default ones are the job views' own models, shared with them.
+_DEFAULTS = {
+    "layout": widgets.Layout,
+    "html_style": HTMLStyle,
+    "bar_style": ProgressStyle,
+    "button_style": widgets.ButtonStyle,
+}
 _LAYOUTS = {
-    "layout": lambda: widgets.Layout(),
     "card_bar_layout": lambda: widgets.Layout(width="100%"),
     "auto_layout": lambda: widgets.Layout(width="auto", flex="0 0 auto"),
     "card_layout": lambda: widgets.Layout(
         width=f"{CARD_WIDTH}px", flex="0 0 auto", margin="0 10px 0 0"
     ),
     "row_layout": lambda: widgets.Layout(overflow="auto", padding="4px 0"),
-    "html_style": HTMLStyle,
-    "bar_style": ProgressStyle,
-    "button_style": widgets.ButtonStyle,
 }
 
 
 def _shared(name: str) -> Any:
+    if name in _DEFAULTS:
+        return _shared_widget(name, _DEFAULTS[name])
     return _shared_widget(f"timeline_{name}", _LAYOUTS[name])
 
 

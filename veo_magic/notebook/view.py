@@ -214,7 +214,7 @@ def _detail_html(job: Job, elapsed: float) -> str:
         )
     if job.status == "succeeded":
         count = len(job.videos)
-        expiry = f" {html.escape(_expiry(job))}" if _expiry(job) else ""
+        expiry = f" {html.escape(note)}" if (note := _expiry(job)) else ""
         return (
             f'<div style="{MUTED}">Done in {_clock(elapsed)}: '
             f"{count} clip{'s' if count != 1 else ''} saved.{expiry}</div>"

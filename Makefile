@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m veo_magic.demo
+	$(PY) -m veo_magic.cli.demo
 
 # Test-only tools from the registries: Debian's chromium (Playwright drives it; its own browser
 # download cannot work here), Stoplight Prism from npm, LiteLLM's proxy from PyPI (about a
@@ -39,12 +39,16 @@ test-deps:
 	  $(DEPS)/litellm/bin/python -m pip install --quiet $(LITELLM_PINS) >/dev/null 2>&1) \
 	  || { rm -rf $(DEPS)/litellm; echo "note: could not install LiteLLM; the gateway tests will skip"; }; }
 
+# Across the machine's cores and beyond: most tests wait on a loopback relay, a kernel or a
+# browser, so four workers on two cores keep `make test` within minutes (pytest-xdist).
+XDIST ?= -n 4
+
 test: $(STAMP) test-deps lint
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider $(XDIST)
 
 # The quick loop while developing: no browser, no kernel, no Prism, no gateway.
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider -m "not browser and not kernel and not prism and not gateway"
+	$(PY) -m pytest -q -p no:cacheprovider $(XDIST) -m "not browser and not kernel and not prism and not gateway"
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
@@ -52,9 +56,13 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
+# Style, then the architecture: the import contract (pyproject's [tool.importlinter], drawn in
+# docs/architecture.md) and the dependency list (deptry).
 lint: $(STAMP)
 	$(PY) -m ruff check veo_magic tests benchmarks
 	$(PY) -m ruff format --check veo_magic tests benchmarks
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/deptry veo_magic
 
 clean:
 	rm -rf $(VENV) $(DEPS) veo_outputs .pytest_cache

@@ -42,8 +42,8 @@ def main() -> None:
     variant, base, dest = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     url = f"{base}/v1/videos/video_bench/content"
     if variant == "veo_magic":
-        from veo_magic._download import download
-        from veo_magic._http import Relay
+        from veo_magic.relays.download import download
+        from veo_magic.relays.http import Relay
 
         async def fetch() -> None:
             timeout = httpx.Timeout(60.0, connect=15.0)

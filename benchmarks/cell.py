@@ -61,7 +61,7 @@ def run(quick: bool) -> Figure:
         first = timed("%%veo\na lighthouse at dusk, cell 0")
         empty = [timed("pass") for _ in range(cells)]
         times = [timed(f"%%veo\na lighthouse at dusk, cell {i}") for i in range(1, cells + 1)]
-        from veo_magic._runner import started_jobs
+        from veo_magic.jobs.runner import started_jobs
 
         jobs = started_jobs()
         running = sum(not job.done() for job in jobs)

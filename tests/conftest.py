@@ -38,7 +38,7 @@ def retry_mode(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture
 def clean_prices(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Default prices: no ``VEO_PRICES``, no ``set_price`` left from another test."""
-    from veo_magic._catalog import reset_prices
+    from veo_magic.catalog.models import reset_prices
 
     monkeypatch.delenv("VEO_PRICES", raising=False)
     reset_prices()

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from veo_magic._download import is_mp4
-from veo_magic._probe import ClipInfo, probe
+from veo_magic.media.probe import ClipInfo, probe
+from veo_magic.relays.download import is_mp4
 
 T = TypeVar("T")
 

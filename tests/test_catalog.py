@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from veo_magic._catalog import (
+from veo_magic._exceptions import VeoInputError
+from veo_magic.catalog.models import (
     DEFAULT_PRICES,
     FAMILIES,
     ModelSpec,
@@ -16,7 +17,6 @@ from veo_magic._catalog import (
     respell,
     set_price,
 )
-from veo_magic._exceptions import VeoInputError
 
 pytestmark = pytest.mark.usefixtures("clean_prices")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from veo_magic.cli import main
@@ -65,7 +67,7 @@ def test_request_errors_have_no_shell_advice_to_add(capsys: pytest.CaptureFixtur
 
 
 def test_help_lists_every_variable(capsys: pytest.CaptureFixture[str]) -> None:
-    from veo_magic._settings import VARIABLES
+    from veo_magic.config.settings import VARIABLES
 
     with pytest.raises(SystemExit):
         main(["--help"])
@@ -80,3 +82,11 @@ def test_models_lists_both_kinds_of_price(capsys: pytest.CaptureFixture[str]) ->
     assert "Relay models: USD per clip" in out and "$0.25/clip" in out
     assert "USD per second of clip" in out and "$0.05/s 720p · $0.08/s 1080p" in out
     assert "retired on the Gemini API since 2026-10-22" in out
+
+
+def test_the_demo_finds_the_quickstart_notebook_of_the_checkout() -> None:
+    # `make demo` runs notebooks/quickstart.ipynb after its clip; a wrong path skips it silently.
+    from veo_magic.cli import demo
+
+    assert Path(__file__).resolve().parents[1] / "notebooks" / "quickstart.ipynb" == demo.NOTEBOOK
+    assert demo.NOTEBOOK.is_file()

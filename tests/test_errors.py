@@ -77,6 +77,6 @@ def test_core_messages_name_no_front_end(syntax: str) -> None:
         if where.startswith(FRONT_ENDS):
             continue
         assert not any(syntax in text for text in _texts(call)), f"{where}:{call.lineno}"
-    from veo_magic._http import HINTS
+    from veo_magic.relays.http import HINTS
 
     assert not any(syntax in hint for hint in HINTS.values())

@@ -20,10 +20,10 @@ import pytest
 from tests.support import code_notebook, make_mp4
 from veo_magic import VeoInputError
 from veo_magic._events import Completed, Downloaded, Submitted
-from veo_magic._frames import poster_for
-from veo_magic._job import Job
 from veo_magic.cli import main
-from veo_magic.export import clips_shown, export_html, export_zip
+from veo_magic.export.exporter import clips_shown, export_html, export_zip
+from veo_magic.jobs.job import Job
+from veo_magic.media.stills import poster_for
 from veo_magic.notebook.view import final_bundle
 
 KEY = "sk-export-secret-0123456789"

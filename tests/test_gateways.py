@@ -20,10 +20,10 @@ import veo_magic as veo
 from tests.images import write_png
 from tests.support import LITELLM_MODELS, assert_saved_clip
 from veo_magic._events import Retrying
-from veo_magic._gateways import from_models, litellm_task_id
-from veo_magic._listing import model_lines
-from veo_magic._offer import read_offer
-from veo_magic._terminal import TerminalBar
+from veo_magic.catalog.listing import model_lines
+from veo_magic.cli.terminal import TerminalBar
+from veo_magic.relays.gateways import from_models, litellm_task_id
+from veo_magic.relays.offer import read_offer
 from veo_magic.simulator import Simulator
 
 
@@ -235,7 +235,7 @@ def test_a_rate_limit_naming_its_wait_is_still_retried(make_client, relay, out_d
 
 
 def test_a_quota_429_that_names_its_wait_is_a_rate_limit():
-    from veo_magic._http import google_retry_delay, hard_quota
+    from veo_magic.relays.http import google_retry_delay, hard_quota
 
     def answer(error: dict, headers: dict | None = None) -> httpx.Response:
         request = httpx.Request("POST", "https://generativelanguage.googleapis.com/v1beta/x")

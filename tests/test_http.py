@@ -7,8 +7,8 @@ import pytest
 import stamina
 
 from veo_magic._exceptions import VeoAPIError, VeoTaskUncertainError
-from veo_magic._http import Relay, error_details, named_task, retry_after_seconds
 from veo_magic._secret import Secret
+from veo_magic.relays.http import Relay, error_details, named_task, retry_after_seconds
 
 KEY = "sk-test-abcdef123456"
 

@@ -1,7 +1,7 @@
 import multiprocessing
 import sqlite3
 
-from veo_magic._journal import Journal
+from veo_magic.jobs.journal import Journal
 
 
 def row(job_id, **extra):

@@ -14,7 +14,7 @@ from PIL import Image
 
 from tests.images import jpeg_bytes, pil_image, png_bytes, webp_bytes, write_image, write_png
 from veo_magic._exceptions import VeoInputError
-from veo_magic._media import (
+from veo_magic.requests.images import (
     DEFAULT_MAX_IMAGE_BYTES,
     ImageInput,
     load_image,
@@ -259,6 +259,6 @@ def test_windows_drive_path_is_a_path_not_a_scheme(tmp_path: Path) -> None:
 
 
 def test_importing_media_does_not_import_pil() -> None:
-    code = "import sys, veo_magic._media, veo_magic._request; print('PIL' in sys.modules)"
+    code = "import sys, veo_magic.requests.images, veo_magic.requests.request; print('PIL' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

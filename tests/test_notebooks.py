@@ -68,7 +68,7 @@ def test_committed_notebook_is_clean(name):
 
 
 def test_relays_notebook_covers_every_protocol():
-    from veo_magic.protocols import PROTOCOLS
+    from veo_magic.relays.protocols import PROTOCOLS
 
     nb = nbformat.read(NOTEBOOKS / "relays.ipynb", as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from tests.images import jpeg_bytes, png_bytes, write_png
-from veo_magic._catalog import set_price
 from veo_magic._exceptions import VeoInputError
-from veo_magic._request import OPTIONS, VideoRequest, parse_size
+from veo_magic.catalog.models import set_price
+from veo_magic.requests.request import OPTIONS, VideoRequest, parse_size
 
 PNG = png_bytes()
 JPG = jpeg_bytes()
@@ -591,7 +591,7 @@ def test_missing_image_file_is_refused_before_sending(
 
 
 def test_hand_built_request_still_works() -> None:
-    from veo_magic._catalog import ModelSpec, parse_model
+    from veo_magic.catalog.models import ModelSpec, parse_model
 
     r = VideoRequest(
         prompt="x", protocol="create", spec=parse_model("veo3.1"), orientation="landscape"

@@ -7,9 +7,9 @@ import threading
 import pytest
 
 import veo_magic as veo
-from veo_magic import _frames
+from veo_magic import media
 from veo_magic._events import Completed, Downloaded
-from veo_magic._runner import find_job, running_jobs
+from veo_magic.jobs.runner import find_job, running_jobs
 
 KEY = "sk-runner-test"
 
@@ -66,13 +66,13 @@ def test_completed_means_every_clip_and_poster_is_on_disk(make_client, protocol)
 
 def test_poster_frames_are_made_off_the_jobs_loop(make_client, monkeypatch):
     threads = []
-    real = _frames.poster_for
+    real = media.poster_for
 
     def poster_for(video, **kwargs):
         threads.append(threading.current_thread().name)
         return real(video, **kwargs)
 
-    monkeypatch.setattr(_frames, "poster_for", poster_for)
+    monkeypatch.setattr(media, "poster_for", poster_for)
     job = make_client("videos").generate("a lantern on a jetty")
     assert job.posters[0] is not None and job.posters[0].exists()
     assert threads and "veo_magic-loop" not in threads

@@ -12,7 +12,7 @@ import pytest
 import veo_magic
 from veo_magic import Client, VeoInputError
 from veo_magic._secret import Secret
-from veo_magic._settings import (
+from veo_magic.config.settings import (
     BASE_URL,
     VARIABLES,
     Settings,
@@ -39,7 +39,7 @@ def _strings(path: Path) -> str:
 
 
 def test_every_variable_the_code_names_is_declared() -> None:
-    from veo_magic import _settings
+    from veo_magic.config import settings as _settings
 
     named = {
         name
@@ -59,9 +59,12 @@ def test_only_the_settings_module_reads_the_environment() -> None:
     # display.py asks whether it runs inside VS Code (VSCODE_PID) and magics.py which notebook
     # the kernel serves (JPY_SESSION_NAME): facts, not settings; the demo removes the relay's
     # variables so that it never spends money.
-    assert readers == {"_settings.py", "notebook/display.py", "notebook/magics.py", "demo.py"}, (
-        readers
-    )
+    assert readers == {
+        "config/settings.py",
+        "notebook/display.py",
+        "notebook/magics.py",
+        "cli/demo.py",
+    }, readers
 
 
 def test_the_readme_table_is_the_generated_one() -> None:
@@ -72,7 +75,7 @@ def test_the_readme_table_is_the_generated_one() -> None:
     assert found, "README.md lost its configuration table markers"
     assert found[1].strip() == configuration_table(), (
         "README.md's configuration table differs from the declarations: paste the output of "
-        "`python -m veo_magic._settings` between its markers"
+        "`python -m veo_magic.config.settings` between its markers"
     )
 
 

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from tests.images import jpeg_bytes, png_bytes
-from veo_magic._catalog import (
+from veo_magic._exceptions import VeoInputError
+from veo_magic.catalog.listing import model_lines
+from veo_magic.catalog.models import (
     RETIRED,
     offers,
     parse_model,
@@ -20,10 +22,8 @@ from veo_magic._catalog import (
     retired_message,
     set_price,
 )
-from veo_magic._exceptions import VeoInputError
-from veo_magic._listing import model_lines
-from veo_magic._request import VideoRequest
-from veo_magic._rules import MAX_VEO_PROMPT_CHARS, MODEL_RULES
+from veo_magic.options.rules import MAX_VEO_PROMPT_CHARS, MODEL_RULES
+from veo_magic.requests.request import VideoRequest
 
 PNG, JPG = png_bytes(), jpeg_bytes()
 URI = "https://generativelanguage.googleapis.com/v1beta/files/abc123:download?alt=media"

@@ -33,13 +33,13 @@ from ._exceptions import (
 )
 
 if TYPE_CHECKING:
-    from ._client import Client
     from ._events import Completed, Downloaded, Failed, Progress, Submitted, VideoReady
-    from ._job import Job
-    from ._request import VideoRequest
     from ._secret import Secret
-    from ._storyboard import Storyboard, storyboard
+    from .client import Client, storyboard
+    from .jobs import Job
     from .notebook import batch, form
+    from .requests import VideoRequest
+    from .storyboards import Storyboard
 
 __version__ = "0.1.0"
 
@@ -72,12 +72,12 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Client": "._client",
-    "Job": "._job",
-    "VideoRequest": "._request",
+    "Client": ".client",
+    "Job": ".jobs",
+    "VideoRequest": ".requests",
     "Secret": "._secret",
-    "Storyboard": "._storyboard",
-    "storyboard": "._storyboard",
+    "Storyboard": ".storyboards",
+    "storyboard": ".client",
     "Submitted": "._events",
     "Progress": "._events",
     "VideoReady": "._events",

@@ -22,7 +22,7 @@ from tests.gateway.conftest import BUDGET_MODEL, MASTER_KEY, Gateway
 from tests.images import png_bytes
 from tests.support import assert_saved_clip, wait_until
 from veo_magic._events import Retrying
-from veo_magic._journal import Journal
+from veo_magic.jobs.journal import Journal
 
 pytestmark = [pytest.mark.gateway, pytest.mark.retry_mode(waits=True)]
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from veo_magic._http import Relay
-from veo_magic.protocols.polling import Pacing
+from veo_magic.relays.http import Relay
+from veo_magic.relays.protocols.polling import Pacing
 
 KEY = "AIza-test-0123456789abcdef"
 BASE = "https://generativelanguage.googleapis.com"

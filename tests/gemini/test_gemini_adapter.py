@@ -11,9 +11,8 @@ from gemini_helpers import BASE, INSTANT, KEY, collect, make_relay
 from tests.images import jpeg_bytes, png_bytes
 from veo_magic._events import Failed, Progress, Submitted, VideoReady
 from veo_magic._exceptions import VeoAPIError, VeoInputError, VeoTaskUncertainError
-from veo_magic._request import VideoRequest
-from veo_magic.protocols import adapter_for
-from veo_magic.protocols.gemini import (
+from veo_magic.relays.protocols import adapter_for
+from veo_magic.relays.protocols.gemini import (
     ESTIMATE_CAP,
     GeminiAdapter,
     estimated_percent,
@@ -23,7 +22,8 @@ from veo_magic.protocols.gemini import (
     submit_body,
     submit_path,
 )
-from veo_magic.protocols.polling import Pacing
+from veo_magic.relays.protocols.polling import Pacing
+from veo_magic.requests.request import VideoRequest
 
 NAME = "models/veo-3.1-generate-preview/operations/abc123xyz"
 URI = f"{BASE}/v1beta/files/f00dcafe1:download?alt=media"

@@ -13,10 +13,10 @@ from gemini_helpers import KEY, submits
 import veo_magic as veo
 from tests.images import jpeg_bytes, write_png
 from tests.support import assert_clip
-from veo_magic._http import Relay
-from veo_magic._request import VideoRequest
 from veo_magic.cli import main as cli_main
-from veo_magic.protocols.gemini import GeminiAdapter
+from veo_magic.relays.http import Relay
+from veo_magic.relays.protocols.gemini import GeminiAdapter
+from veo_magic.requests.request import VideoRequest
 
 SUBMIT = "/v1beta/models/veo-3.1-generate-preview:predictLongRunning"
 
@@ -233,7 +233,7 @@ def test_cli_extends_a_job_named_by_its_id(google, tmp_path, monkeypatch, capsys
     common = ["--protocol", "gemini", "--out-dir", str(tmp_path)]
     assert cli_main(["generate", "a lighthouse at dusk", *common]) == 0
     capsys.readouterr()
-    from veo_magic._journal import Journal
+    from veo_magic.jobs.journal import Journal
 
     (first,) = Journal(tmp_path).list()
     assert cli_main(["generate", "the storm rolls in", "--extend", first["id"], *common]) == 0

@@ -9,8 +9,8 @@ import pytest
 
 from tests.images import png_bytes
 from veo_magic._exceptions import VeoInputError
-from veo_magic._options import add_request_options, request_kwargs
-from veo_magic._request import EXTENSION_SECONDS, VERTEX_ONLY, VideoRequest
+from veo_magic.options.flags import add_request_options, request_kwargs
+from veo_magic.requests.request import EXTENSION_SECONDS, VERTEX_ONLY, VideoRequest
 
 URI = "https://generativelanguage.googleapis.com/v1beta/files/abc123:download?alt=media"
 

@@ -16,11 +16,11 @@ from gemini_helpers import KEY, submits
 import veo_magic as veo
 from tests.images import jpeg_bytes, png_bytes
 from tests.support import assert_clip
-from veo_magic._catalog import parse_model
-from veo_magic._http import Relay
-from veo_magic._request import VideoRequest
+from veo_magic.catalog.models import parse_model
 from veo_magic.notebook.view import final_html, final_text
-from veo_magic.protocols.gemini import RETENTION_SECONDS, GeminiAdapter
+from veo_magic.relays.http import Relay
+from veo_magic.relays.protocols.gemini import RETENTION_SECONDS, GeminiAdapter
+from veo_magic.requests.request import VideoRequest
 
 SUBMIT = "/v1beta/models/{model}:predictLongRunning"
 IMAGE = {"bytesBase64Encoded": base64.b64encode(png_bytes()).decode(), "mimeType": "image/png"}

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 
 from tests.images import jpeg_bytes, png_bytes
-from veo_magic._request import VideoRequest
-from veo_magic.protocols.gemini import submit_body
+from veo_magic.relays.protocols.gemini import submit_body
+from veo_magic.requests.request import VideoRequest
 
 genai = pytest.importorskip("google.genai")
 from google.genai import errors, models, types  # noqa: E402

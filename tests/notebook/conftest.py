@@ -32,7 +32,7 @@ def clean_env(monkeypatch, tmp_path):
 
     monkeypatch.setattr(session, "_current", None)
     yield tmp_path
-    from veo_magic._runner import running_jobs
+    from veo_magic.jobs.runner import running_jobs
 
     for job in running_jobs():
         job.cancel()

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from veo_magic._exceptions import VeoInputError
-from veo_magic._frames import existing_poster, poster_for, thumbnail_for
+from veo_magic.media.stills import existing_poster, poster_for, thumbnail_for
 from veo_magic.notebook.display import (
     clip_html,
     embed_by_default,

@@ -16,7 +16,7 @@ import pytest
 from tests.notebook.test_view import make_job
 from tests.support import make_mp4
 from veo_magic._events import Completed, Downloaded, Failed, Submitted
-from veo_magic._frames import THUMB_MAX_BYTES, existing_thumbnail, poster_for
+from veo_magic.media.stills import THUMB_MAX_BYTES, existing_thumbnail, poster_for
 from veo_magic.notebook.view import final_bundle, standin_bundle
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

@@ -5,7 +5,7 @@ import io
 
 from PIL import Image
 
-from veo_magic._runner import started_jobs
+from veo_magic.jobs.runner import started_jobs
 from veo_magic.notebook.form_view import (
     Form,
     model_options,

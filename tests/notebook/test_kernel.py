@@ -181,7 +181,7 @@ def test_an_exception_in_the_background_task_shows_in_the_view(start_kernel):
     run(kc, "%load_ext veo_magic")
     run(
         kc,
-        "import veo_magic._runner as r\n"
+        "import veo_magic.jobs.runner as r\n"
         "async def boom(*args, **kwargs):\n"
         "    raise RuntimeError('forced <crash>')\n"
         "r.Runner._follow = boom",

@@ -8,7 +8,7 @@ import time
 import pytest
 from IPython.core.error import UsageError
 
-from veo_magic._runner import started_jobs
+from veo_magic.jobs.runner import started_jobs
 from veo_magic.notebook.magics import VeoCellError
 from veo_magic.notebook.session import current_session
 
@@ -442,7 +442,7 @@ def test_unload_and_reload(ip):
 
 
 def test_stop_button_stops_waiting_not_the_job(ip, monkeypatch):
-    from veo_magic._job import Job
+    from veo_magic.jobs.job import Job
 
     def interrupted(self, timeout=None):
         raise KeyboardInterrupt
@@ -465,7 +465,7 @@ def test_load_ext_is_cheap():
         "start = time.perf_counter()\n"
         "ip.run_line_magic('load_ext', 'veo_magic')\n"
         "elapsed = time.perf_counter() - start\n"
-        "heavy = [m for m in ('ipywidgets', 'httpx', 'veo_magic._client') if m in sys.modules]\n"
+        "heavy = [m for m in ('ipywidgets', 'httpx', 'veo_magic.client.client') if m in sys.modules]\n"
         "print(elapsed, heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

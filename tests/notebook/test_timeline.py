@@ -10,11 +10,11 @@ import pytest
 from IPython.core.error import UsageError
 
 from veo_magic._events import Completed, Downloaded, Progress, Submitted
-from veo_magic._job import Job
-from veo_magic._storyboard import Shot, Storyboard
+from veo_magic.jobs.job import Job
 from veo_magic.notebook.magics import VeoCellError
 from veo_magic.notebook.refresh import MAX_MESSAGES, WINDOW, Budget, Refresher
 from veo_magic.notebook.timeline import TimelineView, final_bundle, timeline_state
+from veo_magic.storyboards.board import Shot, Storyboard
 
 EVIL = "<img src=x onerror=alert(1)>"
 
@@ -218,7 +218,7 @@ def test_storyboard_cell_runs_to_the_film(ip, capsys, shown):
     ],
 )
 def test_storyboard_cell_refuses_bad_input_before_any_request(ip, line, body, words):
-    from veo_magic._runner import started_jobs
+    from veo_magic.jobs.runner import started_jobs
 
     before = len(started_jobs())
     with pytest.raises(UsageError, match=words.replace("$", r"\$").replace("(", r"\(")):

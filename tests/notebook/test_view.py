@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from veo_magic._events import Completed, Downloaded, Failed, Progress, Submitted
-from veo_magic._job import Job
+from veo_magic.jobs.job import Job
 from veo_magic.notebook.refresh import CLOCKS_PER_TICK, TICK, Budget, Refresher
 from veo_magic.notebook.view import FINAL_MESSAGES, MAX_MESSAGES, JobView, view_state
 
@@ -403,7 +403,7 @@ def test_a_queued_job_in_a_gallery_says_it_waits_for_a_slot(make_view):
 
 
 def test_embedded_clip_is_published_once_with_its_poster(mp4, make_view):
-    from veo_magic._frames import poster_for
+    from veo_magic.media.stills import poster_for
 
     poster = poster_for(mp4)
     job = make_job()

@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 
-from veo_magic._http import Relay
-from veo_magic._media import ImageInput
-from veo_magic.protocols.polling import Pacing
+from veo_magic.relays.http import Relay
+from veo_magic.relays.protocols.polling import Pacing
+from veo_magic.requests.images import ImageInput
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24

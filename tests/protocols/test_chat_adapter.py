@@ -24,8 +24,8 @@ from protocol_fakes import (
 
 from veo_magic._events import Failed, Progress, Submitted, VideoReady
 from veo_magic._exceptions import VeoAPIError, VeoInputError
-from veo_magic.protocols import adapter_for
-from veo_magic.protocols.chat import ChatAdapter
+from veo_magic.relays.protocols import adapter_for
+from veo_magic.relays.protocols.chat import ChatAdapter
 
 pytestmark = pytest.mark.anyio
 

@@ -9,8 +9,8 @@ import pytest
 from protocol_fakes import INSTANT, FakeRequest, collect, make_relay, png, remote
 
 from veo_magic._events import Failed, Progress, Submitted, VideoReady
-from veo_magic.protocols import adapter_for
-from veo_magic.protocols.create import CreateAdapter
+from veo_magic.relays.protocols import adapter_for
+from veo_magic.relays.protocols.create import CreateAdapter
 
 pytestmark = pytest.mark.anyio
 

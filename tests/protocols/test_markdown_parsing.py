@@ -6,7 +6,7 @@ import json
 
 from protocol_fakes import seed_reply, seed_stream
 
-from veo_magic.protocols.markdown import (
+from veo_magic.relays.protocols.markdown import (
     Note,
     Transcript,
     clip_key,

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from veo_magic._journal import Journal
-from veo_magic.protocols.polling import Pacing, PollSchedule, server_hint
+from veo_magic.jobs.journal import Journal
+from veo_magic.relays.protocols.polling import Pacing, PollSchedule, server_hint
 
 
 class Clock:

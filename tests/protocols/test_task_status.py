@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from veo_magic.protocols import status
-from veo_magic.protocols.status import (
+from veo_magic.relays.protocols import status
+from veo_magic.relays.protocols.status import (
     failure_reason,
     progress_percent,
     read_task,

@@ -10,8 +10,8 @@ from protocol_fakes import INSTANT, PNG, FakeRequest, collect, make_relay, multi
 
 from veo_magic._events import Failed, Progress, Submitted, VideoReady
 from veo_magic._exceptions import VeoAPIError, VeoInputError, VeoTaskUncertainError
-from veo_magic.protocols import adapter_for
-from veo_magic.protocols.videos import VideosAdapter
+from veo_magic.relays.protocols import adapter_for
+from veo_magic.relays.protocols.videos import VideosAdapter
 
 pytestmark = pytest.mark.anyio
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import veo_magic as veo
 from tests.support import wait_until
-from veo_magic._journal import Journal
+from veo_magic.jobs.journal import Journal
 from veo_magic.simulator import LoggedRequest, Simulator
 
 # Distinctive, so a search for it (or its sk-less core) finds nothing but real leaks.

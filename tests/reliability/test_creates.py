@@ -13,12 +13,13 @@ import time
 
 import httpx
 import pytest
+from stamina.instrumentation import RetryDetails, get_on_retry_hooks, set_on_retry_hooks
 
 import veo_magic as veo
 from tests.reliability.support import CREATE_PATHS, KEY, PROTOCOLS
 from tests.support import HANG_SECONDS, SHORT_TIMEOUT, assert_saved_clip, free_port
-from veo_magic._http import Relay
-from veo_magic.protocols import adapter_for
+from veo_magic.relays.http import Relay
+from veo_magic.relays.protocols import adapter_for
 from veo_magic.simulator import Simulator
 
 
@@ -66,9 +67,18 @@ def test_503_that_persists_fails_clearly_and_makes_no_task(make_client, relay, l
 @pytest.mark.retry_mode(waits=True)
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_connection_refused_is_retried_until_the_relay_is_up(tmp_path, protocol, retries):
-    port = free_port()  # nothing listens here yet: the first creates are refused
+    port = free_port()  # nothing listens here yet: the first create is refused
     late = Simulator(generation_seconds=0.3, port=port)
-    starter = threading.Timer(0.4, late.start)
+    # The relay comes up once a refusal has been seen and its retry scheduled, not after a guess
+    # at how long the client takes to get there.
+    starter = threading.Thread(target=late.start)
+
+    def start_relay(_details: RetryDetails) -> None:
+        if starter.ident is None:
+            starter.start()
+
+    saved = get_on_retry_hooks()
+    set_on_retry_hooks([*saved, start_relay])
     client = veo.Client(
         base_url=f"http://127.0.0.1:{port}/v1",
         api_key=KEY,
@@ -77,14 +87,15 @@ def test_connection_refused_is_retried_until_the_relay_is_up(tmp_path, protocol,
         poll_interval=(0.05, 0.3),
     )
     try:
-        starter.start()
         job = client.generate("a lighthouse, late")
         assert_saved_clip(job.videos[0], tmp_path)
         assert late.accepted_creates == 1
         assert len([r for r in late.requests if r.path == CREATE_PATHS[protocol]]) == 1
         assert retries and all(isinstance(r.caused_by, httpx.ConnectError) for r in retries)
     finally:
-        starter.join()
+        set_on_retry_hooks(saved)
+        if starter.ident:
+            starter.join()
         client.close()
         late.stop()
 

@@ -15,7 +15,7 @@ import pytest
 import veo_magic as veo
 from tests.reliability.support import PROTOCOLS
 from tests.support import SHORT_TIMEOUT, assert_saved_clip
-from veo_magic.protocols import status
+from veo_magic.relays.protocols import status
 from veo_magic.simulator.scenarios import RAI_FILTERED
 
 TASK_PROTOCOLS = ("videos", "create")

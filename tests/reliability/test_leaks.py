@@ -20,8 +20,8 @@ import pytest
 import veo_magic as veo
 from tests.reliability.support import CORE, KEY, PROTOCOLS
 from tests.support import SHORT_TIMEOUT, assert_saved_clip
-from veo_magic._journal import JOURNAL_NAME
-from veo_magic.protocols import polling
+from veo_magic.jobs.journal import JOURNAL_NAME
+from veo_magic.relays.protocols import polling
 
 NEEDLES = (KEY, CORE)
 # the clip, its sidecar, its poster frame and thumbnail

@@ -24,9 +24,9 @@ import veo_magic as veo
 from tests.images import write_png
 from tests.reliability.support import KEY
 from tests.support import free_port
-from veo_magic._download import download
 from veo_magic._events import Progress, Submitted
-from veo_magic.protocols.videos import VideosAdapter, task_path
+from veo_magic.relays.download import download
+from veo_magic.relays.protocols.videos import VideosAdapter, task_path
 
 pytestmark = pytest.mark.prism
 

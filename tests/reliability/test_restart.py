@@ -23,7 +23,7 @@ from tests.reliability.support import (
     resuming_client,
 )
 from tests.support import assert_saved_clip
-from veo_magic._journal import JOURNAL_NAME, Journal
+from veo_magic.jobs.journal import JOURNAL_NAME, Journal
 from veo_magic.simulator import Simulator
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")

@@ -11,8 +11,8 @@ import pytest
 
 import veo_magic as veo
 from tests.reliability.support import KEY, kill_half_way, resume_in_cli, resuming_client
-from veo_magic._journal import Journal
-from veo_magic._probe import probe
+from veo_magic.jobs.journal import Journal
+from veo_magic.media.probe import probe
 from veo_magic.simulator import Simulator
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from veo_magic import VeoInputError
-from veo_magic._shotlist import parse_shots
+from veo_magic.storyboards.script import parse_shots
 
 
 def test_shots_with_their_own_options():

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 import veo_magic as veo
-from veo_magic._probe import probe
+from veo_magic.media.probe import probe
 from veo_magic.simulator import Simulator
 
 FIRST_FRAME_PROTOCOLS = ("chat", "videos", "create", "gemini")

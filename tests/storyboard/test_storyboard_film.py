@@ -9,8 +9,8 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 
-from veo_magic._film import read_track, stitch
-from veo_magic._handoff import last_frame
+from veo_magic.media.film import read_track, stitch
+from veo_magic.media.stills import last_frame
 
 FPS = 10
 

@@ -17,10 +17,20 @@ __all__ = ["batch", "form", "load_ipython_extension", "unload_ipython_extension"
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """Register ``%%veo`` and ``%veo`` with ``ipython``."""
+    """Register ``%%veo`` and ``%veo`` with ``ipython``, and the storyboard's timeline as its
+    display."""
     from .magics import VeoMagics
 
     ipython.register_magics(VeoMagics)
+    # By name: the storyboard module is imported only when a storyboard is first shown.
+    formatter = ipython.display_formatter.ipython_display_formatter
+    formatter.for_type_by_name("veo_magic.storyboards.board", "Storyboard", _show_storyboard)
+
+
+def _show_storyboard(board: Any) -> None:
+    from .timeline import show_timeline
+
+    show_timeline(board)
 
 
 def unload_ipython_extension(ipython: Any) -> None:

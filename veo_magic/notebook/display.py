@@ -15,15 +15,14 @@ ever rendered as markup.
 
 from __future__ import annotations
 
-import base64
 import html
 import os
 import sys
 from pathlib import Path
 from urllib.parse import quote
 
-from .._frames import existing_poster, existing_thumbnail, poster_for
-from .._settings import EMBED_MAX_MB, read
+from ..config import EMBED_MAX_MB, read
+from ..media import data_url, existing_poster, existing_thumbnail, poster_for
 
 __all__ = [
     "clip_html",
@@ -71,24 +70,6 @@ def shown_path(path: Path, base: Path | None = None) -> str:
         return str(path.resolve().relative_to(base))
     except (OSError, ValueError):
         return str(path)
-
-
-def data_url(path: Path, mime: str) -> str:
-    """The file's bytes as a ``data:`` URL."""
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
-
-
-def still_data_url(clip: Path) -> str | None:
-    """A still of ``clip`` as a data URL, shown the same in a live widget, a saved notebook and
-    an export wherever the notebook's folder is (a widget resolves no relative URL): its small
-    thumbnail (``clip.thumb.jpg``, a few KB), else its poster frame."""
-    for still in (existing_thumbnail(clip), existing_poster(clip)):
-        if still is not None:
-            try:
-                return data_url(still, "image/jpeg")
-            except OSError:
-                continue
-    return None
 
 
 def clip_html(

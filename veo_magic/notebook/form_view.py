@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from .._exceptions import VeoError
-from .._frames import thumbnail_for
+from ..media import thumbnail_for
 from .view import JobView, final_html, final_text
 
 if TYPE_CHECKING:
-    from .._job import Job
+    from ..jobs import Job
     from .session import Session
 
 __all__ = ["Form", "catalog_models", "form"]
@@ -48,7 +48,7 @@ MODEL_RESOLUTION = ""  # the resolution dropdown's "model default"
 def catalog_models() -> list[Any]:
     """The catalog's ``ModelSpec``s, or [] while the catalog cannot list them."""
     try:
-        from .._catalog import known_models  # type: ignore[attr-defined]
+        from ..catalog import known_models  # type: ignore[attr-defined]
 
         return list(known_models())
     except Exception:  # the catalog is optional for the form: fall back to the default model
@@ -76,7 +76,7 @@ def model_options(default: str) -> list[tuple[str, str]]:
 def seconds_options(model: str, protocol: str) -> list[tuple[str, int]]:
     """Length choices the model offers on ``protocol`` (a fixed list if the catalog cannot say)."""
     try:
-        from .._catalog import parse_model
+        from ..catalog import parse_model
 
         spec = parse_model(model)
         allowed, default = spec.allowed_seconds(protocol), spec.default_seconds
@@ -89,7 +89,7 @@ def offered(model: str, protocol: str) -> Any:
     """What the model takes on ``protocol`` (``_catalog.Offer``), or None for a name the catalog
     cannot read (the relay decides; every control stays)."""
     try:
-        from .._catalog import offers, parse_model
+        from ..catalog import offers, parse_model
 
         return offers(parse_model(model), protocol)
     except Exception:

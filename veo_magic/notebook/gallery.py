@@ -29,9 +29,9 @@ from .template import fill, names
 from .view import JobView, final_html, final_text
 
 if TYPE_CHECKING:
-    from .._client import Client
-    from .._job import Job
-    from .._request import VideoRequest
+    from ..client import Client
+    from ..jobs import Job
+    from ..requests import VideoRequest
 
 __all__ = [
     "DEFAULT_CONCURRENCY",

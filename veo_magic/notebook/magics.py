@@ -30,11 +30,11 @@ from IPython.core.magic_arguments import (
 )
 
 from .._exceptions import VeoError, VeoInputError
-from .._options import REQUEST_OPTIONS, request_kwargs
+from ..options import REQUEST_OPTIONS, request_kwargs
 
 if TYPE_CHECKING:
-    from .._job import Job
-    from .._storyboard import Storyboard
+    from ..jobs import Job
+    from ..storyboards import Storyboard
     from .gallery import Gallery
     from .session import Session
 
@@ -273,8 +273,7 @@ class VeoMagics(Magics):
             _wait_job(job)
 
     def _storyboard_cell(self, args: Any, body: str, namespace: Any, embed: bool) -> None:
-        from .._shotlist import parse_shots
-        from .._storyboard import plan
+        from ..storyboards import parse_shots, plan
         from .template import fill
 
         if not args.storyboard:
@@ -331,7 +330,7 @@ class VeoMagics(Magics):
         parser = MagicArgumentParser(prog="%veo jobs", add_help=False)
         parser.add_argument("--limit", type=int, default=20)
         args = parser.parse_args(argv)
-        from .._runner import running_jobs
+        from ..jobs import running_jobs
         from .history import JobTable
 
         session = _session()
@@ -383,7 +382,7 @@ class VeoMagics(Magics):
         # The line splitter keeps quotes (`--prompt 'it floats away'`): unquote as a shell would.
         args = parser.parse_args(shlex.split(" ".join(argv)))
         _check_name(args.out)
-        from .._storyboard import find_storyboard
+        from ..storyboards import find_storyboard
 
         with usage_errors():
             board = find_storyboard(args.id) or _session().client.resume_storyboard(args.id)
@@ -404,7 +403,7 @@ class VeoMagics(Magics):
             raise UsageError(
                 "usage: %veo cancel ID (a job id or relay task id), or %veo cancel all"
             )
-        from .._runner import find_job, running_jobs
+        from ..jobs import find_job, running_jobs
 
         if argv[0] == "all":
             cancelled = [job.id for job in running_jobs() if job.cancel()]
@@ -427,7 +426,7 @@ class VeoMagics(Magics):
             print(f"job {job.id} has already ended ({job.status})")
 
     def _cmd_models(self, argv: list[str]) -> None:
-        from .._listing import model_lines
+        from ..catalog import model_lines
 
         self._no_args("models", argv)
         print("\n".join(model_lines(offer=_session().client.offer())))
@@ -508,7 +507,7 @@ class VeoMagics(Magics):
             if word in ("off", "none"):
                 session.set_budget(None)
             else:
-                from .._settings import BUDGET_USD
+                from ..config import BUDGET_USD
 
                 with usage_errors():  # the rule VEO_BUDGET_USD and Client(budget_usd=) follow
                     usd = BUDGET_USD.check(word, from_environment=False)

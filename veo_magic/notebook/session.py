@@ -13,11 +13,11 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from .._settings import BASE_URL, MODEL, OUTPUT_DIR, PROTOCOL, raw
+from ..config import BASE_URL, MODEL, OUTPUT_DIR, PROTOCOL, raw
 
 if TYPE_CHECKING:
-    from .._client import Client
     from .._secret import Secret
+    from ..client import Client
 
 __all__ = ["SETTINGS", "Session", "current_session"]
 
@@ -43,7 +43,7 @@ class Session:
         """The client for the current settings; raises ``VeoInputError`` if they do not fit."""
         with self._lock:
             if self._client is None:
-                from .._client import Client
+                from ..client import Client
 
                 client = Client(api_key=self._secret, **self._settings)
                 if self._budget_set:
@@ -57,7 +57,7 @@ class Session:
         with self._lock:
             if self._settings or self._secret is not None or self._budget_set:
                 return self.client
-        from .._client import Client
+        from ..client import Client
 
         return Client()
 
@@ -98,6 +98,14 @@ class Session:
             raise
         if old[2] is not None:
             old[2].close()
+        self._supply_default()
+
+    def _supply_default(self) -> None:
+        """From now on, code that names no client (``veo_magic.storyboard``) gets this session's:
+        the one seam by which the core hears of the notebook's settings."""
+        from ..client import set_default_client
+
+        set_default_client(self.default_client)
 
     def set_budget(self, usd: float | None) -> None:
         """A spending limit in USD for this kernel's client (None: no limit)."""
@@ -105,6 +113,7 @@ class Session:
             self._budget, self._budget_set = usd, True
             if self._client is not None:
                 self._client.budget_usd = usd
+        self._supply_default()
 
     def setting(self, name: str) -> str | None:
         """A setting as configured here, else its variable's text (checked when a client is made)."""

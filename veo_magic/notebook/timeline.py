@@ -28,13 +28,14 @@ from ipywidgets.widgets.widget_int import ProgressStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .._exceptions import VeoError
-from .display import relative_url, still_data_url
+from ..media import still_data_url
+from .display import relative_url
 from .refresh import Budget, Redraw, Refresher, refresher
 from .view import BAR_STYLES, ERROR_COLOR, MUTED, _clip, _clock, _shared_widget, _static_bar
 
 if TYPE_CHECKING:
-    from .._job import Job
-    from .._storyboard import Storyboard
+    from ..jobs import Job
+    from ..storyboards import Storyboard
 
 __all__ = ["TimelineView", "final_bundle", "show_timeline", "standin_bundle", "timeline_state"]
 

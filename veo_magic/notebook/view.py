@@ -42,7 +42,7 @@ from .refresh import FINAL_MESSAGES, MAX_MESSAGES, Budget, Redraw, Refresher, re
 
 if TYPE_CHECKING:
     from .._events import Event
-    from .._job import Job
+    from ..jobs import Job
 
 __all__ = [
     "FINAL_MESSAGES",

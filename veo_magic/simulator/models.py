@@ -34,7 +34,7 @@ LITELLM_CREATED = 1_677_610_602  # and LiteLLM with another
 @lru_cache(maxsize=1)
 def default_models() -> tuple[str, ...]:
     """Every catalog name, and every name the client composes from one for some request."""
-    from .._catalog import compose, known_models
+    from ..catalog import compose, known_models
 
     names: dict[str, None] = {}
     for spec in known_models():

@@ -20,7 +20,7 @@ from types import MappingProxyType, TracebackType
 import httpx
 import uvicorn
 
-from .._settings import SIM_SECONDS, read
+from ..config import SIM_SECONDS, read
 from .app import build_app
 from .files import ConnectionDrop
 from .render import renderer_for

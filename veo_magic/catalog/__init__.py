@@ -1,0 +1,55 @@
+"""Models and prices: every model name veo_magic knows, what it can do, what it costs."""
+
+from __future__ import annotations
+
+from .listing import model_lines
+from .models import (
+    DEFAULT_PRICES,
+    FAMILIES,
+    PROTOCOL_NAMES,
+    RATES_PER_SECOND,
+    RETIRED,
+    ROLES,
+    ModelSpec,
+    Offer,
+    Orientation,
+    Retirement,
+    catalog,
+    compose,
+    known_models,
+    offers,
+    parse_model,
+    readable,
+    relay_only,
+    reset_prices,
+    resolution_routes,
+    respell,
+    retired_message,
+    set_price,
+)
+
+__all__ = [
+    "DEFAULT_PRICES",
+    "FAMILIES",
+    "PROTOCOL_NAMES",
+    "RATES_PER_SECOND",
+    "RETIRED",
+    "ROLES",
+    "ModelSpec",
+    "Offer",
+    "Orientation",
+    "Retirement",
+    "catalog",
+    "compose",
+    "known_models",
+    "model_lines",
+    "offers",
+    "parse_model",
+    "readable",
+    "relay_only",
+    "reset_prices",
+    "resolution_routes",
+    "respell",
+    "retired_message",
+    "set_price",
+]

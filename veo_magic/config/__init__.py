@@ -1,0 +1,51 @@
+"""Configuration: each environment variable declared once, read into one ``Settings``."""
+
+from __future__ import annotations
+
+from .settings import (
+    BASE_URL,
+    BUDGET_USD,
+    EMBED_MAX_MB,
+    GEMINI_BASE_URL,
+    GEMINI_KEYS,
+    MAX_IMAGE_BYTES,
+    MODEL,
+    OUTPUT_DIR,
+    PRICES,
+    PROTOCOL,
+    SIM_SECONDS,
+    USD_PER_CLIP,
+    VARIABLES,
+    BaseUrl,
+    Key,
+    Prices,
+    Settings,
+    Variable,
+    configuration_table,
+    raw,
+    read,
+)
+
+__all__ = [
+    "BASE_URL",
+    "BUDGET_USD",
+    "EMBED_MAX_MB",
+    "GEMINI_BASE_URL",
+    "GEMINI_KEYS",
+    "MAX_IMAGE_BYTES",
+    "MODEL",
+    "OUTPUT_DIR",
+    "PRICES",
+    "PROTOCOL",
+    "SIM_SECONDS",
+    "USD_PER_CLIP",
+    "VARIABLES",
+    "BaseUrl",
+    "Key",
+    "Prices",
+    "Settings",
+    "Variable",
+    "configuration_table",
+    "raw",
+    "read",
+]

@@ -1,0 +1,26 @@
+"""Jobs: the ``Job`` a user holds, the runner that drives it through a protocol adapter, the
+journal that records it before anything is sent, and the listeners that hear of each change."""
+
+from __future__ import annotations
+
+from .job import TERMINAL, Job, Status, new_job_id
+from .journal import JOURNAL_NAME, Journal
+from .listeners import Listeners
+from .runner import Lane, Runner, Where, find_job, output_name, running_jobs, started_jobs
+
+__all__ = [
+    "JOURNAL_NAME",
+    "TERMINAL",
+    "Job",
+    "Journal",
+    "Lane",
+    "Listeners",
+    "Runner",
+    "Status",
+    "Where",
+    "find_job",
+    "new_job_id",
+    "output_name",
+    "running_jobs",
+    "started_jobs",
+]

@@ -1,0 +1,58 @@
+"""What a user can ask for, and the rules each option is checked by.
+
+``rules`` holds each shape of check once (``Choice``, ``Whole``, ``Amount``, …), the table of
+request options checked that way (``OPTION_RULES``) and Google's rules that tie one option to
+another (``MODEL_RULES``); ``flags`` turns the table into the options of ``%%veo`` and
+``veo-magic``. Plain data with no imports beyond the exceptions: ``%load_ext`` reads it.
+"""
+
+from __future__ import annotations
+
+from .flags import REQUEST_NAMES, REQUEST_OPTIONS, add_request_options, request_kwargs
+from .rules import (
+    MAX_CLIPS,
+    MAX_PROMPT_CHARS,
+    MAX_SEED,
+    MAX_VEO_PROMPT_CHARS,
+    MODEL_RULES,
+    OPTION_RULES,
+    ORIENTATIONS,
+    PERSON_GENERATION,
+    PROMPT_FOR_GOOGLE,
+    PROTOCOL_NAMES,
+    RESOLUTIONS,
+    Amount,
+    Choice,
+    Flag,
+    Needs,
+    Rule,
+    Text,
+    Whole,
+    check,
+)
+
+__all__ = [
+    "MAX_CLIPS",
+    "MAX_PROMPT_CHARS",
+    "MAX_SEED",
+    "MAX_VEO_PROMPT_CHARS",
+    "MODEL_RULES",
+    "OPTION_RULES",
+    "ORIENTATIONS",
+    "PERSON_GENERATION",
+    "PROMPT_FOR_GOOGLE",
+    "PROTOCOL_NAMES",
+    "REQUEST_NAMES",
+    "REQUEST_OPTIONS",
+    "RESOLUTIONS",
+    "Amount",
+    "Choice",
+    "Flag",
+    "Needs",
+    "Rule",
+    "Text",
+    "Whole",
+    "add_request_options",
+    "check",
+    "request_kwargs",
+]

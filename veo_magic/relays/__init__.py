@@ -1,0 +1,64 @@
+"""Talking to a relay: the HTTP seam (key in a header, retries, errors), downloads, the
+gateways a relay runs on, the relay's own list of models, and one adapter per wire protocol
+(``relays.protocols``)."""
+
+from __future__ import annotations
+
+from .download import DEFAULT_MAX_BYTES, UrlExpiredError, download, is_mp4
+from .gateways import Gateway, adapt, from_models, from_response, litellm_task_id
+from .http import (
+    WITHHELD_RETRIES,
+    KeyAuth,
+    Relay,
+    RetryNotice,
+    StreamIdleError,
+    api_error,
+    content_backoff,
+    download_backoff,
+    error_details,
+    google_retry_delay,
+    hard_quota,
+    json_body,
+    named_task,
+    retry_after_seconds,
+    retry_notices,
+    says_withheld,
+    with_idle_timeout,
+    withheld,
+)
+from .offer import MODELS_TIMEOUT, Offer, fetch_offer, read_offer, resolve
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MODELS_TIMEOUT",
+    "WITHHELD_RETRIES",
+    "Gateway",
+    "KeyAuth",
+    "Offer",
+    "Relay",
+    "RetryNotice",
+    "StreamIdleError",
+    "UrlExpiredError",
+    "adapt",
+    "api_error",
+    "content_backoff",
+    "download",
+    "download_backoff",
+    "error_details",
+    "fetch_offer",
+    "from_models",
+    "from_response",
+    "google_retry_delay",
+    "hard_quota",
+    "is_mp4",
+    "json_body",
+    "litellm_task_id",
+    "named_task",
+    "read_offer",
+    "resolve",
+    "retry_after_seconds",
+    "retry_notices",
+    "says_withheld",
+    "with_idle_timeout",
+    "withheld",
+]

@@ -143,7 +143,7 @@ def _run(quick: bool, tmp: Path) -> Figure:
     import openai
 
     from veo_magic import Client
-    from veo_magic.notebook.view import JobView
+    from veo_magic.notebook.job_view import JobView
     from veo_magic.simulator import Simulator
 
     from ._simulator import nodelay

@@ -47,7 +47,7 @@ SETUP = """
 import gc, time
 import httpx, ipywidgets
 import veo_magic.relays.download, veo_magic.relays.protocols.chat, veo_magic.relays.protocols.videos
-import veo_magic.notebook.view, veo_magic.notebook.display
+import veo_magic.notebook.job_view, veo_magic.notebook.display
 from veo_magic.notebook.session import current_session as _veo_session
 from veo_magic.jobs.runner import started_jobs as _veo_jobs
 from veo_magic._loop import background_loop as _veo_loop
@@ -289,7 +289,7 @@ from IPython.display import display
 from veo_magic._events import Progress
 from veo_magic.jobs.job import Job
 from veo_magic._loop import spawn as _veo_spawn
-from veo_magic.notebook.view import JobView
+from veo_magic.notebook.job_view import JobView
 _flood_job = Job(protocol="chat", record={{"prompt": {prompt!r}, "model": "veo-3.1"}})
 display(JobView(_flood_job))
 

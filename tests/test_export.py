@@ -24,7 +24,7 @@ from veo_magic.cli import main
 from veo_magic.export.exporter import clips_shown, export_html, export_zip
 from veo_magic.jobs.job import Job
 from veo_magic.media.stills import poster_for
-from veo_magic.notebook.view import final_bundle
+from veo_magic.notebook.job_view import final_bundle
 
 KEY = "sk-export-secret-0123456789"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

@@ -23,7 +23,7 @@ from veo_magic._events import Retrying
 from veo_magic.catalog.listing import model_lines
 from veo_magic.cli.terminal import TerminalBar
 from veo_magic.relays.gateways import from_models, litellm_task_id
-from veo_magic.relays.offer import read_offer
+from veo_magic.relays.relay_models import read_relay_models
 from veo_magic.simulator import Simulator
 
 
@@ -35,14 +35,14 @@ def creates(sim: Simulator, since: int, path: str = "/v1/videos") -> list:
 
 
 def test_the_list_says_which_gateway_answered():
-    lite = read_offer(LITELLM_MODELS)
+    lite = read_relay_models(LITELLM_MODELS)
     assert lite is not None and (lite.gateway, lite.names) == ("litellm", ("veo-3.1",))
     assert lite.videos() == ("veo-3.1",)
     new_api = {"success": True, "object": "list", "data": [{"id": "veo3.1", "owned_by": "x"}]}
-    assert read_offer(new_api).gateway == "new-api"
-    plain = read_offer({"object": "list", "data": [{"id": "gpt-4o"}, {"id": "video-hq"}]})
+    assert read_relay_models(new_api).gateway == "new-api"
+    plain = read_relay_models({"object": "list", "data": [{"id": "gpt-4o"}, {"id": "video-hq"}]})
     assert plain.gateway is None and plain.videos() == ("video-hq",)  # named like a video model
-    assert read_offer({"error": "nope"}) is None and read_offer([1, 2]) is None
+    assert read_relay_models({"error": "nope"}) is None and read_relay_models([1, 2]) is None
     assert from_models({}, {"x-litellm-version": "1.108.7"}) == "litellm"
 
 

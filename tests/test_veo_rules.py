@@ -16,7 +16,7 @@ from veo_magic._exceptions import VeoInputError
 from veo_magic.catalog.listing import model_lines
 from veo_magic.catalog.models import (
     RETIRED,
-    offers,
+    choices_for,
     parse_model,
     resolution_routes,
     retired_message,
@@ -232,11 +232,11 @@ def test_lite_takes_frames_but_no_references_and_no_extension():
 
 
 def test_offers_follow_model_and_protocol():
-    lite = offers(parse_model(LITE), "gemini")
+    lite = choices_for(parse_model(LITE), "gemini")
     assert (lite.fast, lite.last_frame, lite.references) == (False, True, False)
-    chat = offers(parse_model("veo-3.1"), "chat")
+    chat = choices_for(parse_model("veo-3.1"), "chat")
     assert (chat.last_frame, chat.references, chat.resolutions) == (True, False, ("720p",))
-    fixed = offers(parse_model("veo-3.1-landscape"), "chat")
+    fixed = choices_for(parse_model("veo-3.1-landscape"), "chat")
     assert (fixed.fast, fixed.last_frame) == (False, False)
 
 

@@ -17,7 +17,7 @@ import veo_magic as veo
 from tests.images import jpeg_bytes, png_bytes
 from tests.support import assert_clip
 from veo_magic.catalog.models import parse_model
-from veo_magic.notebook.view import final_html, final_text
+from veo_magic.notebook.job_view import final_html, final_text
 from veo_magic.relays.http import Relay
 from veo_magic.relays.protocols.gemini import RETENTION_SECONDS, GeminiAdapter
 from veo_magic.requests.request import VideoRequest

@@ -17,7 +17,7 @@ from tests.notebook.test_view import make_job
 from tests.support import make_mp4
 from veo_magic._events import Completed, Downloaded, Failed, Submitted
 from veo_magic.media.stills import THUMB_MAX_BYTES, existing_thumbnail, poster_for
-from veo_magic.notebook.view import final_bundle, standin_bundle
+from veo_magic.notebook.job_view import final_bundle, standin_bundle
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 EVIL = "<img src=x onerror=alert(1)>"
@@ -134,8 +134,8 @@ def test_the_stand_in_never_freezes_a_number():
 
 
 def test_the_live_view_carries_the_stand_in():
+    from veo_magic.notebook.job_view import JobView
     from veo_magic.notebook.refresh import Refresher
-    from veo_magic.notebook.view import JobView
 
     view = JobView(make_job(), live_clips=False, loop=Refresher(start=False))
     bundle = view._repr_mimebundle_()

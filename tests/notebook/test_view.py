@@ -12,8 +12,8 @@ import pytest
 
 from veo_magic._events import Completed, Downloaded, Failed, Progress, Submitted
 from veo_magic.jobs.job import Job
+from veo_magic.notebook.job_view import FINAL_MESSAGES, MAX_MESSAGES, JobView, view_state
 from veo_magic.notebook.refresh import CLOCKS_PER_TICK, TICK, Budget, Refresher
-from veo_magic.notebook.view import FINAL_MESSAGES, MAX_MESSAGES, JobView, view_state
 
 EVIL = "<img src=x onerror=alert(1)>"
 

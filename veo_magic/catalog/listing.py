@@ -1,6 +1,6 @@
 """The model list that ``veo-magic models`` and ``%veo models`` print: one function for both.
 
-Below the catalog, when a configured relay answered ``GET /v1/models`` (``_offer``), comes what
+Below the catalog, when a configured relay answered ``GET /v1/models`` (``relays.relay_models``), comes what
 it sells: each video model, known to the catalog (with its price) or not (price unknown, sent as
 given with ``--model``).
 
@@ -22,7 +22,7 @@ from .._exceptions import VeoInputError
 from .models import ModelSpec, known_models, parse_model
 
 if TYPE_CHECKING:
-    from ..relays import Offer
+    from ..relays import RelayModels
 
 __all__ = ["model_lines"]
 
@@ -30,7 +30,7 @@ NAME_WIDTH = 34
 
 
 def model_lines(
-    specs: Iterable[ModelSpec] | None = None, *, offer: Offer | None = None
+    specs: Iterable[ModelSpec] | None = None, *, offer: RelayModels | None = None
 ) -> list[str]:
     """The catalog (or ``specs``) as printable lines: relay names, then Google's ids; then what
     the relay sells, given its ``offer``."""
@@ -63,7 +63,7 @@ def model_lines(
     return lines + (_sold(offer) if offer is not None else [])
 
 
-def _sold(offer: Offer) -> list[str]:
+def _sold(offer: RelayModels) -> list[str]:
     source = {"litellm": "LiteLLM's", "new-api": "new-api's"}.get(offer.gateway or "", "its")
     lines = [f"This relay sells ({source} GET /v1/models):"]
     videos = offer.videos()

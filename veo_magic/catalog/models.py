@@ -73,14 +73,14 @@ __all__ = [
     "RATES_PER_SECOND",
     "RETIRED",
     "ROLES",
+    "ModelChoices",
     "ModelSpec",
-    "Offer",
     "Orientation",
     "Retirement",
     "catalog",
+    "choices_for",
     "compose",
     "known_models",
-    "offers",
     "parse_model",
     "readable",
     "relay_only",
@@ -120,7 +120,7 @@ FOUR_K_FACTOR = 2.0  # estimate for a relay's 4K name: twice its tier (no relay 
 
 # Google's Gemini API list prices, USD per second of clip, audio included, by resolution
 # (ai.google.dev/gemini-api/docs/pricing as quoted by pages dated 2026-04 to 2026-10: reAPI
-# 2026-05, LaoZhang, Lumenfall, a GitHub note of 2026-10). Where the pages disagree the newer
+# 2026-05, LaoZhang, Lumenfall, a GitHub note of 2026-10). RunnerSetup the pages disagree the newer
 # wins: Fast was cut from $0.15/s to $0.10 (720p) / $0.12 (1080p) on 2026-04-07, and ArcReel's
 # 2026-02 table (Fast $0.12/$0.15, no audio) is superseded. Lite has no 4k. Veo 3.0 and 2.0
 # (retired 2026-06-30) keep their last prices: $0.40, fast $0.15, Veo 2 $0.35 (720p only).
@@ -764,7 +764,7 @@ def resolution_routes(spec: ModelSpec, protocol: str) -> tuple[str, ...]:
     return ("720p", "4k") if four_k else ("720p",)
 
 
-class Offer(NamedTuple):
+class ModelChoices(NamedTuple):
     """What a request for one model on one protocol can ask for: what a form offers."""
 
     fast: bool  # the fast tier can be added
@@ -774,10 +774,10 @@ class Offer(NamedTuple):
     seconds: tuple[int, ...]
 
 
-def offers(spec: ModelSpec, protocol: str) -> Offer:
+def choices_for(spec: ModelSpec, protocol: str) -> ModelChoices:
     """The options ``spec`` takes on ``protocol``, counting the variants an alias grows into.
 
-    >>> offers(parse_model("veo-3.1-lite-generate-preview"), "gemini").references
+    >>> choices_for(parse_model("veo-3.1-lite-generate-preview"), "gemini").references
     False
     """
 
@@ -786,7 +786,7 @@ def offers(spec: ModelSpec, protocol: str) -> Offer:
             return spec
         return parse_model(compose(spec, protocol, **variant))
 
-    return Offer(
+    return ModelChoices(
         fast=spec.tier == "fast" or (spec.tier == "standard" and grown(fast=True).fast),
         last_frame=grown(has_last_frame=True).takes("last_frame"),
         references=grown(has_references=True).takes("reference"),

@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 from .._exceptions import VeoBudgetError, VeoInputError
 from .._secret import Secret
 from ..config import Settings
-from ..jobs import Job, Journal, Lane, Runner, Where, find_job
+from ..jobs import Job, Journal, Lane, Runner, RunnerSetup, find_job
 from ..options import PROTOCOL_NAMES, check
 from ..relays import Gateway, KeyAuth, Relay, adapt
 from ..requests import VideoRequest
 from .offline import offline_base_url
 
 if TYPE_CHECKING:
-    from ..relays import Offer
+    from ..relays import RelayModels
     from ..relays.protocols import Pacing
     from ..storyboards import Storyboard
 
@@ -38,7 +38,7 @@ class Client:
 
     Every argument defaults to its environment variable (``VEO_BASE_URL``, ``VEO_API_KEY``,
     ``VEO_PROTOCOL``, ``VEO_OUTPUT_DIR``, ``VEO_MODEL``, ``VEO_BUDGET_USD``,
-    ``VEO_MAX_VIDEO_BYTES``), read once into ``self.settings`` (see ``_settings``).
+    ``VEO_MAX_VIDEO_BYTES``), read once into ``self.settings`` (see ``config``).
     """
 
     def __init__(
@@ -83,11 +83,11 @@ class Client:
         self.max_video_bytes = settings.max_video_bytes
         self.journal = Journal(self.output_dir)
         # What the relay sells (GET /v1/models), asked once, before the first create.
-        self._offer: Offer | None = None
+        self._offer: RelayModels | None = None
         self._offer_asked = False
         self._offer_lock = threading.Lock()
         self._runner = Runner(
-            Where(
+            RunnerSetup(
                 journal=self.journal,
                 output_dir=self.output_dir,
                 journal_base=self._journal_base,
@@ -144,16 +144,16 @@ class Client:
 
     # -- what the relay sells -------------------------------------------------------------------
 
-    def offer(self) -> Offer | None:
+    def offer(self) -> RelayModels | None:
         """What the configured relay lists on ``GET /v1/models``, asked once per client (None:
         the simulator, Google's API, or a relay whose list could not be read)."""
         if self.simulated or self.protocol == "gemini":
             return None
         with self._offer_lock:
             if not self._offer_asked:
-                from ..relays import fetch_offer
+                from ..relays import fetch_relay_models
 
-                self._offer = fetch_offer(self.base_url, self._secret)
+                self._offer = fetch_relay_models(self.base_url, self._secret)
                 self._offer_asked = True
             return self._offer
 
@@ -170,7 +170,7 @@ class Client:
 
         Sends nothing, except to ask the relay's model list about a name the catalog does not
         know; once the list is known (``submit`` asks for it before the first create), the model
-        is also resolved to a name it lists (``_offer``).
+        is also resolved to a name it lists (``relays.relay_models``).
         """
         request = self._request(prompt, **options)
         return self._resolved(request) if self._offer_asked else request

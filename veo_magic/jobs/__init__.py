@@ -6,7 +6,7 @@ from __future__ import annotations
 from .job import TERMINAL, Job, Status, new_job_id
 from .journal import JOURNAL_NAME, Journal
 from .listeners import Listeners
-from .runner import Lane, Runner, Where, find_job, output_name, running_jobs, started_jobs
+from .runner import Lane, Runner, RunnerSetup, find_job, output_name, running_jobs, started_jobs
 
 __all__ = [
     "JOURNAL_NAME",
@@ -16,8 +16,8 @@ __all__ = [
     "Lane",
     "Listeners",
     "Runner",
+    "RunnerSetup",
     "Status",
-    "Where",
     "find_job",
     "new_job_id",
     "output_name",

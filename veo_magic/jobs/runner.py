@@ -15,7 +15,7 @@ here and nowhere else. Scheduling is one semaphore per client (``max_concurrency
 Failure messages say what happened; how to act on it (resume, in which syntax) is each front
 end's to add, from ``job.recovery`` and ``Job.next_step``. A failure that is a model's retirement
 (Google's 404 "... is no longer available", however a relay wraps it) is worded by
-``_catalog.retired_message`` and never offers a resume.
+``catalog.retired_message`` and never offers a resume.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Lane",
     "Runner",
-    "Where",
+    "RunnerSetup",
     "find_job",
     "output_name",
     "running_jobs",
@@ -178,7 +178,7 @@ class Lane:
 
 
 @dataclass(frozen=True)
-class Where:
+class RunnerSetup:
     """What a runner needs of its client: where things go and how to reach the relay."""
 
     journal: Journal
@@ -193,7 +193,7 @@ class Where:
 class Runner:
     """Runs one client's jobs: scheduling, the pipeline, the journal."""
 
-    def __init__(self, where: Where, *, max_concurrency: int) -> None:
+    def __init__(self, where: RunnerSetup, *, max_concurrency: int) -> None:
         self.where = where
         self.max_concurrency = max_concurrency
         self._relay: Relay | None = None

@@ -2,7 +2,7 @@
 
 Every change is validated by the core (``client.request``), so the form shows the same errors and
 the same price as ``%%veo`` would, and Generate stays disabled while the input is invalid. The
-controls follow the chosen model (``_catalog.offers``): resolution lists what the model makes on
+controls follow the chosen model (``catalog.choices_for``): resolution lists what the model makes on
 the client's protocol, and Fast, the last frame and the references are hidden where the model
 refuses them (a hidden checkbox is cleared; an image already uploaded stays, and the core says
 why it does not fit). Each
@@ -31,7 +31,7 @@ import ipywidgets as widgets
 
 from .._exceptions import VeoError
 from ..media import thumbnail_for
-from .view import JobView, final_html, final_text
+from .job_view import JobView, final_html, final_text
 
 if TYPE_CHECKING:
     from ..jobs import Job
@@ -86,12 +86,12 @@ def seconds_options(model: str, protocol: str) -> list[tuple[str, int]]:
 
 
 def offered(model: str, protocol: str) -> Any:
-    """What the model takes on ``protocol`` (``_catalog.Offer``), or None for a name the catalog
+    """What the model takes on ``protocol`` (``catalog.ModelChoices``), or None for a name the catalog
     cannot read (the relay decides; every control stays)."""
     try:
-        from ..catalog import offers, parse_model
+        from ..catalog import choices_for, parse_model
 
-        return offers(parse_model(model), protocol)
+        return choices_for(parse_model(model), protocol)
     except Exception:
         return None
 

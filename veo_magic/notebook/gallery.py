@@ -25,8 +25,8 @@ import ipywidgets as widgets
 
 from .._events import Completed
 from .._exceptions import VeoError, VeoInputError
+from .job_view import JobView, final_html, final_text
 from .template import fill, names
-from .view import JobView, final_html, final_text
 
 if TYPE_CHECKING:
     from ..client import Client

@@ -110,7 +110,7 @@ def _session() -> Session:
 
 def _wait_job(job: Job) -> None:
     """Block until the job ends (it runs on another thread; its view shows the rest)."""
-    from .view import notebook_resume
+    from .job_view import notebook_resume
 
     try:
         job.wait()
@@ -265,7 +265,7 @@ class VeoMagics(Magics):
             if args.wait:
                 _wait_gallery(gallery)
             return
-        from .view import show_job
+        from .job_view import show_job
 
         show_job(job, embed=embed)
         self._store(args.out, job)
@@ -354,7 +354,7 @@ class VeoMagics(Magics):
         args = parser.parse_args(argv)
         _check_name(args.out)
         from .display import embed_by_default
-        from .view import show_job
+        from .job_view import show_job
 
         session = _session()
         embed = args.embed or embed_by_default()

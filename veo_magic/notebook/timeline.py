@@ -30,8 +30,8 @@ from ipywidgets.widgets.widget_string import HTMLStyle
 from .._exceptions import VeoError
 from ..media import still_data_url
 from .display import relative_url
+from .job_view import BAR_STYLES, ERROR_COLOR, MUTED, _clip, _clock, _shared_widget, _static_bar
 from .refresh import Budget, Redraw, Refresher, refresher
-from .view import BAR_STYLES, ERROR_COLOR, MUTED, _clip, _clock, _shared_widget, _static_bar
 
 if TYPE_CHECKING:
     from ..jobs import Job

@@ -3,7 +3,7 @@
 A rule turns what a user gave into the value veo_magic uses, or raises ``VeoInputError`` built
 from its parts (the field, the value, the problem, what is allowed), so the allowed values are
 spelled in one place: the rule. ``OPTION_RULES`` holds the request keywords checked this way
-(``VideoRequest.build`` and the CLI/magic help read it); ``_settings`` uses the same rules for
+(``VideoRequest.build`` and the CLI/magic help read it); ``config`` uses the same rules for
 the environment variables.
 
     >>> OPTION_RULES["n"].check("n", 2)
@@ -234,7 +234,7 @@ class Text(NamedTuple):
 
 
 # The request keywords whose check has one of the shapes above; the other keywords (model, size,
-# seconds, images, extend) depend on the model and are checked in ``_request``.
+# seconds, images, extend) depend on the model and are checked in ``requests``.
 OPTION_RULES: dict[str, Rule] = {
     "prompt": Text(
         "what the video shows",

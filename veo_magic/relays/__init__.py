@@ -26,7 +26,13 @@ from .http import (
     with_idle_timeout,
     withheld,
 )
-from .offer import MODELS_TIMEOUT, Offer, fetch_offer, read_offer, resolve
+from .relay_models import (
+    MODELS_TIMEOUT,
+    RelayModels,
+    fetch_relay_models,
+    read_relay_models,
+    resolve,
+)
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -34,8 +40,8 @@ __all__ = [
     "WITHHELD_RETRIES",
     "Gateway",
     "KeyAuth",
-    "Offer",
     "Relay",
+    "RelayModels",
     "RetryNotice",
     "StreamIdleError",
     "UrlExpiredError",
@@ -45,7 +51,7 @@ __all__ = [
     "download",
     "download_backoff",
     "error_details",
-    "fetch_offer",
+    "fetch_relay_models",
     "from_models",
     "from_response",
     "google_retry_delay",
@@ -54,7 +60,7 @@ __all__ = [
     "json_body",
     "litellm_task_id",
     "named_task",
-    "read_offer",
+    "read_relay_models",
     "resolve",
     "retry_after_seconds",
     "retry_notices",

@@ -14,9 +14,9 @@ Decisions (beyond the catalog's wire-name rules):
   chat dialect documents only first and last frames (seed 004), so an alias with references there
   is refused with a pointer to ``videos``/``create``, where ``-components`` is added for you.
 - ``resolution`` (``request.resolution``: 720p, 1080p, 4k, or None for the model's default) goes
-  where a protocol can carry it (``_catalog.resolution_routes``): Google's parameter on gemini; on
+  where a protocol can carry it (``catalog.resolution_routes``): Google's parameter on gemini; on
   the relays a 4K model name (``veo_3_1`` + 4k sends ``veo_3_1-4K``), and on videos also the
-  parameter, which gateways forward to Google. Where no route exists (1080p on chat, 4k on a
+  parameter, which gateways forward to Google. RunnerSetup no route exists (1080p on chat, 4k on a
   spelling with no 4K name, 4k on Lite) it is refused, saying which route would work.
   ``person_generation`` is kept in ``options`` for the adapters whose dialect has a place for it
   (gemini, videos metadata), as is an asked or chosen ``resolution``.

@@ -156,7 +156,7 @@ async def serve_clip(
 
 
 def _redirect_target(request: Request, fault: Redirect, public_url: str) -> str:
-    """Where a ``Redirect`` fault sends a download."""
+    """RunnerSetup a ``Redirect`` fault sends a download."""
     if fault.to == "file":
         return "file:///etc/passwd"
     if fault.to == "ftp":

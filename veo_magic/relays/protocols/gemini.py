@@ -25,7 +25,7 @@ polled at ``GET /v1beta/{name}`` on the shared adaptive schedule until ``done``.
   on another host than the configured base (the API behind a proxy; the simulator) is fetched
   through the base as ``/v1beta/files/{id}:download?alt=media``, which is what google-genai does,
   so the key only ever goes to the base the user configured. The download follows Google's
-  redirect to the bytes, and drops the key when the redirect leaves the host (``_download``).
+  redirect to the bytes, and drops the key when the redirect leaves the host (``relays.download``).
 * no samples -> ``Failed`` quoting ``raiMediaFilteredReasons`` and the count: Google's safety
   filter answers ``done: true`` with nothing in it.
 * ``error`` -> ``Failed`` with its message and status.

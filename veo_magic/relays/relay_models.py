@@ -2,7 +2,7 @@
 
 A gateway sells the names its admin chose, not the ones veo_magic would compose: LiteLLM's admin
 lists ``veo-3.1`` and knows nothing of ``veo-3.1-landscape``. So before its first create on a
-configured relay the client asks (``fetch_offer``: a short timeout; any failure is logged and
+configured relay the client asks (``fetch_relay_models``: a short timeout; any failure is logged and
 leaves today's composed names), and ``resolve`` turns each request into a name the relay lists:
 
 * the composed name when it is listed (an apiyi-style relay that sells ``veo-3.1-landscape-fl``);
@@ -14,7 +14,7 @@ leaves today's composed names), and ``resolve`` turns each request into a name t
 A full relay name the user gave (an explicit name) is sent as given, as always; a listed name the
 catalog does not know (an admin's ``video-hq``) is accepted with its price unknown.
 
-    >>> offer = read_offer({"data": [{"id": "veo-3.1", "mode": "video_generation"}]})
+    >>> offer = read_relay_models({"data": [{"id": "veo-3.1", "mode": "video_generation"}]})
     >>> offer.gateway, offer.names
     ('litellm', ('veo-3.1',))
 """
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .._secret import Secret
     from ..requests import VideoRequest
 
-__all__ = ["MODELS_TIMEOUT", "Offer", "fetch_offer", "read_offer", "resolve"]
+__all__ = ["MODELS_TIMEOUT", "RelayModels", "fetch_relay_models", "read_relay_models", "resolve"]
 
 log = logging.getLogger("veo_magic")
 
@@ -48,7 +48,7 @@ _SAME_MODEL = {"3.1": "veo3.1", "3.0": "veo3", "2.0": "veo2"}
 
 
 @dataclass(frozen=True, slots=True)
-class Offer:
+class RelayModels:
     """The model names a relay lists (``GET /v1/models``) and the gateway that listed them."""
 
     names: tuple[str, ...]
@@ -78,7 +78,7 @@ def _looks_like_video(name: str) -> bool:
     return any(word in lowered for word in ("veo", "video", "sora", "jimeng")) or readable(name)
 
 
-def read_offer(body: object, headers: Mapping[str, str] | None = None) -> Offer | None:
+def read_relay_models(body: object, headers: Mapping[str, str] | None = None) -> RelayModels | None:
     """The offer in a ``GET /v1/models`` answer (OpenAI's list, new-api's, LiteLLM's), or None
     when the answer is no such list."""
     if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
@@ -86,10 +86,10 @@ def read_offer(body: object, headers: Mapping[str, str] | None = None) -> Offer 
     entries = [e for e in body["data"] if isinstance(e, Mapping) and isinstance(e.get("id"), str)]
     names = tuple(dict.fromkeys(e["id"] for e in entries if e["id"].strip()))
     modes = frozenset(e["id"] for e in entries if e.get("mode") == "video_generation")
-    return Offer(names, from_models(body, headers), modes)
+    return RelayModels(names, from_models(body, headers), modes)
 
 
-def fetch_offer(base_url: str, secret: Secret | None) -> Offer | None:
+def fetch_relay_models(base_url: str, secret: Secret | None) -> RelayModels | None:
     """Ask the relay at ``base_url`` (its root) what it sells; None, logged, when it cannot say.
 
     A plain blocking request from the caller's thread: it runs once per client, before the
@@ -109,14 +109,14 @@ def fetch_offer(base_url: str, secret: Secret | None) -> Offer | None:
         body = response.json()
     except ValueError:
         body = None
-    offer = read_offer(body, response.headers)
+    offer = read_relay_models(body, response.headers)
     if offer is None or not offer.videos():
         log.info("the relay's model list names no video model; composing names")
         return None
     return offer
 
 
-def resolve(request: VideoRequest, offer: Offer) -> VideoRequest:
+def resolve(request: VideoRequest, offer: RelayModels) -> VideoRequest:
     """``request`` with the model the relay lists for it; ``VeoInputError`` when none serves."""
     wire = request.wire_model
     if (listed := offer.listed(wire)) is not None:
@@ -140,7 +140,7 @@ def resolve(request: VideoRequest, offer: Offer) -> VideoRequest:
     )
 
 
-def _specs(offer: Offer) -> list[ModelSpec]:
+def _specs(offer: RelayModels) -> list[ModelSpec]:
     return [parse_model(name) for name in offer.names if readable(name)]
 
 

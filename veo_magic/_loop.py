@@ -13,10 +13,10 @@ import asyncio
 import atexit
 import concurrent.futures
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["background_loop", "in_background_thread", "run_sync", "spawn"]
+__all__ = ["background_loop", "in_background_thread", "run_sync", "spawn", "wait_until"]
 
 T = TypeVar("T")
 
@@ -68,3 +68,24 @@ def run_sync(coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         coro.close()
         raise RuntimeError("run_sync() called from the veo_magic loop itself would deadlock")
     return spawn(coro).result(timeout)
+
+
+async def wait_until(
+    done: threading.Event, subscribe: Callable[[Callable[[], None]], Callable[[], None]]
+) -> None:
+    """Await, in the caller's loop, until ``done`` is set (what ``await job`` and ``await board``
+    are). ``subscribe(wake)`` asks for ``wake()`` (from any thread) whenever ``done`` may have
+    been set, and returns how to stop. The waiter is a future of its own, so cancelling the
+    awaiting task stops the waiting, never the work."""
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        loop.call_soon_threadsafe(lambda: waiter.done() or waiter.set_result(None))
+
+    remove = subscribe(wake)
+    try:
+        if not done.is_set():
+            await waiter
+    finally:
+        remove()

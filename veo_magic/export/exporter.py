@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from .._exceptions import VeoError, VeoInputError
+from .._files import replacing, write_whole
 from .._secret import Secret
 from ..config import GEMINI_KEYS, raw
 
@@ -200,9 +201,7 @@ def export_html(
     data = page.encode("utf-8")
     _refuse_keys(data, str(out), secrets)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(out)
+    write_whole(out, data)
     return result
 
 
@@ -315,8 +314,7 @@ def export_zip(
     for source in files.values():
         _refuse_keys(source.read_bytes(), str(source), secrets)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    with zipfile.ZipFile(tmp, "w") as archive:
+    with replacing(out) as part, zipfile.ZipFile(part, "w") as archive:
         for name, source in files.items():
             # MP4 and JPEG are compressed already: stored, not deflated again.
             deflate = name.suffix in (".ipynb", ".json")
@@ -326,5 +324,4 @@ def export_zip(
                 compress_type=zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED,
             )
             result.packed.append(source)
-    tmp.replace(out)
     return result

@@ -7,7 +7,6 @@ each is replaced whole.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import threading
 import time
@@ -28,7 +27,7 @@ from .._events import (
     VideoReady,
 )
 from .._exceptions import VeoCancelledError, VeoGenerationError
-from .._loop import in_background_thread
+from .._loop import in_background_thread, wait_until
 from .listeners import Listeners
 
 if TYPE_CHECKING:
@@ -227,19 +226,10 @@ class Job:
         return self._wait_async().__await__()
 
     async def _wait_async(self) -> Job:
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[None] = loop.create_future()
+        def subscribe(wake: Callable[[], None]) -> Callable[[], None]:
+            return self.add_listener(lambda event: wake() if isinstance(event, Completed) else None)
 
-        def wake(_: object = None) -> None:
-            loop.call_soon_threadsafe(lambda: waiter.done() or waiter.set_result(None))
-
-        # A separate future, so that cancelling the awaiting task does not cancel the job.
-        remove = self.add_listener(lambda event: wake() if isinstance(event, Completed) else None)
-        try:
-            if not self._done.is_set():
-                await waiter
-        finally:
-            remove()
+        await wait_until(self._done, subscribe)
         return self._outcome()
 
     def cancel(self) -> bool:

@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -50,6 +49,7 @@ from .._exceptions import (
     VeoGenerationError,
     VeoTaskUncertainError,
 )
+from .._files import write_whole
 from .._loop import spawn
 from .._secret import redact
 
@@ -147,9 +147,7 @@ def _write_sidecar(job: Job, ready: VideoReady, dest: Path, size: int) -> None:
         },
     }
     sidecar = dest.with_suffix(".json")
-    tmp = sidecar.with_name(f"{sidecar.name}.{os.getpid()}.{job.id}.part")
-    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, sidecar)
+    write_whole(sidecar, json.dumps(record, ensure_ascii=False, indent=2, default=str))
 
 
 def _expiry(job: Job) -> dict[str, Any]:

@@ -17,7 +17,6 @@ re-encoding): the cut is seamless and the film is one frame per cut shorter than
 from __future__ import annotations
 
 import math
-import os
 import re
 import subprocess
 import tempfile
@@ -26,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+
+from .._files import replacing
 
 __all__ = ["Film", "Track", "read_track", "stitch"]
 
@@ -143,16 +144,12 @@ def stitch(clips: Sequence[Path], dest: Path, *, trim_handoff: bool) -> Film:
     trims = [trim_handoff and i < len(clips) - 1 for i in range(len(clips))]
     same = all(t.video == tracks[0].video and t.audio == tracks[0].audio for t in tracks)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(f"{dest.stem}.{os.getpid()}.part.mp4")
-    try:
+    with replacing(dest) as part:
         if same:
             _concat_copy(clips, tracks, trims, part)
         else:
             _concat_encode(clips, tracks, trims, part)
         seconds = read_track(part).seconds
-        os.replace(part, dest)
-    finally:
-        part.unlink(missing_ok=True)
     return Film(dest, seconds, same, len(clips) - 1, sum(trims))
 
 

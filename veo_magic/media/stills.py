@@ -19,6 +19,8 @@ import contextlib
 import subprocess
 from pathlib import Path
 
+from .._files import replacing
+
 __all__ = [
     "THUMB_MAX_BYTES",
     "data_url",
@@ -156,21 +158,21 @@ def _still(source: Path, dest: Path, before: list[str], after: list[str]) -> Pat
     ffmpeg = _ffmpeg()
     if ffmpeg is None:  # no binary for this platform
         raise OSError(f"no ffmpeg to decode the last frame of {source.name} with")
-    tmp = dest.with_name(f"{dest.stem}.part{dest.suffix}")
-    command = [
-        ffmpeg, "-nostdin", "-y", "-loglevel", "error", *before, "-i", str(source),
-        "-map", "0:v:0", "-update", "1", *after, str(tmp),
-    ]  # fmt: skip
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise OSError(f"could not decode the last frame of {source.name}: {exc}") from exc
-    if result.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
-        tmp.unlink(missing_ok=True)
-        raise OSError(
-            f"could not decode the last frame of {source.name}: {result.stderr.strip()[-300:]}"
-        )
-    tmp.replace(dest)
+    with replacing(dest) as tmp:
+        command = [
+            ffmpeg, "-nostdin", "-y", "-loglevel", "error", *before, "-i", str(source),
+            "-map", "0:v:0", "-update", "1", *after, str(tmp),
+        ]  # fmt: skip
+        try:
+            result = subprocess.run(
+                command, capture_output=True, text=True, timeout=60, check=False
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise OSError(f"could not decode the last frame of {source.name}: {exc}") from exc
+        if result.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
+            raise OSError(
+                f"could not decode the last frame of {source.name}: {result.stderr.strip()[-300:]}"
+            )
     return dest
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from .._exceptions import VeoError
+from .._files import write_whole
 from ..media import thumbnail_for
 from .job_view import JobView, final_html, final_text
 
@@ -115,9 +116,7 @@ def _save_upload(item: Any, folder: Path) -> Path:
     path = folder / f"{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_whole(path, data)
     return path
 
 

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._events import Completed, Downloaded
 from .._exceptions import VeoCancelledError, VeoError, VeoGenerationError, VeoInputError
-from .._loop import run_sync
+from .._loop import run_sync, wait_until
 from ..jobs import TERMINAL, Job, Listeners, new_job_id
 from ..requests import ImageInput
 from .shots import (
@@ -586,19 +586,10 @@ class Storyboard:
         return self._wait_async().__await__()
 
     async def _wait_async(self) -> Storyboard:
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[None] = loop.create_future()
+        def subscribe(wake: Callable[[], None]) -> Callable[[], None]:
+            return self.add_listener(lambda board: wake() if board.done() else None)
 
-        def wake(board: Storyboard) -> None:
-            if board.done():
-                loop.call_soon_threadsafe(lambda: waiter.done() or waiter.set_result(None))
-
-        remove = self.add_listener(wake)
-        try:
-            if not self._done.is_set():
-                await waiter
-        finally:
-            remove()
+        await wait_until(self._done, subscribe)
         return self._outcome()
 
 

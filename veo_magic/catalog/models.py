@@ -69,12 +69,12 @@ from ..options import ORIENTATIONS, PROTOCOL_NAMES
 __all__ = [
     "DEFAULT_PRICES",
     "FAMILIES",
+    "OMNI_PRICE_SOURCE",
+    "OMNI_RATES_PER_SECOND",
     "PROTOCOL_NAMES",
     "RATES_PER_SECOND",
     "RETIRED",
     "ROLES",
-    "OMNI_PRICE_SOURCE",
-    "OMNI_RATES_PER_SECOND",
     "ModelChoices",
     "ModelSpec",
     "Orientation",
@@ -371,7 +371,6 @@ class ModelSpec:
             parts.append(f"{lengths} (chat: {'/'.join(map(str, chat))} s)")
         return " · ".join(parts)
 
-
     def _omni_summary(self) -> str:
         google = self.style == "google"
         parts = [
@@ -383,9 +382,7 @@ class ModelSpec:
             "one video a turn, no negative prompt",
         ]
         lengths = self.allowed_seconds("interactions" if google else "videos")
-        parts.append(
-            f"{lengths[0]}-{lengths[-1]} s" if len(lengths) > 1 else f"{lengths[0]} s"
-        )
+        parts.append(f"{lengths[0]}-{lengths[-1]} s" if len(lengths) > 1 else f"{lengths[0]} s")
         return " · ".join(parts)
 
 

@@ -20,7 +20,7 @@ from .._exceptions import VeoBudgetError, VeoInputError
 from .._secret import Secret
 from ..config import Settings
 from ..jobs import Job, Journal, Lane, Runner, RunnerSetup, find_job
-from ..options import PROTOCOL_NAMES, check
+from ..options import GEMINI_API_PROTOCOLS, PROTOCOL_NAMES, check
 from ..relays import Gateway, KeyAuth, Relay, adapt
 from ..requests import VideoRequest
 from .offline import offline_base_url
@@ -31,6 +31,11 @@ if TYPE_CHECKING:
     from ..storyboards import Storyboard
 
 __all__ = ["PROTOCOL_NAMES", "Client"]
+
+
+def _home(protocol: str) -> str:
+    """Which API a protocol talks to: each Google API has its own address and key header."""
+    return protocol if protocol in GEMINI_API_PROTOCOLS else "relay"
 
 
 class Client:
@@ -111,7 +116,7 @@ class Client:
     # -- configuration -------------------------------------------------------------------------
 
     def _switchable_protocols(self) -> tuple[str, ...]:
-        return tuple(p for p in PROTOCOL_NAMES if (p == "gemini") == (self.protocol == "gemini"))
+        return tuple(p for p in PROTOCOL_NAMES if _home(p) == _home(self.protocol))
 
     @property
     def base_url(self) -> str:
@@ -128,7 +133,7 @@ class Client:
 
     def _make_relay(self) -> Relay:
         secret = self._secret or Secret("sk-simulated")
-        header = "x-goog-api-key" if self.protocol == "gemini" else "Authorization"
+        header = "x-goog-api-key" if self.protocol in GEMINI_API_PROTOCOLS else "Authorization"
         return Relay.connect(
             self.base_url,
             KeyAuth(secret, header=header),
@@ -147,7 +152,7 @@ class Client:
     def offer(self) -> RelayModels | None:
         """What the configured relay lists on ``GET /v1/models``, asked once per client (None:
         the simulator, Google's API, or a relay whose list could not be read)."""
-        if self.simulated or self.protocol == "gemini":
+        if self.simulated or self.protocol in GEMINI_API_PROTOCOLS:
             return None
         with self._offer_lock:
             if not self._offer_asked:
@@ -179,7 +184,7 @@ class Client:
         """``VideoRequest.build``; a model name the catalog does not know is looked up in the
         relay's list (asked for if need be) and accepted when it is there."""
         protocol = check("protocol", options.pop("protocol", None) or None) or self.protocol
-        if (protocol == "gemini") != (self.protocol == "gemini"):
+        if _home(protocol) != _home(self.protocol):
             raise VeoInputError(
                 "protocol",
                 protocol,

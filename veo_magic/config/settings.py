@@ -216,8 +216,7 @@ GEMINI_API_KEY = Variable(
 )
 GOOGLE_API_KEY = Variable(
     "GOOGLE_API_KEY",
-    "the key on `gemini` and `interactions` when neither `VEO_API_KEY` nor `GEMINI_API_KEY` "
-    "is set",
+    "the key on `gemini` and `interactions` when neither `VEO_API_KEY` nor `GEMINI_API_KEY` is set",
     rule=Key(),
 )
 PROTOCOL = Variable(

@@ -31,6 +31,7 @@ from typing import Any, NamedTuple, Protocol
 from .._exceptions import VeoInputError, allowed_words
 
 __all__ = [
+    "GEMINI_API_PROTOCOLS",
     "MAX_CLIPS",
     "MAX_PROMPT_CHARS",
     "MAX_SEED",
@@ -40,7 +41,6 @@ __all__ = [
     "ORIENTATIONS",
     "PERSON_GENERATION",
     "PROMPT_FOR_GOOGLE",
-    "GEMINI_API_PROTOCOLS",
     "PROTOCOL_NAMES",
     "RESOLUTIONS",
     "Amount",
@@ -58,7 +58,12 @@ PROTOCOL_NAMES = ("chat", "videos", "create", "gemini", "interactions")
 # key in GEMINI_API_KEY / GOOGLE_API_KEY when VEO_API_KEY is unset.
 GEMINI_API_PROTOCOLS = ("gemini", "interactions")
 ORIENTATIONS = ("portrait", "landscape")
-RESOLUTIONS = ("360p", "720p", "1080p", "4k")  # 360p: Gemini Omni only (catalog says who makes what)
+RESOLUTIONS = (
+    "360p",
+    "720p",
+    "1080p",
+    "4k",
+)  # 360p: Gemini Omni only (catalog says who makes what)
 PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
 MAX_PROMPT_CHARS = 32000  # OpenAI's /v1/videos limit; relays forward the prompt as is
 # Veo 3.x reads at most 1,024 prompt tokens (Gemini API model table, 2026-06-19). Counting tokens

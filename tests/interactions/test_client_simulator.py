@@ -17,7 +17,9 @@ CREATE = "/v1beta/interactions"
 
 
 def _interactions(relay):
-    return [r for r in relay.requests if r.path.startswith(("/v1beta/interactions", "/v1beta/files"))]
+    return [
+        r for r in relay.requests if r.path.startswith(("/v1beta/interactions", "/v1beta/files"))
+    ]
 
 
 def _creates(relay):

@@ -866,6 +866,8 @@ class ModelChoices(NamedTuple):
     references: bool
     resolutions: tuple[str, ...]  # beyond the model's default (720p) when more than one
     seconds: tuple[int, ...]
+    negative_prompt: bool = True  # Gemini Omni has no field for one
+    max_clips: int = 4  # clips one request may ask for (Omni: one a turn)
 
 
 def choices_for(spec: ModelSpec, protocol: str) -> ModelChoices:
@@ -886,6 +888,8 @@ def choices_for(spec: ModelSpec, protocol: str) -> ModelChoices:
         references=grown(has_references=True).takes("reference"),
         resolutions=resolution_routes(spec, protocol),
         seconds=spec.allowed_seconds(protocol),
+        negative_prompt=spec.family != "omni",
+        max_clips=1 if spec.family == "omni" else 4,
     )
 
 

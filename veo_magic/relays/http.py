@@ -495,21 +495,9 @@ class Relay:
         **kwargs: Any,
     ) -> httpx.Response:
         """A safe, repeatable request (a poll, a query), retried with backoff; returns a 2xx."""
-        client = self.public if public else self.http
-        try:
-            async for attempt in self.attempts(_at_most(_backoff, _withheld_answer)):
-                with attempt:
-                    response = await client.request(method, url, **kwargs)
-                    if response.status_code in RETRY_STATUSES:
-                        raise _Retry(response)
-        except _Retry as exc:
-            raise self.error(exc.response, task_id=task_id) from None
-        except httpx.TransportError as exc:
-            raise VeoAPIError(
-                f"{method} {url} failed after retries: {type(exc).__name__}", task_id=task_id
-            ) from exc
-        _retried(attempt)
-        self.gateway = self.gateway or from_response(response)
+        response = await self._repeatable(
+            method, url, task_id=task_id, public=public, read=True, **kwargs
+        )
         return self._checked(response, task_id=task_id)
 
     @asynccontextmanager
@@ -519,11 +507,27 @@ class Relay:
         """``fetch``, with the body left unread: a poll or an event stream whose answer may
         carry a whole clip, read as it arrives. Retried like ``fetch`` until the head comes;
         yields a 2xx response (closed on exit)."""
+        response = await self._repeatable(
+            method, url, task_id=task_id, public=False, read=False, **kwargs
+        )
+        try:
+            if response.status_code >= 400:
+                await response.aread()
+                raise self.error(response, task_id=task_id)
+            yield response
+        finally:
+            await response.aclose()
+
+    async def _repeatable(
+        self, method: str, url: str, *, task_id: str | None, public: bool, read: bool, **kwargs: Any
+    ) -> httpx.Response:
+        """The retry loop of ``fetch`` and ``stream_fetch``; ``read``: the body too, inside it."""
+        client = self.public if public else self.http
         try:
             async for attempt in self.attempts(_at_most(_backoff, _withheld_answer)):
                 with attempt:
-                    request = self.http.build_request(method, url, **kwargs)
-                    response = await self.http.send(request, stream=True)
+                    request = client.build_request(method, url, **kwargs)
+                    response = await client.send(request, stream=not read)
                     if response.status_code in RETRY_STATUSES:
                         await response.aread()
                         await response.aclose()
@@ -536,13 +540,7 @@ class Relay:
             ) from exc
         _retried(attempt)
         self.gateway = self.gateway or from_response(response)
-        try:
-            if response.status_code >= 400:
-                await response.aread()
-                raise self.error(response, task_id=task_id)
-            yield response
-        finally:
-            await response.aclose()
+        return response
 
     def attempts(self, hook: Any) -> Any:
         """stamina's retry loop with this relay's limits; ``hook`` decides what is retried."""

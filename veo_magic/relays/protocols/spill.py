@@ -91,15 +91,21 @@ class Spill:
 
     def _string(self, data: bytes, out: bytearray) -> bytes:
         """Spill ``data`` up to the string's closing quote; return what follows it."""
+        # Searched, not walked byte by byte: a clip is tens of megabytes. Base64 holds no quote
+        # and no backslash; JSON may write "/" as "\/", so a quote right after a lone
+        # backslash (here or at the end of the last piece) is escaped, any other ends it.
         end = None
-        for i, byte in enumerate(data):  # only the quote and backslash matter here
-            if self._escape:
-                self._escape = False
-            elif byte == 0x5C:  # backslash: JSON escapes "/" as "\/"
-                self._escape = True
-            elif byte == 0x22:
-                end = i
+        at = 0
+        while (quote := data.find(b'"', at)) >= 0:
+            before = data[max(0, quote - 2) : quote]
+            escaped = (quote == 0 and self._escape) or (
+                before.endswith(b"\\") and not before.endswith(b"\\\\")
+            )
+            if not escaped:
+                end = quote
                 break
+            at = quote + 1
+        self._escape = end is None and data.endswith(b"\\") and not data.endswith(b"\\\\")
         body = data if end is None else data[:end]
         self._b64 += body.replace(b"\\/", b"/").translate(None, b"\\\r\n \t")
         self._drain(final=False)

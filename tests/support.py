@@ -125,3 +125,74 @@ def wait_until(check: Callable[[], T], timeout: float = 15.0, interval: float = 
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+def litellm_environment(**extra: str) -> dict[str, str]:
+    """The environment LiteLLM's proxy runs in here: no stray LiteLLM settings from outside,
+    its price table read locally (it fetches it from GitHub otherwise), no telemetry, no
+    ``.env`` read from the working directory, loopback never proxied; then ``extra``."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LITELLM", "DATABASE_URL"))}
+    env.update(
+        LITELLM_LOCAL_MODEL_COST_MAP="True",
+        LITELLM_TELEMETRY_DISABLED="true",
+        LITELLM_DONT_SHOW_FEEDBACK_BOX="True",
+        LITELLM_MODE="PRODUCTION",
+        DISABLE_SCHEMA_UPDATE="True",
+        NO_PROXY="127.0.0.1,localhost",
+        **extra,
+    )
+    return env
+
+
+def run_litellm(
+    litellm: Path, config: Path, env: dict[str, str], *, startup_seconds: float = 90.0
+) -> Any:
+    """``with run_litellm(…) as base_url:`` LiteLLM's proxy on a free loopback port, ready
+    (``/health/liveliness``; never ``/health``, which sends a billable create to every model),
+    stopped on exit. Its log is ``litellm.log`` beside ``config``."""
+    import contextlib
+    import signal
+    import subprocess
+
+    import httpx
+    import pytest
+
+    @contextlib.contextmanager
+    def running() -> Any:
+        port = free_port()
+        log = config.parent / "litellm.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                [str(litellm), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
+                cwd=config.parent,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + startup_seconds
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"LiteLLM exited at startup:\n{log.read_text()[-3000:]}")
+                with contextlib.suppress(httpx.TransportError):
+                    if httpx.get(f"{base_url}/health/liveliness", timeout=2).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"LiteLLM not ready after {startup_seconds:g} s:\n{log.read_text()[-3000:]}"
+                    )
+                time.sleep(0.1)
+            yield base_url
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    return running()

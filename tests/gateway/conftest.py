@@ -14,14 +14,20 @@ A second model, ``classroom-veo``, has a budget of its own, which LiteLLM enforc
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.support import HANG_SECONDS, litellm_environment, run_litellm
+from tests.support import HANG_SECONDS, free_port
 from veo_magic import Client
 from veo_magic.simulator import LoggedRequest, Simulator
 
@@ -85,12 +91,23 @@ def upstream() -> Iterator[Simulator]:
 
 
 def _environment(upstream: Simulator) -> dict[str, str]:
-    return litellm_environment(SSL_CERT_FILE=str(upstream.ca_file))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LITELLM", "DATABASE_URL"))}
+    env.update(
+        LITELLM_LOCAL_MODEL_COST_MAP="True",  # else it fetches prices from GitHub at import
+        LITELLM_TELEMETRY_DISABLED="true",
+        LITELLM_DONT_SHOW_FEEDBACK_BOX="True",
+        LITELLM_MODE="PRODUCTION",  # no load_dotenv() of the working directory
+        DISABLE_SCHEMA_UPDATE="True",
+        NO_PROXY="127.0.0.1,localhost",
+        SSL_CERT_FILE=str(upstream.ca_file),
+    )
+    return env
 
 
 @pytest.fixture(scope="session")
 def litellm(upstream: Simulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    """LiteLLM's proxy on a free loopback port, ready (``tests.support.run_litellm``)."""
+    """LiteLLM's proxy on a free loopback port, ready (``/health/liveliness``; never ``/health``,
+    which sends a billable create to every deployment)."""
     if not LITELLM.exists():
         pytest.skip(
             f"LiteLLM's proxy is not installed at {LITELLM.relative_to(REPO)}: "
@@ -107,10 +124,39 @@ def litellm(upstream: Simulator, tmp_path_factory: pytest.TempPathFactory) -> It
             master_key=MASTER_KEY,
         )
     )
-    with run_litellm(
-        LITELLM, config, _environment(upstream), startup_seconds=STARTUP_SECONDS
-    ) as base_url:
-        yield Gateway(base_url, upstream, folder / "litellm.log")
+    port = free_port()
+    log = folder / "litellm.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(LITELLM), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
+            cwd=folder,
+            env=_environment(upstream),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"LiteLLM exited at startup:\n{log.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base_url}/health/liveliness", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"LiteLLM not ready after {STARTUP_SECONDS:g} s:\n{log.read_text()[-3000:]}"
+                )
+            time.sleep(0.1)
+        yield Gateway(base_url, upstream, log)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture

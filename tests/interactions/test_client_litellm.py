@@ -10,13 +10,19 @@ the query (``?stream=true``) is dropped: the proxy answers JSON, and veo_magic p
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 import veo_magic as veo
-from tests.support import assert_clip, litellm_environment, run_litellm
+from tests.support import assert_clip, free_port
 from veo_magic.simulator import Simulator
 
 pytestmark = pytest.mark.gateway
@@ -53,12 +59,49 @@ def omni_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     config.write_text(
         CONFIG.format(upstream=upstream.base_url, upstream_key=UPSTREAM_KEY, master_key=MASTER_KEY)
     )
-    # get / cancel carry no model: LiteLLM finds Google through these.
-    env = litellm_environment(GEMINI_API_BASE=upstream.base_url, GEMINI_API_KEY=UPSTREAM_KEY)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LITELLM", "DATABASE_URL"))}
+    env.update(
+        LITELLM_LOCAL_MODEL_COST_MAP="True",
+        LITELLM_TELEMETRY_DISABLED="true",
+        LITELLM_DONT_SHOW_FEEDBACK_BOX="True",
+        LITELLM_MODE="PRODUCTION",
+        DISABLE_SCHEMA_UPDATE="True",
+        NO_PROXY="127.0.0.1,localhost",
+        # get / cancel carry no model: LiteLLM finds Google through these.
+        GEMINI_API_BASE=upstream.base_url,
+        GEMINI_API_KEY=UPSTREAM_KEY,
+    )
+    port = free_port()
+    log = folder / "litellm.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(LITELLM), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
+            cwd=folder,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base_url = f"http://127.0.0.1:{port}"
     try:
-        with run_litellm(LITELLM, config, env) as base_url:
-            yield base_url, upstream
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"LiteLLM exited at startup:\n{log.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base_url}/health/liveliness", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail(f"LiteLLM not ready after 90 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        yield base_url, upstream
     finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         upstream.stop()
 
 

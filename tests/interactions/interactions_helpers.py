@@ -11,6 +11,15 @@ from tests.support import wait_until
 
 KEY = "sim-google-key-3f9a1c"
 REVISION = {"Api-Revision": "2026-05-20"}  # LiteLLM sends it; google-genai's REST calls do not
+# A clip's event stream, in order, as Google's is recorded (vercel/ai video-response-format.chunks.txt)
+EVENTS = [
+    "interaction.created",
+    "interaction.status_update",
+    "step.start",
+    "step.delta",
+    "step.stop",
+    "interaction.completed",
+]
 
 
 def video_body(prompt: str = "a red kite over a beach", **fields: Any) -> dict[str, Any]:

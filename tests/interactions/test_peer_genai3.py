@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from interactions_helpers import EVENTS
 
 from tests.support import assert_clip
 from veo_magic.simulator import Simulator
@@ -23,14 +24,6 @@ REPO = Path(__file__).resolve().parents[2]
 GENAI3 = REPO / ".deps/genai3/bin/python"
 GENAI3_READY = REPO / ".deps/genai3/.installed"  # make test-deps writes it once pip is done
 SESSION = Path(__file__).with_name("genai3_session.py")
-EVENTS = [
-    "interaction.created",
-    "interaction.status_update",
-    "step.start",
-    "step.delta",
-    "step.stop",
-    "interaction.completed",
-]
 
 pytestmark = pytest.mark.skipif(
     not GENAI3_READY.exists(),

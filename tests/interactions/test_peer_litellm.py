@@ -17,30 +17,22 @@ The config that works (the client side runs veo_magic's ``interactions`` protoco
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import os
-import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from interactions_helpers import KEY, video_body
+from interactions_helpers import EVENTS, KEY, video_body
 
-from tests.support import assert_clip, free_port, wait_until
+from tests.litellm_proxy import litellm_environment, running_litellm
+from tests.support import assert_clip, wait_until
 from veo_magic.simulator import Simulator
 
 pytestmark = pytest.mark.gateway
 
-REPO = Path(__file__).resolve().parents[2]
-LITELLM = REPO / ".deps/litellm/bin/litellm"
 MASTER_KEY = "sk-gateway-master-5f1c9e"
-STARTUP_SECONDS = 90.0
 CONFIG = """\
 model_list:
   - model_name: gemini-omni-1.2-flash
@@ -76,58 +68,17 @@ class Proxy:
 
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
-    if not LITELLM.exists():
-        pytest.skip(
-            f"LiteLLM's proxy is not installed at {LITELLM.relative_to(REPO)}: "
-            "`make test-deps` installs litellm[proxy]==1.108.7 there"
-        )
-    folder = tmp_path_factory.mktemp("litellm-interactions")
+    """LiteLLM in front of a plain-http simulator of its own (LiteLLM fetches no file links on
+    this route, so no TLS is needed)."""
     with Simulator(generation_seconds=0.4) as upstream:
-        config = folder / "config.yaml"
-        config.write_text(CONFIG.format(upstream=upstream.base_url, key=KEY, master_key=MASTER_KEY))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LITELLM", "GEMINI"))}
-        env.update(
-            LITELLM_LOCAL_MODEL_COST_MAP="True",
-            LITELLM_TELEMETRY_DISABLED="true",
-            LITELLM_DONT_SHOW_FEEDBACK_BOX="True",
-            LITELLM_MODE="PRODUCTION",
-            DISABLE_SCHEMA_UPDATE="True",
-            NO_PROXY="127.0.0.1,localhost",
+        config = CONFIG.format(upstream=upstream.base_url, key=KEY, master_key=MASTER_KEY)
+        env = litellm_environment(
             GEMINI_API_BASE=upstream.base_url,  # get / cancel / delete find the upstream here
             GEMINI_API_KEY=KEY,
         )
-        env.pop("GOOGLE_API_KEY", None)
-        port = free_port()
-        log = folder / "litellm.log"
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                [str(LITELLM), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
-                cwd=folder,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + STARTUP_SECONDS
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"LiteLLM exited at startup:\n{log.read_text()[-3000:]}")
-                with contextlib.suppress(httpx.TransportError):
-                    if httpx.get(f"{base_url}/health/liveliness", timeout=2).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    pytest.fail(f"LiteLLM not ready:\n{log.read_text()[-3000:]}")
-                time.sleep(0.1)
+        folder = tmp_path_factory.mktemp("litellm-interactions")
+        with running_litellm(config, folder, env) as (base_url, _):
             yield Proxy(base_url, upstream)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @pytest.fixture
@@ -187,14 +138,7 @@ def test_a_streamed_create_comes_back_as_data_lines(proxy, gateway):
     lines = [line[6:] for line in answer.text.splitlines() if line.startswith("data: ")]
     assert lines[-1] == "[DONE]"  # LiteLLM's own end marker
     events = [json.loads(line) for line in lines[:-1]]
-    assert [e["event_type"] for e in events] == [
-        "interaction.created",
-        "interaction.status_update",
-        "step.start",
-        "step.delta",
-        "step.stop",
-        "interaction.completed",
-    ]
+    assert [e["event_type"] for e in events] == EVENTS
     assert events[3]["delta"]["type"] == "video"
     assert_clip(base64.b64decode(events[3]["delta"]["data"]), width=640, height=360)
     (create,) = _upstream(proxy, "POST", "/v1beta/interactions")

@@ -10,18 +10,9 @@ from __future__ import annotations
 import base64
 
 import pytest
-from interactions_helpers import KEY, REVISION, finished, sse_events, video_body
+from interactions_helpers import EVENTS, KEY, REVISION, finished, sse_events, video_body
 
 from tests.support import assert_clip
-
-RECORDED_EVENTS = [  # vercel/ai video-response-format.chunks.txt, in order
-    "interaction.created",
-    "interaction.status_update",
-    "step.start",
-    "step.delta",
-    "step.stop",
-    "interaction.completed",
-]
 
 
 def _create(api, body, **kwargs):
@@ -59,7 +50,7 @@ def test_the_event_stream_has_the_recorded_names_and_resumes_after_an_event_id(a
     with api.stream("GET", f"interactions/{started['id']}", params={"stream": "true"}) as answer:
         assert answer.headers["content-type"].startswith("text/event-stream")
         events = sse_events(answer.read().decode())
-    assert [e["event_type"] for e in events] == RECORDED_EVENTS
+    assert [e["event_type"] for e in events] == EVENTS
     assert [e["event_id"] for e in events] == ["1", "2", "3", "4", "5", "6"]
     assert events[0]["interaction"]["status"] == "in_progress"
     assert events[3]["delta"]["type"] == "video" and events[3]["delta"]["data"]
@@ -81,7 +72,7 @@ def test_create_can_stream_itself(api, how):
     else:  # LiteLLM's way: ?alt=sse
         answer = api.post("interactions", json=body, params={"alt": "sse"})
     assert answer.status_code == 200
-    assert [e["event_type"] for e in sse_events(answer.text)] == RECORDED_EVENTS
+    assert [e["event_type"] for e in sse_events(answer.text)] == EVENTS
 
 
 def test_a_plain_create_holds_until_the_interaction_ends(api):

@@ -1,4 +1,4 @@
-"""Google's recorded Interactions answers (vercel/ai, 2026-08-28; fixtures/README.md), replayed
+"""Google's recorded Interactions answers (vercel/ai, 2026-08-28; fixtures/SOURCE.md), replayed
 over loopback HTTP to a real ``Client(protocol="interactions")``.
 
 The recording's video bytes are cut short, so the job must end ``failed`` saying the clip is
@@ -30,10 +30,17 @@ from veo_magic.relays.protocols.interactions import read_interaction
 from veo_magic.relays.protocols.spill import EventLines, Spill
 
 FIXTURES = Path(__file__).parent / "fixtures"
-RECORDED_JSON = FIXTURES / "omni-video-response-format.json"
-RECORDED_CHUNKS = FIXTURES / "omni-video-response-format.chunks.txt"
+RECORDED_JSON = FIXTURES / "video-response-format.json"
+RECORDED_CHUNKS = FIXTURES / "video-response-format.chunks.txt"
 INTERACTION_ID = "v1_ChdyZWNvcmRlZC1vbW5pLXJlcGxheQ"
 KEY = "AIza-recorded-replay-key"
+
+
+def _recorded_bytes() -> bytes:
+    import base64
+
+    recorded = json.loads(RECORDED_JSON.read_text())
+    return base64.b64decode(recorded["steps"][1]["content"][0]["data"])
 
 
 class Replay:
@@ -102,18 +109,18 @@ def test_the_recorded_answers_end_in_not_a_playable_mp4(tmp_path, stream):
             poll_interval=(0.05, 0.2),
         )
         try:
-            job = client.submit("a red kite over a beach", model="gemini-omni-1.1-flash", seconds=4)
+            job = client.submit("a red kite over a beach", seconds=4)
             with pytest.raises(veo.VeoGenerationError):
                 job.wait(timeout=30)
         finally:
             client.close()
     assert job.status == "failed"
     assert "not a playable MP4" in job.error and INTERACTION_ID in job.error, job.error
-    assert "the file ends" in job.error  # the ftyp box says 24 bytes; 12 came
+    assert "the file ends" in job.error  # the ftyp box claims more bytes than came
     assert job.task_id == INTERACTION_ID and job.videos == []
-    assert job.relay_model == "gemini-omni-1.1-flash"
+    assert job.relay_model == json.loads(RECORDED_JSON.read_text())["model"]
     (kept,) = tmp_path.glob("*.incomplete")  # Google's bytes are kept, never lost
-    assert kept.read_bytes()[4:8] == b"ftyp" and kept.stat().st_size == 12
+    assert kept.read_bytes() == _recorded_bytes()
     methods = [(method, path, query) for method, path, query, _ in google.seen]
     assert methods[0] == ("POST", "/v1beta/interactions", {})
     follow = [query for method, path, query in methods[1:]]
@@ -128,7 +135,7 @@ def test_the_recorded_poll_answer_reads_field_for_field():
     outcome = read_interaction(body, spill)
     assert outcome.status == "completed" and outcome.error is None
     (clip,) = outcome.clips
-    assert clip.path is not None and clip.path.read_bytes() == b"\x00\x00\x00\x18ftypmp42"
+    assert clip.path is not None and clip.path.read_bytes() == _recorded_bytes()
     # The rest of the answer is as recorded; only the bytes left for a file.
     recorded = json.loads(RECORDED_JSON.read_text())
     recorded["steps"][1]["content"][0]["data"] = "@spill:0"
@@ -153,6 +160,6 @@ def test_the_recorded_stream_reads_event_for_event():
         "interaction.completed",
     ]
     (path,) = spill.files
-    assert path.read_bytes() == b"\x00\x00\x00\x18ftypmp42"
+    assert path.read_bytes() == _recorded_bytes()
     assert json.loads(events[3].data)["delta"]["data"] == "@spill:0"
     path.unlink()

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from interactions_helpers import EVENTS
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -151,14 +152,7 @@ def test_the_recorded_stream_reads_event_for_event():
         events += lines.feed(spill.feed(piece))
     events += lines.feed(spill.close()) + lines.close()
     kinds = [json.loads(e.data)["event_type"] for e in events]
-    assert kinds == [
-        "interaction.created",
-        "interaction.status_update",
-        "step.start",
-        "step.delta",
-        "step.stop",
-        "interaction.completed",
-    ]
+    assert kinds == EVENTS
     (path,) = spill.files
     assert path.read_bytes() == _recorded_bytes()
     assert json.loads(events[3].data)["delta"]["data"] == "@spill:0"

@@ -332,8 +332,7 @@ class VideoRequest:
         'veo-3.1-landscape-fast'
         """
         protocol = check("protocol", protocol) or "chat"
-        _check_vertex_only({**unknown, "seed": seed}, protocol)
-        _check_omni_fields(unknown, protocol)
+        _check_no_field({**unknown, "seed": seed}, protocol)
         _check_unknown(unknown)
         text = check("prompt", prompt)
         spec = _check_model(model, protocol)
@@ -506,18 +505,6 @@ def _check_omni_model(model: object) -> ModelSpec:
     raise VeoInputError("model", spec.name, problem, _OMNI_IDS, hint=hint)
 
 
-def _check_omni_fields(given: dict[str, Any], protocol: str) -> None:
-    """On ``interactions``, refuse by name what Omni's request has no field for."""
-    if protocol != "interactions":
-        return
-    for name, value in given.items():
-        why = OMNI_NO_FIELD.get(name.lower())
-        if why is not None and value is not None:
-            raise VeoInputError(
-                name, value, f"has no field in Gemini Omni's request ({why})", hint="drop it"
-            )
-
-
 def _check_orientation(value: object) -> Orientation | None:
     if isinstance(value, str) and ":" in value:
         raise VeoInputError(
@@ -682,19 +669,23 @@ def _route_notes(resolution: object, effective: ModelSpec, wire: str, protocol: 
     return notes
 
 
-def _check_vertex_only(given: dict[str, Any], protocol: str) -> None:
-    """On ``gemini``, refuse the options only Vertex AI takes, by name, before anything is sent."""
-    if protocol != "gemini":
+# Options a Google protocol has no field for: what a message says of them, and which they are.
+_NO_FIELD = {
+    "gemini": ("is a Vertex AI option that the Gemini API rejects", VERTEX_ONLY),
+    "interactions": ("has no field in Gemini Omni's request", OMNI_NO_FIELD),
+}
+
+
+def _check_no_field(given: dict[str, Any], protocol: str) -> None:
+    """On Google's protocols, refuse by name the options their request has no field for (on
+    ``gemini``: the ones only Vertex AI takes), before anything is sent."""
+    if protocol not in _NO_FIELD:
         return
+    problem, table = _NO_FIELD[protocol]
     for name, value in given.items():
-        why = VERTEX_ONLY.get(name.lower())
+        why = table.get(name.lower())
         if why is not None and value is not None:
-            raise VeoInputError(
-                name,
-                value,
-                f"is a Vertex AI option that the Gemini API rejects ({why})",
-                hint="drop it",
-            )
+            raise VeoInputError(name, value, f"{problem} ({why})", hint="drop it")
 
 
 # Pixel sizes Veo makes on the Gemini API, and the resolution each one means.

@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         "--json",
         type=Path,
         default=None,
-        help="RunnerSetup to write the results (default benchmarks/results.json, "
+        help="Where to write the results (default benchmarks/results.json, "
         "or benchmarks/results-quick.json with --quick).",
     )
     args = parser.parse_args(argv)

@@ -151,7 +151,7 @@ def test_adapters_raise_task_uncertain(make_client, ledger, protocol, tag, statu
     request = client.request(f"an uncertain create [[sim:{tag}]]")
 
     async def run() -> None:
-        relay = client._make_relay()
+        relay = client._connection.open()
         try:
             async for _ in adapter_for(protocol)(relay).run(request):
                 pass

@@ -128,7 +128,7 @@ def run_with_relay(base_url: str, steps) -> Seen:
     seen = Seen()
 
     async def main() -> None:
-        relay = client._make_relay()
+        relay = client._connection.open()
         for http in (relay.http, relay.public):
             http.event_hooks["response"].append(seen)
         try:

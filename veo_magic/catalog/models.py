@@ -125,7 +125,7 @@ FOUR_K_FACTOR = 2.0  # estimate for a relay's 4K name: twice its tier (no relay 
 
 # Google's Gemini API list prices, USD per second of clip, audio included, by resolution
 # (ai.google.dev/gemini-api/docs/pricing as quoted by pages dated 2026-04 to 2026-10: reAPI
-# 2026-05, LaoZhang, Lumenfall, a GitHub note of 2026-10). RunnerSetup the pages disagree the newer
+# 2026-05, LaoZhang, Lumenfall, a GitHub note of 2026-10). Where the pages disagree the newer
 # wins: Fast was cut from $0.15/s to $0.10 (720p) / $0.12 (1080p) on 2026-04-07, and ArcReel's
 # 2026-02 table (Fast $0.12/$0.15, no audio) is superseded. Lite has no 4k. Veo 3.0 and 2.0
 # (retired 2026-06-30) keep their last prices: $0.40, fast $0.15, Veo 2 $0.35 (720p only).

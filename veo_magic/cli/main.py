@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         default=None,
-        help="RunnerSetup to write (default: the notebook's path with .html, or .zip with --zip).",
+        help="Where to write (default: the notebook's path with .html, or .zip with --zip).",
     )
     export.add_argument(
         "--max-mb",

@@ -12,22 +12,20 @@ port and every job says "simulated": the embedded default that lets anyone try i
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._exceptions import VeoBudgetError, VeoInputError
+from .._exceptions import VeoInputError
 from .._secret import Secret
 from ..config import Settings
-from ..jobs import Job, Journal, Lane, Runner, RunnerSetup, find_job
+from ..jobs import Budget, Job, Journal, Lane, Runner, RunnerSetup, find_job
 from ..options import GEMINI_API_PROTOCOLS, PROTOCOL_NAMES, check
-from ..relays import Gateway, KeyAuth, Relay, adapt
+from ..relays import Connection, Gateway, Route
 from ..requests import VideoRequest
 from .offline import offline_base_url
 
 if TYPE_CHECKING:
     from ..relays import RelayModels
-    from ..relays.protocols import Pacing
     from ..storyboards import Storyboard
 
 __all__ = ["PROTOCOL_NAMES", "Client"]
@@ -78,31 +76,36 @@ class Client:
         self.protocol = settings.protocol
         self.simulated = settings.simulated
         self._secret = settings.secret
-        self._base_url = settings.base_url  # None: the simulator, known once it is up
         self.model = settings.model
         self.output_dir = settings.output_dir
-        self.budget_usd = settings.budget_usd  # `%veo budget` changes it on a live client
         self.poll_interval = settings.poll_interval
         self.idle_timeout = settings.idle_timeout
         self.timeout = settings.timeout
         self.max_video_bytes = settings.max_video_bytes
         self.journal = Journal(self.output_dir)
-        # What the relay sells (GET /v1/models), asked once, before the first create.
-        self._offer: RelayModels | None = None
-        self._offer_asked = False
-        self._offer_lock = threading.Lock()
+        self._budget = Budget(self.journal, settings.budget_usd, simulated=self.simulated)
+        # The relay: its root (None: the simulator, known once it is up), key and timeouts.
+        self._connection = Connection(
+            protocol=self.protocol,
+            secret=self._secret,
+            simulated=self.simulated,
+            timeout=self.timeout,
+            idle_timeout=self.idle_timeout,
+            base_url=settings.base_url,
+            locate=offline_base_url,
+        )
         self._runner = Runner(
             RunnerSetup(
                 journal=self.journal,
                 output_dir=self.output_dir,
-                journal_base=self._journal_base,
-                make_relay=self._make_relay,
-                pacing=self._pacing,
+                connection=self._connection,
+                poll_interval=self.poll_interval,
                 max_video_bytes=self.max_video_bytes,
-                secret=self._secret,
             ),
             max_concurrency=settings.max_concurrency,
         )
+        # The way down: checked, adapted to the relay's gateway, resolved to the names it lists.
+        self._route = Route(self._connection, gateway=self._seen_gateway)
 
     @property
     def max_concurrency(self) -> int:
@@ -121,52 +124,36 @@ class Client:
     @property
     def base_url(self) -> str:
         """The relay root (no ``/v1``); for the embedded simulator, started on first use."""
-        if self._base_url is None:
-            self._base_url = offline_base_url()
-        return self._base_url
+        return self._connection.root()
+
+    @property
+    def budget_usd(self) -> float | None:
+        """The spending limit in USD (None: none); ``%veo budget`` changes it on a live client."""
+        return self._budget.limit_usd
+
+    @budget_usd.setter
+    def budget_usd(self, value: float | None) -> None:
+        self._budget.limit_usd = value
 
     def __repr__(self) -> str:
-        where = "simulator" if self.simulated else self._base_url
+        where = "simulator" if self.simulated else self._connection.base_url
         return f"<veo_magic.Client {self.protocol} {where} key={'***' if self._secret else None}>"
-
-    # -- the HTTP seam, built on the background loop -------------------------------------------
-
-    def _make_relay(self) -> Relay:
-        secret = self._secret or Secret("sk-simulated")
-        header = "x-goog-api-key" if self.protocol in GEMINI_API_PROTOCOLS else "Authorization"
-        return Relay.connect(
-            self.base_url,
-            KeyAuth(secret, header=header),
-            timeout=self.timeout,
-            secret=self._secret,
-            idle_timeout=self.idle_timeout,
-        )
-
-    def _pacing(self, expected_seconds: float | None) -> Pacing:
-        from ..relays.protocols import Pacing
-
-        return Pacing(*self.poll_interval, expected_seconds=expected_seconds)
 
     # -- what the relay sells -------------------------------------------------------------------
 
     def offer(self) -> RelayModels | None:
         """What the configured relay lists on ``GET /v1/models``, asked once per client (None:
         the simulator, Google's API, or a relay whose list could not be read)."""
-        if self.simulated or self.protocol in GEMINI_API_PROTOCOLS:
-            return None
-        with self._offer_lock:
-            if not self._offer_asked:
-                from ..relays import fetch_relay_models
+        return self._route.models()
 
-                self._offer = fetch_relay_models(self.base_url, self._secret)
-                self._offer_asked = True
-            return self._offer
+    def _seen_gateway(self) -> Gateway | None:
+        relay = self._runner.relay
+        return relay.gateway if relay is not None else None
 
     @property
     def gateway(self) -> Gateway | None:
         """The gateway this relay is, as far as its answers have told (LiteLLM, new-api)."""
-        relay = self._runner.relay
-        return (self._offer.gateway if self._offer else None) or (relay and relay.gateway)
+        return self._route.gateway
 
     # -- jobs ----------------------------------------------------------------------------------
 
@@ -177,12 +164,10 @@ class Client:
         know; once the list is known (``submit`` asks for it before the first create), the model
         is also resolved to a name it lists (``relays.relay_models``).
         """
-        request = self._request(prompt, **options)
-        return self._resolved(request) if self._offer_asked else request
+        request = self._build(prompt, **options)
+        return self._route.take(request) if self._route.asked else request
 
-    def _request(self, prompt: str, **options: Any) -> VideoRequest:
-        """``VideoRequest.build``; a model name the catalog does not know is looked up in the
-        relay's list (asked for if need be) and accepted when it is there."""
+    def _build(self, prompt: str, **options: Any) -> VideoRequest:
         protocol = check("protocol", options.pop("protocol", None) or None) or self.protocol
         if _home(protocol) != _home(self.protocol):
             raise VeoInputError(
@@ -194,59 +179,31 @@ class Client:
                 hint=f"make one with veo_magic.Client(protocol={protocol!r})",
             )
         model = options.pop("model", None) or self.model
-        try:
-            return VideoRequest.build(prompt, protocol=protocol, model=model, **options)
-        except VeoInputError as exc:
-            offer = self.offer() if exc.field == "model" and isinstance(model, str) else None
-            if offer is None:
-                raise
-            listed = offer.listed(model.strip())
-            if listed is None:
-                also = f"nor does this relay list it (it sells: {offer.says()})"
-                raise VeoInputError(
-                    exc.field,
-                    exc.value,
-                    exc.problem,
-                    exc.allowed,
-                    hint=f"{exc.hint}; {also}" if exc.hint else also,
-                ) from None
-        from ..catalog import relay_only
-
-        return VideoRequest.build(prompt, protocol=protocol, model=relay_only(listed), **options)
-
-    def _resolved(self, request: VideoRequest) -> VideoRequest:
-        """``request`` as this relay can take it: what its gateway cannot carry refused, the
-        model resolved to a name it lists (the list is asked for once, here)."""
-        offer = self.offer()
-        request = adapt(request, self.gateway)
-        if offer is None:
-            return request
-        from ..relays import resolve
-
-        return resolve(request, offer)
+        return self._route.build(prompt, protocol=protocol, model=model, **options)
 
     def submit(self, prompt: str, **options: Any) -> Job:
         """Validate, check the budget, ask the relay what it sells, record, and start a job;
-        returns at once."""
-        request = self._request(prompt, **options)
+        returns at once. One way down: built, priced and budgeted, taken to the relay's names
+        (priced again if that costs more), recorded, started."""
+        request = self._build(prompt, **options)
         self.check_budget(request.estimated_cost)
-        resolved = self._resolved(request)
-        if resolved.estimated_cost > request.estimated_cost:
-            self.check_budget(resolved.estimated_cost)
-        return self.start(self._record(resolved))
+        taken = self._route.take(request)
+        if taken.estimated_cost > request.estimated_cost:
+            self.check_budget(taken.estimated_cost)
+        return self.start(self._record(taken))
 
     def submit_all(self, requests: Sequence[VideoRequest], *, concurrency: int) -> list[Job]:
         """Start validated ``requests`` (already priced against the budget), at most
         ``concurrency`` of them at a time; the rest wait, queued, for a free slot. Each is
         resolved to the relay's names first: a refusal starts none of them."""
-        resolved = [self._resolved(request) for request in requests]
+        resolved = [self._route.take(request) for request in requests]
         lane = Lane(concurrency)
         return [self.start(self._record(request), lane=lane) for request in resolved]
 
     def prepare(self, request: VideoRequest) -> Job:
         """Record a queued job for ``request`` (counted in the spend) that ``start`` runs later;
-        the request is resolved to the relay's names first (``_resolved``)."""
-        return self._record(self._resolved(request))
+        the request is taken to the relay's names first (``relays.Route.take``)."""
+        return self._record(self._route.take(request))
 
     def _record(self, request: VideoRequest) -> Job:
         """A queued job for an already resolved ``request``, journalled."""
@@ -260,7 +217,7 @@ class Client:
         """Run a prepared job; ``request`` replaces the one it was prepared with (a storyboard
         shot learns its first frame only when the shot before it ends)."""
         if request is not None and request is not job.request:
-            request = self._resolved(request)  # the relay's list is known by now: no request
+            request = self._route.take(request)  # the relay's list is known by now: no request
             job.request, job.record = request, request.describe()
             self._runner.record(job)
         return self._runner.start(job, request=job.request, lane=lane)
@@ -338,18 +295,11 @@ class Client:
 
     def spend(self) -> float:
         """Estimated USD committed so far in this output dir (simulated jobs counted apart)."""
-        return self.journal.spend(simulated=self.simulated)
+        return self._budget.spent()
 
     def check_budget(self, estimate: float, *, what: str = "this request") -> None:
         """Raise ``VeoBudgetError`` if ``estimate`` USD more would pass the budget."""
-        if self.budget_usd is None:
-            return
-        spent = self.spend()
-        if spent + estimate > self.budget_usd + 1e-9:
-            raise VeoBudgetError(self.budget_usd, spent, estimate, what)
-
-    def _journal_base(self) -> str:
-        return "simulator" if self.simulated else self.base_url
+        self._budget.check(estimate, what=what)
 
     def close(self) -> None:
         """Close the HTTP clients and the journal (jobs still running are left alone)."""

@@ -1,8 +1,9 @@
-"""Jobs: the ``Job`` a user holds, the runner that drives it through a protocol adapter, the
+"""Jobs: the ``Job`` a user holds, the budget it is counted in, the runner that drives it through a protocol adapter, the
 journal that records it before anything is sent, and the listeners that hear of each change."""
 
 from __future__ import annotations
 
+from .budget import Budget
 from .job import TERMINAL, Job, Status, new_job_id
 from .journal import JOURNAL_NAME, Journal
 from .listeners import Listeners
@@ -11,6 +12,7 @@ from .runner import Lane, Runner, RunnerSetup, find_job, output_name, running_jo
 __all__ = [
     "JOURNAL_NAME",
     "TERMINAL",
+    "Budget",
     "Job",
     "Journal",
     "Lane",

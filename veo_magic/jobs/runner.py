@@ -29,7 +29,6 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,11 +51,11 @@ from .._exceptions import (
     VeoTaskUncertainError,
 )
 from .._loop import spawn
-from .._secret import Secret, redact
+from .._secret import redact
 
 if TYPE_CHECKING:
-    from ..relays import Relay
-    from ..relays.protocols import Adapter, Pacing
+    from ..relays import Connection, Relay
+    from ..relays.protocols import Adapter
     from ..requests import VideoRequest
     from .job import Job
     from .journal import Journal
@@ -179,15 +178,13 @@ class Lane:
 
 @dataclass(frozen=True)
 class RunnerSetup:
-    """What a runner needs of its client: where things go and how to reach the relay."""
+    """Where a runner's jobs go and how to reach their relay: data, never its client."""
 
     journal: Journal
     output_dir: Path
-    journal_base: Callable[[], str]  # the relay's key in the journal ("simulator" when simulated)
-    make_relay: Callable[[], Relay]  # called once, on the loop
-    pacing: Callable[[float | None], Pacing]  # bounds, with a learned job length
+    connection: Connection  # the relay: its journal key, and the HTTP seam opened on the loop
+    poll_interval: tuple[float, float]  # the pacing's bounds; a learned job length aims it
     max_video_bytes: int
-    secret: Secret | None
 
 
 class Runner:
@@ -209,7 +206,7 @@ class Runner:
 
     def record(self, job: Job) -> None:
         """Write ``job``'s first journal row (before anything is sent)."""
-        self.where.journal.add(_row(job, self.where.journal_base()))
+        self.where.journal.add(_row(job, self.where.connection.journal_key))
 
     def start(
         self,
@@ -242,7 +239,7 @@ class Runner:
 
     def _on_loop(self) -> Relay:
         if self._relay is None:
-            self._relay = self.where.make_relay()
+            self._relay = self.where.connection.open()
             self._semaphore = asyncio.Semaphore(self.max_concurrency)
             self._posters = asyncio.Semaphore(POSTER_WORKERS)
         return self._relay
@@ -253,7 +250,7 @@ class Runner:
         """The job's life; every outcome ends in one ``Completed``."""
         from ..relays import retry_notices
 
-        secret = self.where.secret
+        secret = self.where.connection.secret
 
         def notice(retry: object) -> None:  # a retry shows in the job's status, not in a log
             if retry is not None or job.notice is not None:
@@ -303,8 +300,11 @@ class Runner:
         from ..relays.protocols import adapter_for
 
         fresh_job = task_id is None
-        typical = self.where.journal.typical_seconds(self.where.journal_base())
-        adapter = adapter_for(job.protocol)(relay, pacing=self.where.pacing(typical))
+        from ..relays.protocols import Pacing
+
+        typical = self.where.journal.typical_seconds(self.where.connection.journal_key)
+        pacing = Pacing(*self.where.poll_interval, expected_seconds=typical)
+        adapter = adapter_for(job.protocol)(relay, pacing=pacing)
         downloads = _Downloads()
         failure: Failed | None = None
         submitted = time.monotonic()

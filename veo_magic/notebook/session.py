@@ -127,7 +127,7 @@ class Session:
 
     @property
     def key_source(self) -> str | None:
-        """RunnerSetup the key comes from (``%veo login`` or a variable's name), or None; never the key."""
+        """Where the key comes from (``%veo login`` or a variable's name), or None; never the key."""
         if self._secret:
             return "%veo login"
         return self.client.settings.key_from

@@ -34,22 +34,26 @@ from .relay_models import (
     read_relay_models,
     resolve,
 )
+from .route import Connection, Route, auth_for
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "INTERACTIONS_ONLY_HINT",
     "MODELS_TIMEOUT",
     "WITHHELD_RETRIES",
+    "Connection",
     "Gateway",
     "KeyAuth",
     "Relay",
     "RelayModels",
     "RetryNotice",
+    "Route",
     "StreamIdleError",
     "UrlExpiredError",
     "adapt",
     "adopt",
     "api_error",
+    "auth_for",
     "content_backoff",
     "download",
     "download_backoff",

@@ -35,7 +35,7 @@ __all__ = ["Gateway", "adapt", "from_models", "from_response", "litellm_task_id"
 
 Gateway = Literal["litellm", "new-api"]
 
-# RunnerSetup a last frame and reference images do reach Veo, for a message that names them.
+# Where a last frame and reference images do reach Veo, for a message that names them.
 _ROUTES = (
     "Google's API directly (protocol='gemini' with a Google key), or a relay whose -fl / "
     "-components models carry them"

@@ -16,7 +16,7 @@ Decisions (beyond the catalog's wire-name rules):
 - ``resolution`` (``request.resolution``: 720p, 1080p, 4k, or None for the model's default) goes
   where a protocol can carry it (``catalog.resolution_routes``): Google's parameter on gemini; on
   the relays a 4K model name (``veo_3_1`` + 4k sends ``veo_3_1-4K``), and on videos also the
-  parameter, which gateways forward to Google. RunnerSetup no route exists (1080p on chat, 4k on a
+  parameter, which gateways forward to Google. Where no route exists (1080p on chat, 4k on a
   spelling with no 4K name, 4k on Lite) it is refused, saying which route would work.
   ``person_generation`` is kept in ``options`` for the adapters whose dialect has a place for it
   (gemini, videos metadata), as is an asked or chosen ``resolution``.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -46,7 +47,8 @@ __all__ = ["completions"]
 
 CHAT_SECONDS = 8  # apiyi: every chat-format Veo 3.1 call yields one fixed 8 s clip
 MAX_N = 4
-CUT_AT = 0.4  # stream faults strike once the clock passes 40 %
+_SHOWN = re.compile(r"进度[:：](\d+\.\d)%")  # a progress line's number
+CUT_AT = 0.4  # stream faults strike once a progress line has said 40 %
 
 
 async def completions(request: Request) -> Response:
@@ -272,14 +274,24 @@ async def _sse(
         yield b"data: not json {\n\n"
         yield b"data: \n\n"
     content: list[str] = []
-    struck = False
+    struck = numbered = False
     async for piece in pieces:
         content.append(piece)
         yield chunk({"content": piece})
         if malformed and len(content) % 3 == 0:
             yield b'event: ping\ndata: {"type":"ping"}\n\n'
         fault = task.scenario.stream
-        if fault and not struck and task.fraction() >= CUT_AT and task.phase() == "running":
+        # Struck once the client has been told CUT_AT (not when the clock passes it, which can
+        # fall between two progress lines): what it saw last is at least that far. A stream
+        # with no numbers (the task-id variant's dots) strikes by the clock.
+        told = _SHOWN.search(piece)
+        numbered = numbered or told is not None
+        reached = (
+            float(told.group(1)) / 100
+            if told
+            else (0.0 if numbered or task.phase() != "running" else task.fraction())
+        )
+        if fault and not struck and reached >= CUT_AT:
             struck = True
             if fault == "cut":
                 raise ConnectionDrop("simulated stream cut")
@@ -302,11 +314,21 @@ async def _idle(request: Request, state: SimState) -> None:
 async def _reply(state: SimState, task: Task, pieces: AsyncIterator[str]) -> Response:
     """The non-stream answer: held until the task is done, like seed 000's relay."""
     content: list[str] = []
-    struck = False
+    struck = numbered = False
     async for piece in pieces:
         content.append(piece)
         fault = task.scenario.stream
-        if fault and not struck and task.fraction() >= CUT_AT and task.phase() == "running":
+        # Struck once the client has been told CUT_AT (not when the clock passes it, which can
+        # fall between two progress lines): what it saw last is at least that far. A stream
+        # with no numbers (the task-id variant's dots) strikes by the clock.
+        told = _SHOWN.search(piece)
+        numbered = numbered or told is not None
+        reached = (
+            float(told.group(1)) / 100
+            if told
+            else (0.0 if numbered or task.phase() != "running" else task.fraction())
+        )
+        if fault and not struck and reached >= CUT_AT:
             struck = True
             if fault == "cut":  # headers out, then the line goes dead: no id reaches the client
                 return DroppedResponse(b" " * 1024, keep=0, media_type="application/json")

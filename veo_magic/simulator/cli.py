@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="How long hanging scenarios hold a request (default: 5x generation, at least 3).",
     )
-    parser.add_argument("--cache-dir", default=None, help="RunnerSetup rendered clips are cached.")
+    parser.add_argument("--cache-dir", default=None, help="Where rendered clips are cached.")
     parser.add_argument(
         "--tls",
         action="store_true",

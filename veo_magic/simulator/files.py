@@ -156,7 +156,7 @@ async def serve_clip(
 
 
 def _redirect_target(request: Request, fault: Redirect, public_url: str) -> str:
-    """RunnerSetup a ``Redirect`` fault sends a download."""
+    """Where a ``Redirect`` fault sends a download."""
     if fault.to == "file":
         return "file:///etc/passwd"
     if fault.to == "ftp":

@@ -66,7 +66,7 @@ RUNNING = frozenset(
     }
 )
 
-# RunnerSetup a finished task's video URL may be, best first (§1.2, §1.3, §5).
+# Where a finished task's video URL may be, best first (§1.2, §1.3, §5).
 URL_FIELDS = (
     "video_url",
     "url",
@@ -78,7 +78,7 @@ URL_FIELDS = (
 )
 # Lists of URLs, for relays that return several clips from one task.
 URL_LIST_FIELDS = ("video_urls", "metadata.urls", "metadata.video_urls", "detail.video_urls")
-# RunnerSetup a failed task (or a "completed" one with no video) says why, best first.
+# Where a failed task (or a "completed" one with no video) says why, best first.
 REASON_FIELDS = (
     "error.message",
     "error",

@@ -10,6 +10,10 @@ PRISM  := $(DEPS)/prism/node_modules/.bin/prism
 # installs from the registry here. prisma only makes bad-key answers a 401 instead of a bare 500.
 LITELLM := $(DEPS)/litellm/bin/litellm
 LITELLM_PINS := 'litellm[proxy]==1.108.7' 'prisma==0.15.0'
+# google-genai 3.x for the Interactions API conformance tests, apart from .venv (whose dev extra
+# pins google-genai<3 for the gemini protocol's generate_videos): the newest that installs.
+GENAI3 := $(DEPS)/genai3/bin/python
+GENAI3_PINS := 'google-genai>=3.1'
 
 .PHONY: demo test test-fast lab bench lint clean test-deps
 
@@ -24,8 +28,8 @@ demo: $(STAMP)
 
 # Test-only tools from the registries: Debian's chromium (Playwright drives it; its own browser
 # download cannot work here), Stoplight Prism from npm, LiteLLM's proxy from PyPI (about a
-# minute and 760 MB, once). Skipped, with a note, where they cannot be installed (no root, no
-# apt, no registry); the tests that need them then skip and say why.
+# minute and 760 MB, once), google-genai 3.x from PyPI. Skipped, with a note, where they cannot
+# be installed (no root, no apt, no registry); the tests that need them then skip and say why.
 test-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -38,6 +42,9 @@ test-deps:
 	@test -x $(LITELLM) || { ($(PYTHON) -m venv $(DEPS)/litellm && \
 	  $(DEPS)/litellm/bin/python -m pip install --quiet $(LITELLM_PINS) >/dev/null 2>&1) \
 	  || { rm -rf $(DEPS)/litellm; echo "note: could not install LiteLLM; the gateway tests will skip"; }; }
+	@test -f $(DEPS)/genai3/.installed || { ($(PYTHON) -m venv $(DEPS)/genai3 && \
+	  $(GENAI3) -m pip install --quiet $(GENAI3_PINS) >/dev/null 2>&1 && touch $(DEPS)/genai3/.installed) \
+	  || { rm -rf $(DEPS)/genai3; echo "note: could not install google-genai 3.x; its Interactions tests will skip"; }; }
 
 # Across the machine's cores and beyond: most tests wait on a loopback relay, a kernel or a
 # browser, so four workers on two cores keep `make test` within minutes (pytest-xdist).

@@ -12,4 +12,4 @@ These are figures, not timed tests: nothing here fails because a number came out
 
 from __future__ import annotations
 
-FIGURES = ("load", "cell", "completion", "download", "scale", "notebook")
+FIGURES = ("load", "cell", "completion", "download", "scale", "notebook", "interactions")

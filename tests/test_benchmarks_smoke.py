@@ -42,6 +42,13 @@ EXPECTED = {
         "queue_rss_growth_mib",
     },
     "notebook": {"notebook_bytes_per_clip"},
+    "interactions": {
+        "interactions_streamed_lag_ms",
+        "interactions_polled_lag_ms",
+        "interactions_polled_rate",
+        "interactions_streamed_peak_x_clip",
+        "interactions_polled_peak_x_clip",
+    },
 }
 
 

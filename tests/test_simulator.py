@@ -1151,6 +1151,19 @@ def test_completed_no_video(simulator):
     assert final["video_url"] is None and final["detail"]["video_url"] is None
 
 
+def test_interactions_scenarios_on_the_other_protocols(simulator):
+    """``failed`` fails a task; ``incomplete`` completes it with no video; ``uri_delivery``
+    changes nothing off the Interactions API (tests/interactions covers it there)."""
+    with http(simulator) as client:
+        failed = poll_video(client, create_video(client, "x [[sim:failed]]")["id"])[-1]
+        assert failed["status"] == "failed" and "internal error" in failed["error"]["message"]
+        short = poll_video(client, create_video(client, "y [[sim:incomplete]]")["id"])[-1]
+        assert short["status"] == "completed"
+        assert client.get(f"/v1/videos/{short['id']}/content").status_code == 404
+        uri = poll_video(client, create_video(client, "z [[sim:uri_delivery]]")["id"])[-1]
+        assert client.get(f"/v1/videos/{uri['id']}/content").content[4:8] == b"ftyp"
+
+
 def test_slow_scenario_scales_the_clock(simulator):
     with http(simulator) as client:
         video = create_video(client, "x [[sim:slow]]")

@@ -55,11 +55,16 @@ class Retrying:
 
 @dataclass(frozen=True, slots=True)
 class VideoReady:
-    """Clip ``index`` can be fetched from ``url``; ``authenticated`` means send the key with it."""
+    """Clip ``index`` can be fetched from ``url``; ``authenticated`` means send the key with it.
+
+    ``path``: the clip is already on disk there (a clip that came inline in the answer, decoded
+    as it arrived); the runner moves it into place instead of fetching ``url`` (where it came
+    from, for the sidecar)."""
 
     index: int
     url: str
     authenticated: bool = False
+    path: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,30 +14,22 @@ A second model, ``classroom-veo``, has a budget of its own, which LiteLLM enforc
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.support import HANG_SECONDS, free_port
+from tests.litellm_proxy import litellm_environment, running_litellm
+from tests.support import HANG_SECONDS
 from veo_magic import Client
 from veo_magic.simulator import LoggedRequest, Simulator
 
-REPO = Path(__file__).resolve().parents[2]
-LITELLM = REPO / ".deps/litellm/bin/litellm"
 MASTER_KEY = "sk-gateway-master-5f1c9e"  # what a teacher holds; students get virtual keys
 UPSTREAM_KEY = "sk-upstream-google-7a2d"  # what LiteLLM sends Google (x-goog-api-key)
 BUDGET_MODEL = "classroom-veo"  # an admin's own name, with a budget
 BUDGET_USD = 1.5  # one 8 s clip at $0.25/s is $2.00: the first passes, the next is refused
-STARTUP_SECONDS = 90.0
 CONFIG = """\
 model_list:
   - model_name: veo-3.1
@@ -90,73 +82,19 @@ def upstream() -> Iterator[Simulator]:
     simulator.stop()
 
 
-def _environment(upstream: Simulator) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LITELLM", "DATABASE_URL"))}
-    env.update(
-        LITELLM_LOCAL_MODEL_COST_MAP="True",  # else it fetches prices from GitHub at import
-        LITELLM_TELEMETRY_DISABLED="true",
-        LITELLM_DONT_SHOW_FEEDBACK_BOX="True",
-        LITELLM_MODE="PRODUCTION",  # no load_dotenv() of the working directory
-        DISABLE_SCHEMA_UPDATE="True",
-        NO_PROXY="127.0.0.1,localhost",
-        SSL_CERT_FILE=str(upstream.ca_file),
-    )
-    return env
-
-
 @pytest.fixture(scope="session")
 def litellm(upstream: Simulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    """LiteLLM's proxy on a free loopback port, ready (``/health/liveliness``; never ``/health``,
-    which sends a billable create to every deployment)."""
-    if not LITELLM.exists():
-        pytest.skip(
-            f"LiteLLM's proxy is not installed at {LITELLM.relative_to(REPO)}: "
-            "`make test-deps` installs litellm[proxy]==1.108.7 there"
-        )
-    folder = tmp_path_factory.mktemp("litellm")
-    config = folder / "config.yaml"
-    config.write_text(
-        CONFIG.format(
-            upstream=upstream.base_url,
-            upstream_key=UPSTREAM_KEY,
-            budget_model=BUDGET_MODEL,
-            budget=BUDGET_USD,
-            master_key=MASTER_KEY,
-        )
+    """LiteLLM's proxy on a free loopback port, ready; it trusts the simulator's CA."""
+    config = CONFIG.format(
+        upstream=upstream.base_url,
+        upstream_key=UPSTREAM_KEY,
+        budget_model=BUDGET_MODEL,
+        budget=BUDGET_USD,
+        master_key=MASTER_KEY,
     )
-    port = free_port()
-    log = folder / "litellm.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(LITELLM), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
-            cwd=folder,
-            env=_environment(upstream),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"LiteLLM exited at startup:\n{log.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base_url}/health/liveliness", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"LiteLLM not ready after {STARTUP_SECONDS:g} s:\n{log.read_text()[-3000:]}"
-                )
-            time.sleep(0.1)
+    env = litellm_environment(SSL_CERT_FILE=str(upstream.ca_file))
+    with running_litellm(config, tmp_path_factory.mktemp("litellm"), env) as (base_url, log):
         yield Gateway(base_url, upstream, log)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture

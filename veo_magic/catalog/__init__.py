@@ -6,6 +6,8 @@ from .listing import model_lines
 from .models import (
     DEFAULT_PRICES,
     FAMILIES,
+    OMNI_PRICE_SOURCE,
+    OMNI_RATES_PER_SECOND,
     PROTOCOL_NAMES,
     RATES_PER_SECOND,
     RETIRED,
@@ -31,6 +33,8 @@ from .models import (
 __all__ = [
     "DEFAULT_PRICES",
     "FAMILIES",
+    "OMNI_PRICE_SOURCE",
+    "OMNI_RATES_PER_SECOND",
     "PROTOCOL_NAMES",
     "RATES_PER_SECOND",
     "RETIRED",

@@ -35,7 +35,8 @@ def model_lines(
     """The catalog (or ``specs``) as printable lines: relay names, then Google's ids; then what
     the relay sells, given its ``offer``."""
     specs = list(known_models() if specs is None else specs)
-    relays = [spec for spec in specs if spec.family != "gemini"]
+    omni = [spec for spec in specs if spec.family == "omni" and spec.style == "google"]
+    relays = [spec for spec in specs if spec.family != "gemini" and spec not in omni]
     google = [spec for spec in specs if spec.family == "gemini"]
     lines: list[str] = []
     if relays:
@@ -60,6 +61,15 @@ def model_lines(
                     f"(Google names {spec.retired.replacement}); relays and Vertex may still "
                     "serve it"
                 )
+    if omni:
+        lines.append(
+            "Gemini Omni on Google's Interactions API (protocol interactions, the key in "
+            "x-goog-api-key): USD per second of clip by resolution, estimates (Google's own "
+            "pricing page not read); a clip costs rate x seconds"
+        )
+        for spec in omni:
+            lines.append(f"  {spec.name:<{NAME_WIDTH}} {_price(spec)}")
+            lines.append(f"  {'':<{NAME_WIDTH}} {spec.summary}")
     return lines + (_sold(offer) if offer is not None else [])
 
 

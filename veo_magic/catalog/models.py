@@ -69,6 +69,8 @@ from ..options import ORIENTATIONS, PROTOCOL_NAMES
 __all__ = [
     "DEFAULT_PRICES",
     "FAMILIES",
+    "OMNI_PRICE_SOURCE",
+    "OMNI_RATES_PER_SECOND",
     "PROTOCOL_NAMES",
     "RATES_PER_SECOND",
     "RETIRED",
@@ -93,7 +95,7 @@ __all__ = [
 
 Orientation = Literal["portrait", "landscape"]
 
-FAMILIES = ("veo3.1", "veo3", "veo2", "jimeng", "sora", "gemini")
+FAMILIES = ("veo3.1", "veo3", "veo2", "jimeng", "sora", "gemini", "omni")
 ROLES = ("first_frame", "last_frame", "reference")
 VEO_RATIOS = ("9:16", "16:9")
 JIMENG_RATIOS = ("9:16", "16:9", "3:4", "4:3", "1:1", "21:9", "2:3", "3:2")  # mj-studio + seed 003
@@ -115,6 +117,9 @@ DEFAULT_PRICES: dict[str, float] = {
     # OpenAI's list price at 720p ($0.10/s, pro $0.30/s) x the default 4 s; billed per second.
     "sora-2": 0.40,
     "sora-2-pro": 1.20,
+    # A relay's own Omni name (omni-fast, omni_flash_10s): no relay price read; Omni 1.1's
+    # 720p rate x 8 s stands in for the budget.
+    "omni": 0.80,
 }
 FOUR_K_FACTOR = 2.0  # estimate for a relay's 4K name: twice its tier (no relay publishes one)
 
@@ -132,6 +137,27 @@ RATES_PER_SECOND: dict[str, dict[str, float]] = {
     "gemini-3.0-fast": {"720p": 0.15, "1080p": 0.15},
     "gemini-2.0": {"720p": 0.35},
 }
+
+
+# Gemini Omni on the Interactions API, USD per second of clip (audio always made) by resolution.
+# 1.1: the per-second tiers third parties quote from Google's pricing page (reAPI, Lumenfall,
+# 2026-09 to 2026-11: $17.50 per million video tokens, ~5,792 tokens a second at 720p); Google's
+# own page was not in reach here, so they are estimates. 1.2: "30 percent cheaper" than 1.1
+# (one secondary source, 2026-11): 0.7 x the 1.1 tiers, an estimate.
+OMNI_RATES_PER_SECOND: dict[str, dict[str, float]] = {
+    "omni-1.1": {"360p": 0.03, "720p": 0.10, "1080p": 0.15, "4k": 0.30},
+    "omni-1.2": {"360p": 0.021, "720p": 0.07, "1080p": 0.105, "4k": 0.21},
+}
+OMNI_PRICE_SOURCE = (
+    "estimate: per-second tiers quoted from Google's pricing page by reAPI and Lumenfall "
+    "(2026-09 to 2026-11); 1.2 = 0.7 x 1.1 ('30 percent cheaper', 2026-11); Google's own page "
+    "not read"
+)
+RATES_PER_SECOND.update(OMNI_RATES_PER_SECOND)
+# Clip lengths (s): 1.1 3-10 (Google's model card), 1.2 3-15 (Google Cloud's page, 2026-11).
+OMNI_SECONDS = {"1.1": tuple(range(3, 11)), "1.2": tuple(range(3, 16)), "1.0": tuple(range(3, 11))}
+OMNI_DEFAULT_SECONDS = 8  # always sent, so the bill matches the estimate (Google's own is 10 s)
+OMNI_RESOLUTIONS = ("360p", "720p", "1080p", "4k")
 
 
 class Retirement(NamedTuple):
@@ -155,6 +181,9 @@ _VEO3 = Retirement(
 # Google ids retired on the Gemini API. Relays and Vertex (the -001 ids of 3.1) may still serve
 # the model, so the names stay usable: a retirement is a note, and an answer to recognise.
 RETIRED: dict[str, Retirement] = {
+    "gemini-omni-flash-preview": Retirement(
+        "2026-09-30", "gemini-omni-1.2-flash", "Gemini API changelog; deprecations page"
+    ),
     "veo-3.1-generate-preview": _OMNI,
     "veo-3.1-fast-generate-preview": _OMNI,
     "veo-3.1-lite-generate-preview": _OMNI,
@@ -216,6 +245,16 @@ _CATALOG_NAMES = (
     "veo-3.0-generate-001",
     "veo-3.0-fast-generate-001",
     "veo-2.0-generate-001",
+    # Gemini Omni on Google's Interactions API (protocol interactions)
+    "gemini-omni-1.2-flash",
+    "gemini-omni-1.1-flash",
+    # Gemini Omni as relays sell it on /v1/videos, under their own names (GOOGLE.md: octopusx,
+    # 12ai, gaorui, apimart, jimmyai, toapis docs)
+    "omni-fast",
+    "omni_flash_8s",
+    "omni_flash_10s",
+    "Omni-Flash-Ext",
+    "gemini_omni",
 )
 _EXAMPLES = (
     "veo-3.1",
@@ -229,6 +268,7 @@ _EXAMPLES = (
     "sora-2",
     "sora-2-pro",
     "veo-3.1-generate-preview",
+    "gemini-omni-1.2-flash",
 )
 
 
@@ -302,7 +342,10 @@ class ModelSpec:
         if not self.priced:
             return "price unknown"
         if self.rates:
-            return " · ".join(f"${usd:.2f}/s {res}" for res, usd in self.rates)
+            if self.family != "omni":
+                return " · ".join(f"${usd:.2f}/s {res}" for res, usd in self.rates)
+            label = " · ".join(f"${_cents(usd)}/s {res}" for res, usd in self.rates)
+            return f"{label} (estimate)"
         return f"${self.price_usd:.2f}/clip"
 
     @property
@@ -311,6 +354,8 @@ class ModelSpec:
         parts = [_FAMILY_LABELS.get(self.family, self.family)]
         if self.family == "gemini":
             parts[0] = f"Veo {self.version} (Gemini API)"
+        if self.family == "omni":
+            return self._omni_summary()
         parts += [self.tier] if self.tier != "standard" else []
         parts += ["4K"] if self.four_k else []
         parts.append(self.orientation or "portrait/landscape")
@@ -325,6 +370,26 @@ class ModelSpec:
         else:
             parts.append(f"{lengths} (chat: {'/'.join(map(str, chat))} s)")
         return " · ".join(parts)
+
+    def _omni_summary(self) -> str:
+        google = self.style == "google"
+        parts = [
+            f"Gemini Omni {self.version} (Interactions API)" if google else "Gemini Omni (relay)",
+            self.orientation or "portrait/landscape",
+            "/".join(self.resolutions),
+            _images_label(self.roles, self.max_images),
+            "audio always",
+            "one video a turn, no negative prompt",
+        ]
+        lengths = self.allowed_seconds("interactions" if google else "videos")
+        parts.append(f"{lengths[0]}-{lengths[-1]} s" if len(lengths) > 1 else f"{lengths[0]} s")
+        return " · ".join(parts)
+
+
+def _cents(usd: float) -> str:
+    """``0.10`` -> ``0.10``, ``0.105`` -> ``0.105``: two decimals, three where they count."""
+    text = f"{usd:.3f}"
+    return text[:-1] if text.endswith("0") else text
 
 
 _FAMILY_LABELS = {
@@ -376,11 +441,19 @@ class _Name:
 
     @property
     def price_key(self) -> str:
-        base = {"gemini": f"gemini-{self.version}", "sora": "sora-2"}.get(self.family, self.family)
+        base = {
+            "gemini": f"gemini-{self.version}",
+            "sora": "sora-2",
+            "omni": f"omni-{self.version}" if self.style == "google" else "omni",
+        }.get(self.family, self.family)
         tier = "" if self.tier == "standard" else f"-{self.tier}"
         return base + tier + ("-4k" if self.four_k else "")
 
 
+_OMNI_ID = re.compile(r"^gemini-omni-(?:(?P<version>\d\.\d)-)?flash(?:-preview)?$", re.I)
+# Relays' own Omni names: omni-fast, omni_flash_10s, Omni-Flash-Ext, gemini_omni, omni-fast-v2v.
+_OMNI_RELAY = re.compile(r"^(?:gemini[-_])?omni(?:$|[-_])", re.I)
+_OMNI_FIXED = re.compile(r"[-_](\d{1,2})s(?:$|[-_])", re.I)  # omni_flash_10s: always 10 s
 _GOOGLE = re.compile(r"^veo-(?P<version>\d\.\d)-(?:(?P<tier>fast|lite)-)?generate\b", re.I)
 # "veo3.1pro" has minor 1; "veo3-4k" has none: a minor after - or _ must end the token.
 _VEO = re.compile(
@@ -421,6 +494,10 @@ def _read(name: object, *, field: str) -> _Name:
     if not isinstance(name, str) or not name.strip():
         raise _unknown_model(name, field)
     text = name.strip()
+    if m := _OMNI_ID.match(text):
+        return _Name(text, "omni", m["version"] or "1.0", style="google")
+    if _OMNI_RELAY.match(text):
+        return _Name(text, "omni", "1.2", style="relay")
     if m := _GOOGLE.match(text):
         if m["version"] not in _GOOGLE_VERSIONS:
             raise _unknown_model(text, field)
@@ -512,6 +589,14 @@ _FACTS = {
 
 
 def _facts(r: _Name) -> _Facts:
+    if r.family == "omni":
+        fixed = _OMNI_FIXED.search(r.text) if r.style == "relay" else None
+        if fixed:
+            return _Facts((int(fixed[1]),), int(fixed[1]), True, VEO_RATIOS, True)
+        lengths = OMNI_SECONDS.get(r.version, OMNI_SECONDS["1.1"])
+        if r.style == "relay":
+            lengths = OMNI_SECONDS["1.1"]  # what every Omni sells: a relay may map to 1.1
+        return _Facts(lengths, OMNI_DEFAULT_SECONDS, True, VEO_RATIOS, True)
     if r.family == "gemini":
         base = _FACTS[_GOOGLE_VERSIONS[r.version]]
         return _Facts(base.seconds, base.default_seconds, base.audio, base.aspect_ratios, True)
@@ -523,6 +608,8 @@ def _image_roles(r: _Name) -> tuple[tuple[str, ...], int]:
     first, both = ("first_frame",), ("first_frame", "last_frame")
     if r.components:
         return ("reference",), 3
+    if r.family == "omni":  # Google's: text, first frame, first + last, or references
+        return (ROLES, 3) if r.style == "google" else (first, 1)
     if r.family == "gemini":  # referenceImages on 3.1 and 3.1 Fast, not Lite (Google's table)
         if r.version == "3.1":
             return (both, 2) if r.tier == "lite" else (ROLES, 3)
@@ -545,6 +632,8 @@ def _resolutions(r: _Name) -> tuple[str, ...]:
     says so (relays sell no 1080p name; ``resolution_routes`` adds the videos parameter)."""
     if r.family == "gemini":
         return tuple(RATES_PER_SECOND.get(r.price_key, {"720p": 0.0}))
+    if r.family == "omni":
+        return OMNI_RESOLUTIONS
     return ("4k",) if r.four_k else ("720p",)
 
 
@@ -553,6 +642,8 @@ def _spec(r: _Name) -> ModelSpec:
     roles, max_images = _image_roles(r)
     overridden = _override(r.price_key, r.family)
     rates = RATES_PER_SECOND.get(r.price_key, {}) if overridden is None else {}
+    if r.family == "omni" and r.style == "relay" and overridden is None:
+        rates = {}  # a relay's own price: unknown; the budget counts 1.1's 720p rate
     # The chat body and the unified create body (PROTOCOLS.md §1.1, §1.3) have no length field:
     # there a clip is always the model's default length, so nothing else may be asked (or billed).
     fixed = (facts.default_seconds,)
@@ -585,11 +676,12 @@ def _spec(r: _Name) -> ModelSpec:
             if rates
             else _price(r.price_key, r.family)
         ),
+        priced=not (r.family == "omni" and r.style == "relay" and overridden is None),
         per_second=facts.per_second,
         rates=tuple(rates.items()),
         resolutions=_resolutions(r),
         extends=r.family == "gemini" and r.version == "3.1" and r.tier != "lite",
-        retired=RETIRED.get(r.text.lower()) if r.family == "gemini" else None,
+        retired=RETIRED.get(r.text.lower()) if r.family in ("gemini", "omni") else None,
     )
 
 
@@ -751,6 +843,8 @@ def resolution_routes(spec: ModelSpec, protocol: str) -> tuple[str, ...]:
     """
     if spec.four_k:  # the name says 4K: nothing else can be asked of it
         return ("4k",)
+    if spec.family == "omni":  # a response_format field on interactions, a parameter on videos
+        return spec.resolutions if protocol in ("interactions", "videos") else ()
     if protocol == "gemini" or spec.family == "gemini":
         target = spec if spec.family == "gemini" else _gemini_spec(spec)
         if target is None or target.version == "2.0":
@@ -772,6 +866,8 @@ class ModelChoices(NamedTuple):
     references: bool
     resolutions: tuple[str, ...]  # beyond the model's default (720p) when more than one
     seconds: tuple[int, ...]
+    negative_prompt: bool = True  # Gemini Omni has no field for one
+    max_clips: int = 4  # clips one request may ask for (Omni: one a turn)
 
 
 def choices_for(spec: ModelSpec, protocol: str) -> ModelChoices:
@@ -792,6 +888,8 @@ def choices_for(spec: ModelSpec, protocol: str) -> ModelChoices:
         references=grown(has_references=True).takes("reference"),
         resolutions=resolution_routes(spec, protocol),
         seconds=spec.allowed_seconds(protocol),
+        negative_prompt=spec.family != "omni",
+        max_clips=1 if spec.family == "omni" else 4,
     )
 
 

@@ -19,7 +19,7 @@ from .._exceptions import VeoInputError
 from .._secret import Secret
 from ..config import Settings
 from ..jobs import Budget, Job, Journal, Lane, Runner, RunnerSetup, find_job
-from ..options import PROTOCOL_NAMES, check
+from ..options import GEMINI_API_PROTOCOLS, PROTOCOL_NAMES, check
 from ..relays import Connection, Gateway, Route
 from ..requests import VideoRequest
 from .offline import offline_base_url
@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from ..storyboards import Storyboard
 
 __all__ = ["PROTOCOL_NAMES", "Client"]
+
+
+def _home(protocol: str) -> str:
+    """Which API a protocol talks to: each Google API has its own address and key header."""
+    return protocol if protocol in GEMINI_API_PROTOCOLS else "relay"
 
 
 class Client:
@@ -114,7 +119,7 @@ class Client:
     # -- configuration -------------------------------------------------------------------------
 
     def _switchable_protocols(self) -> tuple[str, ...]:
-        return tuple(p for p in PROTOCOL_NAMES if (p == "gemini") == (self.protocol == "gemini"))
+        return tuple(p for p in PROTOCOL_NAMES if _home(p) == _home(self.protocol))
 
     @property
     def base_url(self) -> str:
@@ -164,7 +169,7 @@ class Client:
 
     def _build(self, prompt: str, **options: Any) -> VideoRequest:
         protocol = check("protocol", options.pop("protocol", None) or None) or self.protocol
-        if (protocol == "gemini") != (self.protocol == "gemini"):
+        if _home(protocol) != _home(self.protocol):
             raise VeoInputError(
                 "protocol",
                 protocol,

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 from .._exceptions import VeoInputError
 from .._secret import Secret, redact
-from ..options import OPTION_RULES, Amount, Rule, Whole
+from ..options import GEMINI_API_PROTOCOLS, OPTION_RULES, Amount, Rule, Whole
 
 __all__ = [
     "BASE_URL",
@@ -40,6 +40,7 @@ __all__ = [
     "OUTPUT_DIR",
     "PRICES",
     "PROTOCOL",
+    "PROTOCOL_MODELS",
     "SIM_SECONDS",
     "USD_PER_CLIP",
     "VARIABLES",
@@ -53,8 +54,11 @@ __all__ = [
     "read",
 ]
 
-# Google's own API: its base when a gemini client has a key and no URL.
+# Google's own API: its base when a gemini or interactions client has a key and no URL.
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
+# A protocol's own default model, where VEO_MODEL's default (veo-3.1) is not sold on it:
+# Gemini Omni 1.2 is Google's video default on the Interactions API (google-genai 3.1.0 notes).
+PROTOCOL_MODELS = {"interactions": "gemini-omni-1.2-flash"}
 # A price: set_price and VEO_PRICES take numbers, not text ("0.1" is more likely a mistake).
 USD_PER_CLIP = Amount("US dollars per clip", text=False, example="0.12", required=True)
 # Something that looks like a key, pasted where a URL belongs: masked in every message.
@@ -200,18 +204,19 @@ BASE_URL = Variable(
 )
 API_KEY = Variable(
     "VEO_API_KEY",
-    "the relay's key, sent as `Authorization: Bearer …` (on `gemini`, as `x-goog-api-key`)",
+    "the relay's key, sent as `Authorization: Bearer …` (on `gemini` and `interactions`, as "
+    "`x-goog-api-key`)",
     rule=Key(),
     keyword="api_key",
 )
 GEMINI_API_KEY = Variable(
     "GEMINI_API_KEY",
-    "the key on `gemini` when `VEO_API_KEY` is unset (Google's SDK reads it)",
+    "the key on `gemini` and `interactions` when `VEO_API_KEY` is unset (Google's SDK reads it)",
     rule=Key(),
 )
 GOOGLE_API_KEY = Variable(
     "GOOGLE_API_KEY",
-    "the key on `gemini` when neither `VEO_API_KEY` nor `GEMINI_API_KEY` is set",
+    "the key on `gemini` and `interactions` when neither `VEO_API_KEY` nor `GEMINI_API_KEY` is set",
     rule=Key(),
 )
 PROTOCOL = Variable(
@@ -226,7 +231,7 @@ MODEL = Variable(
     "VEO_MODEL",
     "the model a request uses when it names none",
     default="veo-3.1",
-    default_words="`veo-3.1`",
+    default_words="`veo-3.1` (on `interactions`: `gemini-omni-1.2-flash`)",
     keyword="model",
     text="an alias such as `veo-3.1`, or a relay's full model name",
 )
@@ -295,7 +300,7 @@ VARIABLES = (
     EMBED_MAX_MB,
     SIM_SECONDS,
 )
-# Google's SDK reads these too: on `gemini` the first one set is the key.
+# Google's SDK reads these too: on `gemini` and `interactions` the first one set is the key.
 GEMINI_KEYS = (API_KEY, GEMINI_API_KEY, GOOGLE_API_KEY)
 
 
@@ -370,7 +375,7 @@ class Settings:
         # Read here rather than with read(): the key must be known to mask it in a bad URL.
         url = raw(BASE_URL, environ) if not _given(base_url) else base_url
         if url is None and secret is not None:
-            if chosen != "gemini":
+            if chosen not in GEMINI_API_PROTOCOLS:
                 raise VeoInputError(
                     "base_url",
                     None,
@@ -401,7 +406,7 @@ class Settings:
             base_url=root,
             secret=secret,
             key_from=key_from,
-            model=setting(MODEL, model),
+            model=_model(chosen, model, environ),
             output_dir=Path(setting(OUTPUT_DIR, output_dir)),
             budget_usd=setting(BUDGET_USD, budget_usd),
             max_video_bytes=setting(MAX_VIDEO_BYTES, max_video_bytes),
@@ -419,13 +424,23 @@ _CLIENT_RULES: dict[str, Rule] = {
 }
 
 
+def _model(protocol: str, model: str | None, environ: Mapping[str, str] | None) -> str:
+    """The model asked for, else ``VEO_MODEL``, else the protocol's own default."""
+    if _given(model):
+        return MODEL.check(model, from_environment=False)
+    if raw(MODEL, environ) is None and protocol in PROTOCOL_MODELS:
+        return PROTOCOL_MODELS[protocol]
+    return read(MODEL, environ)
+
+
 def _key(
     protocol: str, api_key: str | Secret | None, environ: Mapping[str, str] | None
 ) -> tuple[Secret | None, str | None]:
-    """The key and where it came from; on ``gemini`` Google's own variables count too."""
+    """The key and where it came from; on Google's own API (``gemini``, ``interactions``)
+    Google's own variables count too."""
     if api_key if isinstance(api_key, Secret) else _given(api_key):
         return API_KEY.check(api_key, from_environment=False), "api_key"
-    for variable in GEMINI_KEYS if protocol == "gemini" else (API_KEY,):
+    for variable in GEMINI_KEYS if protocol in GEMINI_API_PROTOCOLS else (API_KEY,):
         if (secret := read(variable, environ)) is not None:
             return secret, variable.name
     return None, None

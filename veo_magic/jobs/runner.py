@@ -358,8 +358,15 @@ class Runner:
         job._apply(Downloaded(ready.index, dest, ready.url, size, poster))
 
     async def _download(self, relay: Relay, job: Job, ready: VideoReady, dest: Path) -> int:
-        from ..relays import download
+        from ..relays import adopt, download
         from ..relays.protocols import video_urls
+
+        if ready.path is not None:  # the clip came inline and is on disk already
+            what = f"The answer for task {job.task_id}" if job.task_id else "The answer"
+            try:
+                return await asyncio.to_thread(adopt, ready.path, dest, what=what)
+            except VeoDownloadError as exc:  # the server's bytes: asking again will not mend them
+                raise VeoGenerationError(str(exc), task_id=job.task_id) from None
 
         def find_video_url(body: Any) -> str | None:
             return next(iter(video_urls(body)), None) if isinstance(body, dict) else None

@@ -56,10 +56,14 @@ def catalog_models() -> list[Any]:
         return []
 
 
-def model_options(default: str) -> list[tuple[str, str]]:
-    """Dropdown choices ``(label with price, name)``, the client's default model included."""
+def model_options(default: str, protocol: str = "chat") -> list[tuple[str, str]]:
+    """Dropdown choices ``(label with price, name)``, the client's default model included; on
+    ``interactions`` only Google's Gemini Omni ids (nothing else is sold there)."""
     options = []
     for spec in catalog_models():
+        omni_id = getattr(spec, "family", "") == "omni" and getattr(spec, "style", "") == "google"
+        if protocol == "interactions" and not omni_id:
+            continue
         name = str(getattr(spec, "name", "") or "")
         if not name:
             continue
@@ -144,7 +148,9 @@ class Form(widgets.VBox):
         )
         default_model = self._default_model()
         self.model = widgets.Dropdown(
-            options=model_options(default_model), value=default_model, description="Model"
+            options=model_options(default_model, self._protocol()),
+            value=default_model,
+            description="Model",
         )
         self.orientation = widgets.ToggleButtons(
             options=[("Portrait", "portrait"), ("Landscape", "landscape")], value="portrait"
@@ -252,7 +258,13 @@ class Form(widgets.VBox):
             self.fast: offer is None or offer.fast,
             self.last_frame: offer is None or offer.last_frame,
             self.references: offer is None or offer.references,
+            self.negative: offer is None or offer.negative_prompt,
+            self.n: offer is None or offer.max_clips > 1,
         }
+        if offer is not None and not offer.negative_prompt:
+            self.negative.value = ""
+        if offer is not None and offer.max_clips == 1:
+            self.n.value = 1
         for control, visible in shown.items():
             control.layout.display = None if visible else "none"
 

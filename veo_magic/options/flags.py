@@ -68,7 +68,8 @@ REQUEST_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
             "dest": "references",
             "action": "append",
             "default": None,
-            "help": "A reference image (repeat up to 3 times); not combined with frames.",
+            "help": "A reference image (repeat up to 3 times); not combined with frames. "
+            "On interactions: reference_to_video.",
         },
     ),
     (
@@ -89,9 +90,10 @@ REQUEST_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         ("--resolution",),
         {
             "default": None,
-            "help": f"Resolution: {OPTION_RULES['resolution'].words}. gemini sends it; on relays 4k "
-            "goes in the model name (veo_3_1-4K) and videos also sends it as a parameter. 1080p "
-            "and 4k need --seconds 8 (chosen for you when left out).",
+            "help": f"Resolution: {OPTION_RULES['resolution'].words}. gemini and interactions send "
+            "it (360p: Gemini Omni only); on relays 4k goes in the model name (veo_3_1-4K) and "
+            "videos also sends it as a parameter. On Veo, 1080p and 4k need --seconds 8 "
+            "(chosen for you when left out).",
         },
     ),
     (
@@ -115,7 +117,8 @@ REQUEST_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         {
             "default": None,
             "help": f"Wire protocol: {OPTION_RULES['protocol'].words}; "
-            "chat streams, videos and create are resumable tasks, gemini is Google's own API.",
+            "chat streams, videos and create are resumable tasks, gemini is Google's own API "
+            "for Veo, interactions is Google's Interactions API for Gemini Omni.",
         },
     ),
 ]

@@ -31,6 +31,7 @@ from typing import Any, NamedTuple, Protocol
 from .._exceptions import VeoInputError, allowed_words
 
 __all__ = [
+    "GEMINI_API_PROTOCOLS",
     "MAX_CLIPS",
     "MAX_PROMPT_CHARS",
     "MAX_SEED",
@@ -52,9 +53,17 @@ __all__ = [
     "check",
 ]
 
-PROTOCOL_NAMES = ("chat", "videos", "create", "gemini")
+PROTOCOL_NAMES = ("chat", "videos", "create", "gemini", "interactions")
+# Google's Gemini API itself (not a relay): its host, its key header (x-goog-api-key), and the
+# key in GEMINI_API_KEY / GOOGLE_API_KEY when VEO_API_KEY is unset.
+GEMINI_API_PROTOCOLS = ("gemini", "interactions")
 ORIENTATIONS = ("portrait", "landscape")
-RESOLUTIONS = ("720p", "1080p", "4k")
+RESOLUTIONS = (
+    "360p",
+    "720p",
+    "1080p",
+    "4k",
+)  # 360p: Gemini Omni only (catalog says who makes what)
 PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")
 MAX_PROMPT_CHARS = 32000  # OpenAI's /v1/videos limit; relays forward the prompt as is
 # Veo 3.x reads at most 1,024 prompt tokens (Gemini API model table, 2026-06-19). Counting tokens
@@ -245,7 +254,8 @@ OPTION_RULES: dict[str, Rule] = {
     "protocol": Choice(
         PROTOCOL_NAMES,
         why="chat streams from /v1/chat/completions; videos and create are resumable tasks; "
-        "gemini calls Google's API",
+        "gemini calls Google's API for Veo; interactions calls Google's Interactions API "
+        "(Gemini Omni)",
     ),
     "orientation": Choice(ORIENTATIONS),
     "landscape": Flag(),
@@ -392,6 +402,39 @@ MODEL_RULES: tuple[Needs, ...] = (
         _NEGATIVE,
     ),
 )
+
+
+# Gemini Omni (the Interactions API, and the relays that sell it on /v1/videos): its request
+# has no field for these, so a value would be dropped silently. google-genai 3.6.1's
+# ``videoresponseformat.py`` / ``generationconfig.py`` types; Google's Omni model card.
+_OMNI = "google-genai 3.6.1 Interactions types (read 2026-12-06); Gemini Omni model card"
+OMNI_RULES: tuple[Needs, ...] = (
+    Needs(
+        ("omni",),
+        "negative_prompt",
+        (),
+        "Gemini Omni takes no negative prompt",
+        "write what to avoid in the prompt itself ('no text on screen, no people')",
+        _OMNI,
+    ),
+    Needs(
+        ("omni",),
+        "n",
+        (1,),
+        "Gemini Omni makes one video per turn",
+        "use --vary (or batch) to make several clips, each its own request",
+        _OMNI,
+    ),
+    Needs(
+        ("omni",),
+        "person_generation",
+        (),
+        "Gemini Omni has no person-generation setting",
+        "say in the prompt whether people may appear",
+        _OMNI,
+    ),
+)
+MODEL_RULES = MODEL_RULES + OMNI_RULES
 
 
 def check(field: str, value: object) -> Any:

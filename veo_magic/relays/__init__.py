@@ -4,9 +4,10 @@ gateways a relay runs on, the relay's own list of models, and one adapter per wi
 
 from __future__ import annotations
 
-from .download import DEFAULT_MAX_BYTES, UrlExpiredError, download, is_mp4
+from .download import DEFAULT_MAX_BYTES, UrlExpiredError, adopt, download, is_mp4, mp4_problem
 from .gateways import Gateway, adapt, from_models, from_response, litellm_task_id
 from .http import (
+    INTERACTIONS_ONLY_HINT,
     WITHHELD_RETRIES,
     KeyAuth,
     Relay,
@@ -37,6 +38,7 @@ from .route import Connection, Route, auth_for
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "INTERACTIONS_ONLY_HINT",
     "MODELS_TIMEOUT",
     "WITHHELD_RETRIES",
     "Connection",
@@ -49,6 +51,7 @@ __all__ = [
     "StreamIdleError",
     "UrlExpiredError",
     "adapt",
+    "adopt",
     "api_error",
     "auth_for",
     "content_backoff",
@@ -63,6 +66,7 @@ __all__ = [
     "is_mp4",
     "json_body",
     "litellm_task_id",
+    "mp4_problem",
     "named_task",
     "read_relay_models",
     "resolve",

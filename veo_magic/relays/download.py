@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import struct
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +24,7 @@ import httpx
 from .._exceptions import VeoDownloadError
 from .http import Relay, api_error, content_backoff, download_backoff
 
-__all__ = ["DEFAULT_MAX_BYTES", "UrlExpiredError", "download", "is_mp4"]
+__all__ = ["DEFAULT_MAX_BYTES", "UrlExpiredError", "adopt", "download", "is_mp4", "mp4_problem"]
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
 MAX_REDIRECTS = 5
@@ -37,6 +39,61 @@ class UrlExpiredError(VeoDownloadError):
 def is_mp4(head: bytes) -> bool:
     """True when ``head`` (the first bytes of a file) starts with an ISO-BMFF ``ftyp`` box."""
     return len(head) >= 12 and head[4:8] == b"ftyp"
+
+
+def mp4_problem(path: Path) -> str | None:
+    """Why the file at ``path`` is not a playable MP4, or None: its top-level boxes must start
+    with ``ftyp``, hold a ``moov``, and add up to the file's size (a cut-off clip does not)."""
+    size = path.stat().st_size
+    seen: list[str] = []
+    with path.open("rb") as f:
+        at = 0
+        while at < size:
+            f.seek(at)
+            head = f.read(16)
+            if len(head) < 8:
+                return f"{size - at} stray bytes after the last box at byte {at}"
+            length, kind = struct.unpack(">I4s", head[:8])
+            name = kind.decode("latin-1")
+            if length == 1 and len(head) == 16:  # a 64-bit size follows
+                length = struct.unpack(">Q", head[8:16])[0]
+            elif length == 0:  # runs to the end of the file
+                length = size - at
+            if not seen and name != "ftyp":
+                return "no 'ftyp' box at the start"
+            if length < 8 or at + length > size:
+                return (
+                    f"the {name!r} box says {length} bytes, but the file ends {size - at} bytes in"
+                )
+            seen.append(name)
+            at += length
+    if "moov" not in seen:
+        return f"no 'moov' box (boxes: {', '.join(seen) or 'none'})"
+    return None
+
+
+def adopt(source: Path, dest: Path, *, what: str) -> int:
+    """Move a clip already on disk (decoded from an answer) into ``dest``; return its size.
+
+    A clip that is not a playable MP4 is kept beside, as ``<name>.incomplete``, never deleted:
+    ``VeoDownloadError`` says why and where (``what`` names where it came from)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    size = source.stat().st_size
+    problem = mp4_problem(source)
+    if problem is not None:
+        kept = dest.with_name(f"{dest.name}.incomplete")
+        shutil.move(str(source), kept)
+        raise VeoDownloadError(
+            f"{what} held {size:,} bytes of video that are not a playable MP4 ({problem}); "
+            f"kept as {kept}"
+        )
+    part = dest.with_name(f"{dest.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        shutil.move(str(source), part)  # a copy when the temp folder is on another disk
+        os.replace(part, dest)
+    finally:
+        part.unlink(missing_ok=True)
+    return size
 
 
 async def download(

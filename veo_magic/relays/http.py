@@ -46,6 +46,7 @@ from .._secret import Secret, redact
 from .gateways import Gateway, from_response
 
 __all__ = [
+    "INTERACTIONS_ONLY_HINT",
     "WITHHELD_RETRIES",
     "KeyAuth",
     "Relay",
@@ -88,6 +89,9 @@ QUOTA_HINT = (
     "the quota or budget behind this key is used up; waiting will not help: raise it (or ask "
     "whoever runs the relay or gateway to), or use another key"
 )
+# Google's 400 for a Gemini Omni id sent to generateContent / predictLongRunning.
+INTERACTIONS_ONLY_HINT = "this model is Gemini Omni: use protocol interactions"
+_INTERACTIONS_ONLY = re.compile(r"only supports Interactions API", re.IGNORECASE)
 WITHHELD_RETRIES = 2  # a "no video" 5xx is asked again this often, then believed
 # Words of a spent quota or budget, in Google's, OpenAI's, new-api's and LiteLLM's errors.
 _QUOTA_WORDS = re.compile(
@@ -356,7 +360,11 @@ def api_error(
     """A ``VeoAPIError`` a person can act on, built from an error response."""
     message, code = error_details(response)
     text = f"HTTP {response.status_code} from {response.request.method} {response.request.url.path}: {message}"
-    if hint := QUOTA_HINT if hard_quota(response) else HINTS.get(response.status_code):
+    if _INTERACTIONS_ONLY.search(message):
+        hint: str | None = INTERACTIONS_ONLY_HINT
+    else:
+        hint = QUOTA_HINT if hard_quota(response) else HINTS.get(response.status_code)
+    if hint:
         text += f" ({hint})"
     return VeoAPIError(
         redact(text, secret),
@@ -487,12 +495,42 @@ class Relay:
         **kwargs: Any,
     ) -> httpx.Response:
         """A safe, repeatable request (a poll, a query), retried with backoff; returns a 2xx."""
+        response = await self._repeatable(
+            method, url, task_id=task_id, public=public, read=True, **kwargs
+        )
+        return self._checked(response, task_id=task_id)
+
+    @asynccontextmanager
+    async def stream_fetch(
+        self, method: str, url: str, *, task_id: str | None = None, **kwargs: Any
+    ) -> AsyncIterator[httpx.Response]:
+        """``fetch``, with the body left unread: a poll or an event stream whose answer may
+        carry a whole clip, read as it arrives. Retried like ``fetch`` until the head comes;
+        yields a 2xx response (closed on exit)."""
+        response = await self._repeatable(
+            method, url, task_id=task_id, public=False, read=False, **kwargs
+        )
+        try:
+            if response.status_code >= 400:
+                await response.aread()
+                raise self.error(response, task_id=task_id)
+            yield response
+        finally:
+            await response.aclose()
+
+    async def _repeatable(
+        self, method: str, url: str, *, task_id: str | None, public: bool, read: bool, **kwargs: Any
+    ) -> httpx.Response:
+        """The retry loop of ``fetch`` and ``stream_fetch``; ``read``: the body too, inside it."""
         client = self.public if public else self.http
         try:
             async for attempt in self.attempts(_at_most(_backoff, _withheld_answer)):
                 with attempt:
-                    response = await client.request(method, url, **kwargs)
+                    request = client.build_request(method, url, **kwargs)
+                    response = await client.send(request, stream=not read)
                     if response.status_code in RETRY_STATUSES:
+                        await response.aread()
+                        await response.aclose()
                         raise _Retry(response)
         except _Retry as exc:
             raise self.error(exc.response, task_id=task_id) from None
@@ -502,7 +540,7 @@ class Relay:
             ) from exc
         _retried(attempt)
         self.gateway = self.gateway or from_response(response)
-        return self._checked(response, task_id=task_id)
+        return response
 
     def attempts(self, hook: Any) -> Any:
         """stamina's retry loop with this relay's limits; ``hook`` decides what is retried."""

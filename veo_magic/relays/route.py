@@ -24,6 +24,7 @@ import httpx
 
 from .._exceptions import VeoInputError
 from .._secret import Secret
+from ..options import GEMINI_API_PROTOCOLS
 from .gateways import Gateway, adapt
 from .http import KeyAuth, Relay
 from .relay_models import RelayModels, fetch_relay_models, resolve
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["Connection", "Route", "auth_for"]
 
 # Google's own API (no relay in between): its key header, its address, no /v1/models list.
-GOOGLE_PROTOCOLS = frozenset({"gemini"})
+GOOGLE_PROTOCOLS = frozenset(GEMINI_API_PROTOCOLS)
 
 
 def auth_for(protocol: str, secret: Secret) -> httpx.Auth:

@@ -114,6 +114,14 @@ VERTEX_ONLY = {
     "labels": "the Gemini API takes no labels",
     "pubsub_topic": "the Gemini API has no Pub/Sub notification",
 }
+# Options Gemini Omni's Interactions request has no field for (google-genai 3.6.1's types),
+# refused by name on the interactions protocol with what works instead.
+OMNI_NO_FIELD = {
+    "generate_audio": "Gemini Omni always makes audio; mute the clip afterwards if you need",
+    "audio": "Gemini Omni always makes audio; mute the clip afterwards if you need",
+    "enhance_prompt": "Gemini Omni has no prompt enhancer switch; write the prompt you want",
+    "fps": "Gemini Omni picks the frame rate",
+}
 # Names other APIs use for our options: the error says which one was meant.
 _SYNONYMS = {
     "duration": "seconds",
@@ -190,7 +198,7 @@ class VideoRequest:
     """Everything one job asks the relay for, already checked against the model's capabilities."""
 
     prompt: str
-    protocol: str  # "chat" | "videos" | "create" | "gemini"
+    protocol: str  # "chat" | "videos" | "create" | "gemini" | "interactions"
     spec: ModelSpec  # the parsed model: capabilities, price, how to spell it on the wire
     orientation: Orientation | None = None  # None: the relay's default (portrait)
     fast: bool = False
@@ -262,11 +270,11 @@ class VideoRequest:
             return size.width, size.height
         if size is not None:
             ratio = (size.width, size.height)
-        elif self.orientation is None and self.protocol == "gemini":
+        elif self.orientation is None and self.protocol in ("gemini", "interactions"):
             ratio = (16, 9)  # Google's default aspect ratio (the relays default to portrait)
         else:
             ratio = (16, 9) if self.orientation == "landscape" else (9, 16)
-        short = {"4k": 2160, "1080p": 1080}.get(self.resolution or "", 720)
+        short = {"4k": 2160, "1080p": 1080, "360p": 360}.get(self.resolution or "", 720)
         return _scale(ratio, short)
 
     def describe(self) -> dict[str, object]:
@@ -324,7 +332,7 @@ class VideoRequest:
         'veo-3.1-landscape-fast'
         """
         protocol = check("protocol", protocol) or "chat"
-        _check_vertex_only({**unknown, "seed": seed}, protocol)
+        _check_no_field({**unknown, "seed": seed}, protocol)
         _check_unknown(unknown)
         text = check("prompt", prompt)
         spec = _check_model(model, protocol)
@@ -440,9 +448,19 @@ def _check_unknown(unknown: dict[str, Any]) -> None:
 
 
 def _check_model(model: object, protocol: str) -> ModelSpec:
-    if isinstance(model, ModelSpec) and protocol != "gemini":  # a relay's own name (_offer)
-        return model
+    if isinstance(model, ModelSpec) and protocol not in ("gemini", "interactions"):
+        return model  # a relay's own name (_offer)
+    if protocol == "interactions":
+        return _check_omni_model(model)
     spec = parse_model("veo-3.1" if model is None else model)  # type: ignore[arg-type]
+    if spec.family == "omni" and spec.style == "google" and protocol == "gemini":
+        raise VeoInputError(
+            "model",
+            spec.name,
+            "is Gemini Omni, which Google serves only on the Interactions API (it answers 400 "
+            "'This model only supports Interactions API.' on predictLongRunning)",
+            hint="use protocol interactions (veo_magic.Client(protocol='interactions'))",
+        )
     if protocol != "gemini":
         return spec
     if spec.family not in ("gemini", "veo3.1", "veo3", "veo2") or (
@@ -464,6 +482,27 @@ def _check_model(model: object, protocol: str) -> ModelSpec:
             hint="on the gemini protocol, references go in references= and 1080p in resolution=",
         )
     return spec
+
+
+_OMNI_IDS = ("gemini-omni-1.2-flash", "gemini-omni-1.1-flash")
+
+
+def _check_omni_model(model: object) -> ModelSpec:
+    """The interactions protocol sells Gemini Omni by Google's ids, and nothing else."""
+    name = model.name if isinstance(model, ModelSpec) else model
+    spec = parse_model(_OMNI_IDS[0] if name is None else name)  # type: ignore[arg-type]
+    if spec.family == "omni" and spec.style == "google":
+        return spec
+    if spec.family == "omni":
+        problem = "is a relay's name for Gemini Omni; Google's Interactions API takes its own ids"
+        hint = "use it on the relay that sells it (protocol videos), or a Google id here"
+    else:
+        problem = (
+            "is not a Gemini Omni model: the Interactions API makes video with Gemini Omni only "
+            "(Veo left the Gemini API on 2026-10-22)"
+        )
+        hint = "Veo 3.1 is on Vertex AI, or on relays (protocols chat, videos, create)"
+    raise VeoInputError("model", spec.name, problem, _OMNI_IDS, hint=hint)
 
 
 def _check_orientation(value: object) -> Orientation | None:
@@ -564,6 +603,8 @@ def _features(
     found = {"veo3"} if version.startswith("3") else {"veo2"} if version.startswith("2") else set()
     if spec.family == "gemini":
         found.add("google")
+    if spec.family == "omni":
+        found.add("omni")
     if spec.tier == "lite":
         found.add("lite")
     if resolution in ("1080p", "4k"):
@@ -628,19 +669,23 @@ def _route_notes(resolution: object, effective: ModelSpec, wire: str, protocol: 
     return notes
 
 
-def _check_vertex_only(given: dict[str, Any], protocol: str) -> None:
-    """On ``gemini``, refuse the options only Vertex AI takes, by name, before anything is sent."""
-    if protocol != "gemini":
+# Options a Google protocol has no field for: what a message says of them, and which they are.
+_NO_FIELD = {
+    "gemini": ("is a Vertex AI option that the Gemini API rejects", VERTEX_ONLY),
+    "interactions": ("has no field in Gemini Omni's request", OMNI_NO_FIELD),
+}
+
+
+def _check_no_field(given: dict[str, Any], protocol: str) -> None:
+    """On Google's protocols, refuse by name the options their request has no field for (on
+    ``gemini``: the ones only Vertex AI takes), before anything is sent."""
+    if protocol not in _NO_FIELD:
         return
+    problem, table = _NO_FIELD[protocol]
     for name, value in given.items():
-        why = VERTEX_ONLY.get(name.lower())
+        why = table.get(name.lower())
         if why is not None and value is not None:
-            raise VeoInputError(
-                name,
-                value,
-                f"is a Vertex AI option that the Gemini API rejects ({why})",
-                hint="drop it",
-            )
+            raise VeoInputError(name, value, f"{problem} ({why})", hint="drop it")
 
 
 # Pixel sizes Veo makes on the Gemini API, and the resolution each one means.
@@ -948,7 +993,7 @@ def _check_images(
             f"has {len(refs)} images, more than model {_sent(spec, wire)} takes",
             range(1, effective.max_images + 1),
         )
-    if protocol == "gemini":
+    if protocol in ("gemini", "interactions"):
         _check_inline(first, last, refs)
 
 

@@ -12,6 +12,8 @@ the bytes, and renders real H.264/AAC MP4s with the prompt drawn on the frames:
 * ``POST /v1/video/create`` + ``GET /v1/video/query?id=``, the unified format's Veo statuses;
 * Google's Gemini API (``gemini.py``): ``POST /v1beta/models/{model}:predictLongRunning``,
   ``GET /v1beta/{operation name}``, ``GET /v1beta/files/{id}:download``;
+* Google's Interactions API for Gemini Omni (``interactions.py``): ``POST /v1beta/interactions``
+  (background, stream), ``GET`` (and its event stream), cancel, delete, ``GET /v1beta/files/{id}``;
 * result URLs on the same server (``/files/…``, ``/assets/flow/…``, ``/cdn/…``) standing in for CDNs.
 
 Start it::

@@ -48,6 +48,8 @@ def admit(
         if scenario.on_request is not None:  # a tagged "auth": only this request is refused
             return _reject(scenario.on_request, protocol, model)
     reject = scenario.on_create
+    if protocol == "interactions" and scenario.interactions_end is not None:
+        reject = None  # the interaction is taken and ends in that status instead
     if reject is not None and state.fires(reject, "create", scenario.name):
         return _reject(reject, protocol, model)
     return Admission(protocol, model, prompt, tags, scenario, dialect)

@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import chat, create, gemini, models, videos
+from . import chat, create, gemini, interactions, models, videos
 from .errors import invalid_request, invalid_url, new_api_error, relay_error
 from .files import result_file
 from .gojson import GoJSONResponse
@@ -194,6 +194,7 @@ def build_app(state: SimState) -> Starlette:
         Route("/v1/videos/{video_id}", requires_key(videos.delete), methods=["DELETE"]),
         Route("/v1/video/create", requires_key(create.create), methods=["POST"]),
         Route("/v1/video/query", requires_key(create.query), methods=["GET"]),
+        *interactions.ROUTES,  # before gemini's: it owns the files an interaction made
         *gemini.ROUTES,
         Route("/files/{name}", result_file, methods=["GET"]),
         Route("/assets/flow/{name}", result_file, methods=["GET"]),

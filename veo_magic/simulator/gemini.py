@@ -422,6 +422,8 @@ async def submit(request: Request) -> Response:
     """``POST /v1beta/models/{model}:predictLongRunning``."""
     state: SimState = request.app.state.sim
     model = request.path_params["model"]
+    if model.startswith("gemini-omni-"):  # Google's answer for Omni off its own route
+        return _invalid("This model only supports Interactions API.")
     if not model.startswith("veo-"):
         return google_error(
             404,

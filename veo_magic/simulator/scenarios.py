@@ -110,6 +110,12 @@ class Scenario:
     unknown_task: Literal["openai", "task_error"] = "openai"  # body for an id nobody created
     clock_scale: float = 1.0  # multiplies the simulator's generation_seconds for this task
     link_gap: float = 0.0  # chat: seconds the stream goes on after each video link
+    # The generation fails at 30 % with this error (every protocol shows it as a failed task).
+    fails_with: str | None = None
+    # Interactions only: the status a finished interaction ends in instead of ``completed``
+    # (its create is then accepted, not refused as other protocols refuse it).
+    interactions_end: Literal["incomplete", "budget_exceeded"] | None = None
+    delivery: Literal["uri"] | None = None  # Interactions: the clip as a Files API uri, always
 
 
 _ALL = (
@@ -135,6 +141,23 @@ _ALL = (
         "422 budget_exceeded on create: LiteLLM's proxy when a key's budget (kept in its "
         "database) is spent",
         on_create=Reject("budget_exceeded"),
+        interactions_end="budget_exceeded",
+    ),
+    Scenario(
+        "failed",
+        "the generation fails at 30 %: an interaction ends `failed` with `errors`, a task fails",
+        fails_with="Video generation failed due to an internal error. Please try again.",
+    ),
+    Scenario(
+        "incomplete",
+        "an interaction ends `incomplete` with no video (other protocols: completes, no video)",
+        outcome="no_video",
+        interactions_end="incomplete",
+    ),
+    Scenario(
+        "uri_delivery",
+        "an interaction's clip comes back as a Files API uri whatever delivery was asked",
+        delivery="uri",
     ),
     Scenario(
         "no_channel",

@@ -81,6 +81,7 @@ class SimState:
         self.renderer = renderer
         self.tasks: dict[str, Task] = {}
         self.files: dict[str, FileRef] = {}
+        self.interactions: dict[str, Any] = {}  # id -> interactions.Interaction (stored ones)
         self.requests: list[LoggedRequest] = []
         self.accepted_creates = 0
         self.models: tuple[str, ...] | None = None  # what GET /v1/models lists; None: everything

@@ -25,7 +25,7 @@ __all__ = ["Clip", "FileRef", "ImageInput", "Task", "drawable"]
 QUEUED_UNTIL = 0.1  # fraction of the clock spent queued
 REFUSED_AT = 0.3  # fraction at which a refused task fails (Google rejects after a while)
 
-ProtocolName = Literal["chat", "videos", "create", "gemini"]
+ProtocolName = Literal["chat", "videos", "create", "gemini", "interactions"]
 
 
 @dataclass
@@ -108,7 +108,7 @@ class Task:
 
     @property
     def needs_render(self) -> bool:
-        return self.scenario.outcome == "video"
+        return self.scenario.outcome == "video" and self.scenario.fails_with is None
 
     def fraction(self) -> float:
         """How far the clock has run, 0..1."""
@@ -120,6 +120,8 @@ class Task:
         fraction = self.fraction()
         if self.scenario.outcome == "refused" and fraction >= REFUSED_AT:
             return self._finish("failed")
+        if self.scenario.fails_with is not None and fraction >= REFUSED_AT:
+            self.render_error = self.render_error or self.scenario.fails_with
         if self.render_error is not None:
             return self._finish("failed")
         if fraction < QUEUED_UNTIL:

@@ -92,6 +92,8 @@ BAD = {
     "VEO_MAX_IMAGE_BYTES": "-5",
     "VEO_EMBED_MAX_MB": "0",
     "VEO_SIM_SECONDS": "slow",
+    "GOOGLE_CLOUD_PROJECT": "My Project",
+    "GOOGLE_CLOUD_LOCATION": "us central1",
 }
 CHECKED = [v for v in VARIABLES if v.rule is not None]
 

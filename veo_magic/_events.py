@@ -7,7 +7,7 @@ listeners (views, the terminal bar). Events carry plain data only, never the key
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -55,11 +55,16 @@ class Retrying:
 
 @dataclass(frozen=True, slots=True)
 class VideoReady:
-    """Clip ``index`` can be fetched from ``url``; ``authenticated`` means send the key with it."""
+    """Clip ``index`` can be fetched from ``url``; ``authenticated`` means send the key with it.
+
+    ``data``: the clip itself, when the answer carried it inline (Vertex AI's
+    ``bytesBase64Encoded``); ``url`` then only names where it came from.
+    """
 
     index: int
     url: str
     authenticated: bool = False
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from .._secret import Secret
 from ..config import Settings
 from ..jobs import Job, Journal, Lane, Runner, RunnerSetup, find_job
 from ..options import PROTOCOL_NAMES, check
-from ..relays import Gateway, KeyAuth, Relay, adapt
+from ..relays import CurrentToken, Gateway, GoogleAuth, KeyAuth, Relay, adapt
 from ..requests import VideoRequest
 from .offline import offline_base_url
 
@@ -31,6 +31,11 @@ if TYPE_CHECKING:
     from ..storyboards import Storyboard
 
 __all__ = ["PROTOCOL_NAMES", "Client"]
+
+
+def _address(protocol: str) -> str:
+    """Which address and sign-in a protocol needs: Google's APIs each their own, relays one."""
+    return protocol if protocol in ("gemini", "vertex") else "relay"
 
 
 class Client:
@@ -82,6 +87,14 @@ class Client:
         self.timeout = settings.timeout
         self.max_video_bytes = settings.max_video_bytes
         self.journal = Journal(self.output_dir)
+        # Vertex AI: the credentials, found on the first job (a file read, nothing sent); the
+        # token they hold is masked wherever the key would be.
+        self._google: GoogleAuth | None = None
+        self._token = (
+            CurrentToken(lambda: self._google.token.reveal() if self._google else None)
+            if self.protocol == "vertex"
+            else None
+        )
         # What the relay sells (GET /v1/models), asked once, before the first create.
         self._offer: RelayModels | None = None
         self._offer_asked = False
@@ -94,7 +107,7 @@ class Client:
                 make_relay=self._make_relay,
                 pacing=self._pacing,
                 max_video_bytes=self.max_video_bytes,
-                secret=self._secret,
+                secret=self._secret or self._token,
             ),
             max_concurrency=settings.max_concurrency,
         )
@@ -111,7 +124,7 @@ class Client:
     # -- configuration -------------------------------------------------------------------------
 
     def _switchable_protocols(self) -> tuple[str, ...]:
-        return tuple(p for p in PROTOCOL_NAMES if (p == "gemini") == (self.protocol == "gemini"))
+        return tuple(p for p in PROTOCOL_NAMES if _address(p) == _address(self.protocol))
 
     @property
     def base_url(self) -> str:
@@ -126,7 +139,28 @@ class Client:
 
     # -- the HTTP seam, built on the background loop -------------------------------------------
 
+    def google_auth(self) -> GoogleAuth:
+        """Vertex AI's sign-in, found once (``relays.sign_in``); a ``VeoError`` that says how
+        to sign in when there are no credentials. Sends nothing."""
+        if self._google is None:
+            from ..relays import sign_in
+
+            vertex = self.settings.vertex
+            assert vertex is not None, "only a vertex client signs in to Google Cloud"
+            signed_in = sign_in(vertex.credentials_file, vertex.project)
+            self._google = GoogleAuth(signed_in, location=vertex.location)
+        return self._google
+
     def _make_relay(self) -> Relay:
+        if self.protocol == "vertex":
+            google = self.google_auth()
+            return Relay.connect(
+                self.base_url,
+                google,
+                timeout=self.timeout,
+                secret=google.token,
+                idle_timeout=self.idle_timeout,
+            )
         secret = self._secret or Secret("sk-simulated")
         header = "x-goog-api-key" if self.protocol == "gemini" else "Authorization"
         return Relay.connect(
@@ -147,7 +181,7 @@ class Client:
     def offer(self) -> RelayModels | None:
         """What the configured relay lists on ``GET /v1/models``, asked once per client (None:
         the simulator, Google's API, or a relay whose list could not be read)."""
-        if self.simulated or self.protocol == "gemini":
+        if self.simulated or self.protocol in ("gemini", "vertex"):
             return None
         with self._offer_lock:
             if not self._offer_asked:
@@ -179,7 +213,7 @@ class Client:
         """``VideoRequest.build``; a model name the catalog does not know is looked up in the
         relay's list (asked for if need be) and accepted when it is there."""
         protocol = check("protocol", options.pop("protocol", None) or None) or self.protocol
-        if (protocol == "gemini") != (self.protocol == "gemini"):
+        if _address(protocol) != _address(self.protocol):
             raise VeoInputError(
                 "protocol",
                 protocol,
@@ -245,6 +279,8 @@ class Client:
 
     def _record(self, request: VideoRequest) -> Job:
         """A queued job for an already resolved ``request``, journalled."""
+        if self.protocol == "vertex":
+            self.google_auth()  # no credentials: say how to sign in, before anything is sent
         job = Job(protocol=request.protocol, request=request, simulated=self.simulated)
         self._runner.record(job)
         return job
@@ -294,6 +330,8 @@ class Client:
         running = find_job(key)
         if running is not None and not running.done():
             return running
+        if self.protocol == "vertex":
+            self.google_auth()
         row = self.journal.get(key)
         if row is None:
             job = Job(

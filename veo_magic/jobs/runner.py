@@ -360,8 +360,15 @@ class Runner:
         job._apply(Downloaded(ready.index, dest, ready.url, size, poster))
 
     async def _download(self, relay: Relay, job: Job, ready: VideoReady, dest: Path) -> int:
-        from ..relays import download
+        from ..relays import download, save_clip
         from ..relays.protocols import video_urls
+
+        if ready.data is not None:  # the clip came in the answer: nothing to fetch
+            where = f"the answer to {job.task_id}"
+            max_bytes = self.where.max_video_bytes
+            return await asyncio.to_thread(
+                save_clip, ready.data, dest, source=where, max_bytes=max_bytes
+            )
 
         def find_video_url(body: Any) -> str | None:
             return next(iter(video_urls(body)), None) if isinstance(body, dict) else None

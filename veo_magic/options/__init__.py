@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .flags import REQUEST_NAMES, REQUEST_OPTIONS, add_request_options, request_kwargs
 from .rules import (
+    GOOGLE_PROTOCOLS,
     MAX_CLIPS,
     MAX_PROMPT_CHARS,
     MAX_SEED,
@@ -32,6 +33,7 @@ from .rules import (
 )
 
 __all__ = [
+    "GOOGLE_PROTOCOLS",
     "MAX_CLIPS",
     "MAX_PROMPT_CHARS",
     "MAX_SEED",

@@ -4,8 +4,9 @@ gateways a relay runs on, the relay's own list of models, and one adapter per wi
 
 from __future__ import annotations
 
-from .download import DEFAULT_MAX_BYTES, UrlExpiredError, download, is_mp4
+from .download import DEFAULT_MAX_BYTES, UrlExpiredError, download, is_mp4, save_clip
 from .gateways import Gateway, adapt, from_models, from_response, litellm_task_id
+from .google_auth import CurrentToken, GoogleAuth, GoogleSignIn, sign_in
 from .http import (
     WITHHELD_RETRIES,
     KeyAuth,
@@ -38,7 +39,10 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "MODELS_TIMEOUT",
     "WITHHELD_RETRIES",
+    "CurrentToken",
     "Gateway",
+    "GoogleAuth",
+    "GoogleSignIn",
     "KeyAuth",
     "Relay",
     "RelayModels",
@@ -64,7 +68,9 @@ __all__ = [
     "resolve",
     "retry_after_seconds",
     "retry_notices",
+    "save_clip",
     "says_withheld",
+    "sign_in",
     "with_idle_timeout",
     "withheld",
 ]

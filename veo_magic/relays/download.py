@@ -22,7 +22,7 @@ import httpx
 from .._exceptions import VeoDownloadError
 from .http import Relay, api_error, content_backoff, download_backoff
 
-__all__ = ["DEFAULT_MAX_BYTES", "UrlExpiredError", "download", "is_mp4"]
+__all__ = ["DEFAULT_MAX_BYTES", "UrlExpiredError", "download", "is_mp4", "save_clip"]
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
 MAX_REDIRECTS = 5
@@ -78,6 +78,25 @@ async def download(
     finally:
         part.unlink(missing_ok=True)  # whatever went wrong, no half file is left behind
     return size
+
+
+def save_clip(data: bytes, dest: Path, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
+    """Write a clip that came inline (Vertex AI's ``bytesBase64Encoded``) to ``dest`` the way a
+    download lands: checked to be an MP4 and under the cap, then renamed into place. Blocking."""
+    if len(data) > max_bytes:
+        raise VeoDownloadError(f"{source} is {len(data):,} bytes, over the {max_bytes:,}-byte cap")
+    if not is_mp4(data[:12]):
+        raise VeoDownloadError(
+            f"the clip in {source} is not an MP4 (no 'ftyp' box at the start); not saved"
+        )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(f"{dest.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        part.write_bytes(data)
+        os.replace(part, dest)
+    finally:
+        part.unlink(missing_ok=True)
+    return len(data)
 
 
 async def _fetch_with_retries(

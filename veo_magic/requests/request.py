@@ -57,6 +57,7 @@ from ..catalog import (
     respell,
 )
 from ..options import (
+    GOOGLE_PROTOCOLS,
     MAX_CLIPS,
     MAX_PROMPT_CHARS,
     MODEL_RULES,
@@ -262,7 +263,7 @@ class VideoRequest:
             return size.width, size.height
         if size is not None:
             ratio = (size.width, size.height)
-        elif self.orientation is None and self.protocol == "gemini":
+        elif self.orientation is None and self.protocol in GOOGLE_PROTOCOLS:
             ratio = (16, 9)  # Google's default aspect ratio (the relays default to portrait)
         else:
             ratio = (16, 9) if self.orientation == "landscape" else (9, 16)
@@ -349,7 +350,7 @@ class VideoRequest:
             options["resolution"] = asked
         if person_generation is not None:
             options["person_generation"] = check("person_generation", person_generation)
-        if protocol == "gemini" and shape is not None and shape.pixels:
+        if protocol in GOOGLE_PROTOCOLS and shape is not None and shape.pixels:
             _gemini_pixel_size(shape, size or "", options)
         first, last, refs = _load_images(first_frame, last_frame, references)
         _check_image_mix(first, last, refs)
@@ -371,6 +372,8 @@ class VideoRequest:
         given_seconds = None if source is not None else _given_seconds(seconds, effective, protocol)
         made_at = options.get("resolution") or ("4k" if effective.four_k else None)
         features = _features(effective, made_at, first, last, refs, source is not None)
+        if protocol == "vertex":
+            features |= {"vertex"}
         if "google" in features and "veo3" in features:
             text = PROMPT_FOR_GOOGLE.check("prompt", text)
         choosable = {"resolution"}
@@ -440,9 +443,11 @@ def _check_unknown(unknown: dict[str, Any]) -> None:
 
 
 def _check_model(model: object, protocol: str) -> ModelSpec:
-    if isinstance(model, ModelSpec) and protocol != "gemini":  # a relay's own name (_offer)
+    if isinstance(model, ModelSpec) and protocol not in GOOGLE_PROTOCOLS:  # a relay's own name
         return model
     spec = parse_model("veo-3.1" if model is None else model)  # type: ignore[arg-type]
+    if protocol == "vertex":
+        return _check_vertex_model(spec)
     if protocol != "gemini":
         return spec
     if spec.family not in ("gemini", "veo3.1", "veo3", "veo2") or (
@@ -464,6 +469,28 @@ def _check_model(model: object, protocol: str) -> ModelSpec:
             hint="on the gemini protocol, references go in references= and 1080p in resolution=",
         )
     return spec
+
+
+# Veo on Vertex AI (GOOGLE.md, "Vertex AI Veo 3.1"): GA 3.1 and 3.1 Fast, Lite in preview.
+VERTEX_MODELS = ("veo-3.1-generate-001", "veo-3.1-fast-generate-001", "veo-3.1-lite-generate-001")
+
+
+def _check_vertex_model(spec: ModelSpec) -> ModelSpec:
+    """On ``vertex``, Veo 3.1 by its Vertex id, or an alias that maps to one (veo-3.1)."""
+    if spec.explicit and spec.name.lower() in VERTEX_MODELS:
+        return spec
+    if not spec.explicit and spec.family == "veo3.1" and not spec.four_k and not spec.components:
+        return spec
+    hint = "Vertex AI sells Veo 3.1 as -001 ids; the alias veo-3.1 (with fast=True) maps to them"
+    if spec.retired is not None:
+        hint = f"{spec.name} is a Gemini API preview id, retired there; {hint}"
+    raise VeoInputError(
+        "model",
+        spec.name,
+        "is not a Veo model Vertex AI sells",
+        VERTEX_MODELS,
+        hint=hint,
+    )
 
 
 def _check_orientation(value: object) -> Orientation | None:
@@ -948,8 +975,8 @@ def _check_images(
             f"has {len(refs)} images, more than model {_sent(spec, wire)} takes",
             range(1, effective.max_images + 1),
         )
-    if protocol == "gemini":
-        _check_inline(first, last, refs)
+    if protocol in GOOGLE_PROTOCOLS:
+        _check_inline(first, last, refs, protocol)
 
 
 def _last_frame_hint(spec: ModelSpec, protocol: str, fast: bool) -> str:
@@ -994,7 +1021,10 @@ def _plain_name(spec: ModelSpec) -> str | None:
 
 
 def _check_inline(
-    first: ImageInput | None, last: ImageInput | None, refs: tuple[ImageInput, ...]
+    first: ImageInput | None,
+    last: ImageInput | None,
+    refs: tuple[ImageInput, ...],
+    protocol: str = "gemini",
 ) -> None:
     named = [("first_frame", first), ("last_frame", last)]
     named += [(f"references[{i}]", r) for i, r in enumerate(refs)]
@@ -1003,7 +1033,7 @@ def _check_inline(
             raise VeoInputError(
                 name,
                 image.url,
-                "is a URL, and the gemini protocol sends image bytes inline",
+                f"is a URL, and the {protocol} protocol sends image bytes inline",
                 ("path", "bytes", "data URL", "PIL image"),
                 hint="download it and give the local path, bytes or a data URL",
             )

@@ -42,6 +42,7 @@ PROTOCOLS: dict[str, str] = {
     "videos": "veo_magic.relays.protocols.videos:VideosAdapter",
     "create": "veo_magic.relays.protocols.create:CreateAdapter",
     "gemini": "veo_magic.relays.protocols.gemini:GeminiAdapter",
+    "vertex": "veo_magic.relays.protocols.vertex:VertexAdapter",
 }
 
 

@@ -259,6 +259,7 @@ OPTION_RULES: dict[str, Rule] = {
     "negative_prompt": Text("what the clip should not show"),
     "resolution": Choice(RESOLUTIONS),
     "person_generation": Choice(PERSON_GENERATION),
+    "generate_audio": Flag(),  # vertex only: Veo 3.x makes audio unless told not to
 }
 
 

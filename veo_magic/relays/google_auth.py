@@ -117,12 +117,10 @@ def sign_in(credentials_file: str | None, project: str | None) -> GoogleSignIn:
 
     try:
         if credentials_file:
-            credentials, found = google.auth.load_credentials_from_file(
-                credentials_file, scopes=[SCOPE]
-            )
+            credentials, found = _from_file(credentials_file)
         else:
             credentials, found = google.auth.default(scopes=[SCOPE])
-    except exceptions.DefaultCredentialsError as exc:
+    except (exceptions.DefaultCredentialsError, OSError, ValueError) as exc:
         where = (
             f"the credentials file {credentials_file!r} (GOOGLE_APPLICATION_CREDENTIALS) could "
             f"not be read: {exc}"
@@ -139,6 +137,31 @@ def sign_in(credentials_file: str | None, project: str | None) -> GoogleSignIn:
             "credentials name one: set GOOGLE_CLOUD_PROJECT to the project to bill."
         )
     return GoogleSignIn(credentials, str(chosen))
+
+
+def _from_file(path: str) -> tuple[Any, str | None]:
+    """Credentials from a JSON file, by its declared type (google-auth's generic file loader is
+    deprecated: it accepts any type from any file). A service account and gcloud's user
+    credentials are read here; another type (workload identity federation, impersonation) is
+    left to ``google.auth.default``, which reads the same variable."""
+    import json
+
+    import google.auth
+
+    with open(path, encoding="utf-8") as f:
+        info = json.load(f)
+    kind = info.get("type") if isinstance(info, dict) else None
+    if kind == "service_account":
+        from google.oauth2 import service_account
+
+        credentials = service_account.Credentials.from_service_account_info(info, scopes=[SCOPE])
+        return credentials, info.get("project_id")
+    if kind == "authorized_user":
+        from google.oauth2 import credentials as user
+
+        found = user.Credentials.from_authorized_user_info(info, scopes=[SCOPE])
+        return found, info.get("quota_project_id")
+    return google.auth.default(scopes=[SCOPE])
 
 
 class GoogleAuth(httpx.Auth):

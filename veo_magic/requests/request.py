@@ -100,7 +100,12 @@ OPTIONS = (
     "resolution",
     "person_generation",
     "extend",
+    "generate_audio",
+    "storage_uri",
 )
+# Options only Vertex AI takes (``vertex``): sent as ``generateAudio`` and ``storageUri``.
+VERTEX_OPTIONS = ("generate_audio", "storage_uri")
+_GS_URI = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,220}(/\S*)?$")
 # Options of Veo on Vertex AI that the Gemini API rejects (google-genai raises for each in
 # Gemini-API mode; PROTOCOLS.md §3), with what to do instead.
 VERTEX_ONLY = {
@@ -317,6 +322,8 @@ class VideoRequest:
         extend: object = None,
         landscape: bool = False,
         portrait: bool = False,
+        generate_audio: bool | None = None,
+        storage_uri: str | None = None,
         **unknown: Any,
     ) -> VideoRequest:
         """Validate keywords against the model and return a request, or raise ``VeoInputError``.
@@ -325,7 +332,9 @@ class VideoRequest:
         'veo-3.1-landscape-fast'
         """
         protocol = check("protocol", protocol) or "chat"
-        _check_vertex_only({**unknown, "seed": seed}, protocol)
+        vertex_only = {"generate_audio": generate_audio, "storage_uri": storage_uri}
+        _check_vertex_only({**unknown, "seed": seed, **vertex_only}, protocol)
+        _check_vertex_options(vertex_only, protocol)
         _check_unknown(unknown)
         text = check("prompt", prompt)
         spec = _check_model(model, protocol)
@@ -350,6 +359,10 @@ class VideoRequest:
             options["resolution"] = asked
         if person_generation is not None:
             options["person_generation"] = check("person_generation", person_generation)
+        if generate_audio is not None:
+            options["generate_audio"] = check("generate_audio", generate_audio)
+        if storage_uri is not None:
+            options["storage_uri"] = _check_storage_uri(storage_uri)
         if protocol in GOOGLE_PROTOCOLS and shape is not None and shape.pixels:
             _gemini_pixel_size(shape, size or "", options)
         first, last, refs = _load_images(first_frame, last_frame, references)
@@ -668,6 +681,33 @@ def _check_vertex_only(given: dict[str, Any], protocol: str) -> None:
                 f"is a Vertex AI option that the Gemini API rejects ({why})",
                 hint="drop it",
             )
+
+
+def _check_vertex_options(given: dict[str, Any], protocol: str) -> None:
+    """Refuse ``generate_audio`` and ``storage_uri`` on the relays: only Vertex AI takes them."""
+    if protocol in GOOGLE_PROTOCOLS:
+        return  # gemini: _check_vertex_only said why already
+    for name, value in given.items():
+        if value is not None:
+            raise VeoInputError(
+                name,
+                value,
+                f"is a Vertex AI option; the {protocol} protocol has no place for it",
+                hint="use a client made with protocol='vertex'",
+            )
+
+
+def _check_storage_uri(value: object) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not _GS_URI.match(text):
+        raise VeoInputError(
+            "storage_uri",
+            value,
+            "is not a Cloud Storage folder",
+            ("gs://bucket", "gs://bucket/folder/"),
+            hint="Vertex AI writes the clips there and veo_magic fetches them with your token",
+        )
+    return text
 
 
 # Pixel sizes Veo makes on the Gemini API, and the resolution each one means.

@@ -28,7 +28,9 @@ def test_text_to_video_signs_in_and_saves_the_inline_clip(vertex_client, google)
     assert_clip(job.videos[0], 1280, 720, 8)  # Vertex's default: 16:9 at 720p, 8 s
     paths = [(r.method, r.path) for r in google.requests]
     assert paths[:2] == [("POST", "/token"), ("POST", submit_path())]
-    assert {p for p in paths[2:]} == {("POST", f"{MODELS}/veo-3.1-generate-001:fetchPredictOperation")}
+    assert {p for p in paths[2:]} == {
+        ("POST", f"{MODELS}/veo-3.1-generate-001:fetchPredictOperation")
+    }
     (submit,) = submits(google)
     assert submit.json == {
         "instances": [{"prompt": "a lighthouse at dusk"}],
@@ -157,15 +159,15 @@ def test_the_location_picks_the_path_and_global_has_no_region(monkeypatch):
     monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "global")
     assert veo.Client(protocol="vertex").base_url == "https://aiplatform.googleapis.com"
     monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "europe-west4")
-    assert veo.Client(protocol="vertex").base_url == "https://europe-west4-aiplatform.googleapis.com"
+    assert (
+        veo.Client(protocol="vertex").base_url == "https://europe-west4-aiplatform.googleapis.com"
+    )
     monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "Europe West")
     with pytest.raises(veo.VeoInputError, match="^GOOGLE_CLOUD_LOCATION="):
         veo.Client(protocol="vertex")
 
 
-def test_a_gemini_preview_id_or_a_relay_name_is_refused_before_any_request(
-    vertex_client, google
-):
+def test_a_gemini_preview_id_or_a_relay_name_is_refused_before_any_request(vertex_client, google):
     client = vertex_client()
     with pytest.raises(veo.VeoInputError, match="is not a Veo model Vertex AI sells"):
         client.submit("a fox", model="veo-3.1-generate-preview")

@@ -163,7 +163,7 @@ def test_the_location_picks_the_path_and_global_has_no_region(monkeypatch):
         veo.Client(protocol="vertex").base_url == "https://europe-west4-aiplatform.googleapis.com"
     )
     monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "Europe West")
-    with pytest.raises(veo.VeoInputError, match="^GOOGLE_CLOUD_LOCATION="):
+    with pytest.raises(veo.VeoInputError, match=r"^GOOGLE_CLOUD_LOCATION="):
         veo.Client(protocol="vertex")
 
 
@@ -195,3 +195,13 @@ def test_the_token_is_refreshed_before_it_expires_off_the_loop(vertex_client, go
     assert client.generate("two").status == "succeeded"
     assert [r.path for r in google.requests].count("/token") == 2
     assert threads and "veo_magic-loop" not in threads
+
+
+def test_no_credentials_anywhere_says_how_to_sign_in(vertex_client, google, monkeypatch, tmp_path):
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS")
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud"))  # no gcloud ADC either
+    with pytest.raises(veo.VeoError) as info:
+        vertex_client().submit("a fox")
+    assert "no Application Default Credentials were found" in str(info.value)
+    assert "gcloud auth application-default login" in str(info.value)
+    assert google.requests == []

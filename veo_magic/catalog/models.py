@@ -65,7 +65,7 @@ from typing import Literal, NamedTuple
 
 from .._exceptions import VeoInputError, shown
 from ..config import PRICES, USD_PER_CLIP, raw, read
-from ..options import GOOGLE_PROTOCOLS, ORIENTATIONS, PROTOCOL_NAMES
+from ..options import ORIENTATIONS, PROTOCOL_NAMES, PROTOCOLS_TO_GOOGLE
 
 __all__ = [
     "DEFAULT_PRICES",
@@ -667,7 +667,7 @@ def compose(
     """
     if spec.explicit or not spec.spelling:
         return spec.name
-    if protocol in GOOGLE_PROTOCOLS:
+    if protocol in PROTOCOLS_TO_GOOGLE:
         return _google_id(spec, fast, vertex=protocol == "vertex")
     written = {_kind(t): t for t in reversed(spec.suffixes)}  # the user's spelling of each suffix
     landscape = orientation == "landscape" and (
@@ -756,7 +756,7 @@ def resolution_routes(spec: ModelSpec, protocol: str) -> tuple[str, ...]:
     """
     if spec.four_k:  # the name says 4K: nothing else can be asked of it
         return ("4k",)
-    if protocol in GOOGLE_PROTOCOLS or spec.family == "gemini":
+    if protocol in PROTOCOLS_TO_GOOGLE or spec.family == "gemini":
         target = spec if spec.family == "gemini" else _gemini_spec(spec)
         if target is None or target.version == "2.0":
             return ()  # Veo 2 takes no resolution parameter (it makes 720p)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from .flags import REQUEST_NAMES, REQUEST_OPTIONS, add_request_options, request_kwargs
 from .rules import (
-    GOOGLE_PROTOCOLS,
     MAX_CLIPS,
     MAX_PROMPT_CHARS,
     MAX_SEED,
@@ -21,6 +20,7 @@ from .rules import (
     PERSON_GENERATION,
     PROMPT_FOR_GOOGLE,
     PROTOCOL_NAMES,
+    PROTOCOLS_TO_GOOGLE,
     RESOLUTIONS,
     Amount,
     Choice,
@@ -33,7 +33,6 @@ from .rules import (
 )
 
 __all__ = [
-    "GOOGLE_PROTOCOLS",
     "MAX_CLIPS",
     "MAX_PROMPT_CHARS",
     "MAX_SEED",
@@ -43,6 +42,7 @@ __all__ = [
     "ORIENTATIONS",
     "PERSON_GENERATION",
     "PROMPT_FOR_GOOGLE",
+    "PROTOCOLS_TO_GOOGLE",
     "PROTOCOL_NAMES",
     "REQUEST_NAMES",
     "REQUEST_OPTIONS",

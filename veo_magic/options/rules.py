@@ -31,7 +31,6 @@ from typing import Any, NamedTuple, Protocol
 from .._exceptions import VeoInputError, allowed_words
 
 __all__ = [
-    "GOOGLE_PROTOCOLS",
     "MAX_CLIPS",
     "MAX_PROMPT_CHARS",
     "MAX_SEED",
@@ -41,6 +40,7 @@ __all__ = [
     "ORIENTATIONS",
     "PERSON_GENERATION",
     "PROMPT_FOR_GOOGLE",
+    "PROTOCOLS_TO_GOOGLE",
     "PROTOCOL_NAMES",
     "RESOLUTIONS",
     "Amount",
@@ -55,7 +55,7 @@ __all__ = [
 
 PROTOCOL_NAMES = ("chat", "videos", "create", "gemini", "vertex")
 # Google's own APIs for Veo: Google model ids, images inline, Google's rules checked here.
-GOOGLE_PROTOCOLS = ("gemini", "vertex")
+PROTOCOLS_TO_GOOGLE = ("gemini", "vertex")
 ORIENTATIONS = ("portrait", "landscape")
 RESOLUTIONS = ("720p", "1080p", "4k")
 PERSON_GENERATION = ("allow_all", "allow_adult", "dont_allow")

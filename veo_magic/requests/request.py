@@ -57,13 +57,13 @@ from ..catalog import (
     respell,
 )
 from ..options import (
-    GOOGLE_PROTOCOLS,
     MAX_CLIPS,
     MAX_PROMPT_CHARS,
     MODEL_RULES,
     OPTION_RULES,
     ORIENTATIONS,
     PROMPT_FOR_GOOGLE,
+    PROTOCOLS_TO_GOOGLE,
     check,
 )
 from .images import ImageInput, load_image
@@ -268,7 +268,7 @@ class VideoRequest:
             return size.width, size.height
         if size is not None:
             ratio = (size.width, size.height)
-        elif self.orientation is None and self.protocol in GOOGLE_PROTOCOLS:
+        elif self.orientation is None and self.protocol in PROTOCOLS_TO_GOOGLE:
             ratio = (16, 9)  # Google's default aspect ratio (the relays default to portrait)
         else:
             ratio = (16, 9) if self.orientation == "landscape" else (9, 16)
@@ -363,7 +363,7 @@ class VideoRequest:
             options["generate_audio"] = check("generate_audio", generate_audio)
         if storage_uri is not None:
             options["storage_uri"] = _check_storage_uri(storage_uri)
-        if protocol in GOOGLE_PROTOCOLS and shape is not None and shape.pixels:
+        if protocol in PROTOCOLS_TO_GOOGLE and shape is not None and shape.pixels:
             _gemini_pixel_size(shape, size or "", options)
         first, last, refs = _load_images(first_frame, last_frame, references)
         _check_image_mix(first, last, refs)
@@ -456,7 +456,7 @@ def _check_unknown(unknown: dict[str, Any]) -> None:
 
 
 def _check_model(model: object, protocol: str) -> ModelSpec:
-    if isinstance(model, ModelSpec) and protocol not in GOOGLE_PROTOCOLS:  # a relay's own name
+    if isinstance(model, ModelSpec) and protocol not in PROTOCOLS_TO_GOOGLE:  # a relay's own name
         return model
     spec = parse_model("veo-3.1" if model is None else model)  # type: ignore[arg-type]
     if protocol == "vertex":
@@ -685,7 +685,7 @@ def _check_vertex_only(given: dict[str, Any], protocol: str) -> None:
 
 def _check_vertex_options(given: dict[str, Any], protocol: str) -> None:
     """Refuse ``generate_audio`` and ``storage_uri`` on the relays: only Vertex AI takes them."""
-    if protocol in GOOGLE_PROTOCOLS:
+    if protocol in PROTOCOLS_TO_GOOGLE:
         return  # gemini: _check_vertex_only said why already
     for name, value in given.items():
         if value is not None:
@@ -1015,7 +1015,7 @@ def _check_images(
             f"has {len(refs)} images, more than model {_sent(spec, wire)} takes",
             range(1, effective.max_images + 1),
         )
-    if protocol in GOOGLE_PROTOCOLS:
+    if protocol in PROTOCOLS_TO_GOOGLE:
         _check_inline(first, last, refs, protocol)
 
 

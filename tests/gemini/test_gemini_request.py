@@ -34,7 +34,7 @@ def test_vertex_only_options_are_refused_by_name(option):
 
 
 def test_vertex_options_are_refused_by_name_on_the_relays():
-    with pytest.raises(VeoInputError, match="generate_audio=True is a Vertex AI option.*vertex"):
+    with pytest.raises(VeoInputError, match=r"generate_audio=True is a Vertex AI option.*vertex"):
         build(protocol="videos", generate_audio=True)
     with pytest.raises(VeoInputError, match="fps=24 is not an option"):
         build(protocol="videos", fps=24)

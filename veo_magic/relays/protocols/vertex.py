@@ -23,6 +23,9 @@ resumed job needs nothing but the name. When ``done``:
   ``gcsUri`` (``gs://bucket/object``, fetched with the same token from the Cloud Storage JSON
   API's download URL, ``/storage/v1/b/{bucket}/o/{object}?alt=media``, on
   ``storage.googleapis.com``, or on the configured base when ``VEO_BASE_URL`` replaces Google's);
+  (``GoogleCloudAiplatformV1GenerateVideoResponse`` in Google's v1 API reference: ``videos``,
+  ``raiMediaFilteredCount``, ``raiMediaFilteredReasons``, and the older ``generatedSamples``, a
+  list of ``gs://`` strings, read when ``videos`` is absent);
 * no videos and ``raiMediaFilteredCount`` / ``raiMediaFilteredReasons``: Google's safety filter
   kept them, quoted in the failure (nothing to resume);
 * ``error``: its message and status.
@@ -157,6 +160,9 @@ def read_vertex_operation(body: object) -> VertexOperation:
             uris.append(uri.strip())
         else:
             unreadable += 1
+    if not response.get("videos"):  # the older field: Cloud Storage URIs as plain strings
+        samples = response.get("generatedSamples") or ()
+        uris += [u.strip() for u in samples if isinstance(u, str) and u.strip().startswith("gs://")]
     count = response.get("raiMediaFilteredCount")
     reasons = response.get("raiMediaFilteredReasons") or ()
     return VertexOperation(

@@ -151,6 +151,7 @@ def test_another_project_is_refused_by_google(vertex_client, google, monkeypatch
     with pytest.raises(veo.VeoGenerationError):
         job.wait(timeout=30)
     assert "HTTP 403" in job.error and "aiplatform.endpoints.predict" in job.error
+    assert "Vertex AI User role" in job.error and "relay" not in job.error
     (submit,) = submits(google)
     assert "/projects/someone-elses-project/" in submit.path and submit.status == 403
 

@@ -74,6 +74,7 @@ __all__ = [
     "RATES_PER_SECOND",
     "RETIRED",
     "ROLES",
+    "VERTEX_IDS",
     "ModelChoices",
     "ModelSpec",
     "Orientation",
@@ -164,6 +165,9 @@ RETIRED: dict[str, Retirement] = {
     "veo-2.0-generate-001": _VEO3,
 }
 
+# Veo on Vertex AI (GOOGLE.md, "Vertex AI Veo 3.1"): 3.1 and 3.1 Fast GA, Lite in preview.
+VERTEX_IDS = ("veo-3.1-generate-001", "veo-3.1-fast-generate-001", "veo-3.1-lite-generate-001")
+
 # The names a model picker offers (seeds 001-004 and PROTOCOLS.md 1.4, 3).
 _CATALOG_NAMES = (
     # apiyi (seed 001)
@@ -218,9 +222,7 @@ _CATALOG_NAMES = (
     "veo-3.0-fast-generate-001",
     "veo-2.0-generate-001",
     # Vertex AI's GA Veo 3.1 ids (Lite is in preview there); the same rates as the Gemini API's
-    "veo-3.1-generate-001",
-    "veo-3.1-fast-generate-001",
-    "veo-3.1-lite-generate-001",
+    *VERTEX_IDS,
 )
 _EXAMPLES = (
     "veo-3.1",
@@ -315,7 +317,8 @@ class ModelSpec:
         """One line for a model picker: ``Veo 3.1 · fast · landscape · first+last frame · 8 s``."""
         parts = [_FAMILY_LABELS.get(self.family, self.family)]
         if self.family == "gemini":
-            parts[0] = f"Veo {self.version} (Gemini API)"
+            where = "Vertex AI" if self.name.lower() in VERTEX_IDS else "Gemini API"
+            parts[0] = f"Veo {self.version} ({where})"
         parts += [self.tier] if self.tier != "standard" else []
         parts += ["4K"] if self.four_k else []
         parts.append(self.orientation or "portrait/landscape")

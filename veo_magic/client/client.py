@@ -21,7 +21,7 @@ from .._secret import Secret
 from ..config import Settings
 from ..jobs import Job, Journal, Lane, Runner, RunnerSetup, find_job
 from ..options import PROTOCOL_NAMES, check
-from ..relays import CurrentToken, Gateway, GoogleAuth, KeyAuth, Relay, adapt
+from ..relays import VERTEX_HINTS, CurrentToken, Gateway, GoogleAuth, KeyAuth, Relay, adapt
 from ..requests import VideoRequest
 from .offline import offline_base_url
 
@@ -160,6 +160,7 @@ class Client:
                 timeout=self.timeout,
                 secret=google.token,
                 idle_timeout=self.idle_timeout,
+                hints=VERTEX_HINTS,
             )
         secret = self._secret or Secret("sk-simulated")
         header = "x-goog-api-key" if self.protocol == "gemini" else "Authorization"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .download import DEFAULT_MAX_BYTES, UrlExpiredError, download, is_mp4, save_clip
 from .gateways import Gateway, adapt, from_models, from_response, litellm_task_id
-from .google_auth import CurrentToken, GoogleAuth, GoogleSignIn, sign_in
+from .google_auth import VERTEX_HINTS, CurrentToken, GoogleAuth, GoogleSignIn, sign_in
 from .http import (
     WITHHELD_RETRIES,
     KeyAuth,
@@ -38,6 +38,7 @@ from .relay_models import (
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "MODELS_TIMEOUT",
+    "VERTEX_HINTS",
     "WITHHELD_RETRIES",
     "CurrentToken",
     "Gateway",

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from .._exceptions import VeoDownloadError
-from .http import Relay, api_error, content_backoff, download_backoff
+from .http import Relay, content_backoff, download_backoff
 
 __all__ = ["DEFAULT_MAX_BYTES", "UrlExpiredError", "download", "is_mp4", "save_clip"]
 
@@ -127,7 +127,7 @@ async def _fetch_once(
             )
         if response.status_code >= 400:
             await response.aread()
-            raise api_error(response, secret=relay.secret)
+            raise relay.error(response)
         kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind == "application/json" or kind.endswith("+json"):
             raw = await response.aread()

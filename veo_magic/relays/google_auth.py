@@ -30,7 +30,15 @@ import httpx
 from .._exceptions import VeoError
 from .._secret import Secret, redact
 
-__all__ = ["SCOPE", "SIGN_IN", "CurrentToken", "GoogleAuth", "GoogleSignIn", "sign_in"]
+__all__ = [
+    "SCOPE",
+    "SIGN_IN",
+    "VERTEX_HINTS",
+    "CurrentToken",
+    "GoogleAuth",
+    "GoogleSignIn",
+    "sign_in",
+]
 
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 SIGN_IN = (
@@ -38,6 +46,18 @@ SIGN_IN = (
     "to a service-account JSON file; and set GOOGLE_CLOUD_PROJECT to the project to bill"
 )
 TOKEN_TIMEOUT = 30.0  # seconds for one token request to Google's OAuth endpoint
+# What an error status from Vertex AI asks of the user (a relay's hints speak of its key).
+VERTEX_HINTS = {
+    400: "Vertex AI refused the request as sent; its message names the field",
+    401: "Google did not accept the credentials: sign in again with `gcloud auth "
+    "application-default login`, or check GOOGLE_APPLICATION_CREDENTIALS",
+    403: "the signed-in account may lack the Vertex AI User role on GOOGLE_CLOUD_PROJECT, the "
+    "project may be the wrong one, or the Vertex AI API is not enabled there",
+    404: "check the model id and GOOGLE_CLOUD_LOCATION (Veo is served in us-central1 and "
+    "global), and VEO_BASE_URL if set",
+    429: "the project's Vertex AI quota for Veo is used up for now; wait, or ask for more quota",
+    503: "Vertex AI is overloaded; try again shortly",
+}
 
 
 class CurrentToken(Secret):

@@ -48,6 +48,7 @@ from typing import Any
 
 from .._exceptions import VeoInputError
 from ..catalog import (
+    VERTEX_IDS,
     ModelSpec,
     Orientation,
     compose,
@@ -484,13 +485,9 @@ def _check_model(model: object, protocol: str) -> ModelSpec:
     return spec
 
 
-# Veo on Vertex AI (GOOGLE.md, "Vertex AI Veo 3.1"): GA 3.1 and 3.1 Fast, Lite in preview.
-VERTEX_MODELS = ("veo-3.1-generate-001", "veo-3.1-fast-generate-001", "veo-3.1-lite-generate-001")
-
-
 def _check_vertex_model(spec: ModelSpec) -> ModelSpec:
     """On ``vertex``, Veo 3.1 by its Vertex id, or an alias that maps to one (veo-3.1)."""
-    if spec.explicit and spec.name.lower() in VERTEX_MODELS:
+    if spec.explicit and spec.name.lower() in VERTEX_IDS:
         return spec
     if not spec.explicit and spec.family == "veo3.1" and not spec.four_k and not spec.components:
         return spec
@@ -501,7 +498,7 @@ def _check_vertex_model(spec: ModelSpec) -> ModelSpec:
         "model",
         spec.name,
         "is not a Veo model Vertex AI sells",
-        VERTEX_MODELS,
+        VERTEX_IDS,
         hint=hint,
     )
 

@@ -75,7 +75,7 @@ def test_the_readme_table_is_the_generated_one() -> None:
     assert found, "README.md lost its configuration table markers"
     assert found[1].strip() == configuration_table(), (
         "README.md's configuration table differs from the declarations: paste the output of "
-        "`python -m veo_magic.config.settings` between its markers"
+        "`python -m veo_magic.config` between its markers"
     )
 
 
@@ -92,6 +92,8 @@ BAD = {
     "VEO_MAX_IMAGE_BYTES": "-5",
     "VEO_EMBED_MAX_MB": "0",
     "VEO_SIM_SECONDS": "slow",
+    "GOOGLE_CLOUD_PROJECT": "My Project",
+    "GOOGLE_CLOUD_LOCATION": "us central1",
 }
 CHECKED = [v for v in VARIABLES if v.rule is not None]
 

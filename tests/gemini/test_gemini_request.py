@@ -33,9 +33,11 @@ def test_vertex_only_options_are_refused_by_name(option):
     assert option in str(error) and "Vertex AI" in str(error)
 
 
-def test_vertex_only_names_stay_unknown_options_elsewhere():
-    with pytest.raises(VeoInputError, match="generate_audio=True is not an option"):
+def test_vertex_options_are_refused_by_name_on_the_relays():
+    with pytest.raises(VeoInputError, match=r"generate_audio=True is a Vertex AI option.*vertex"):
         build(protocol="videos", generate_audio=True)
+    with pytest.raises(VeoInputError, match="fps=24 is not an option"):
+        build(protocol="videos", fps=24)
     assert build(protocol="videos", seed=7).seed == 7  # relays forward a seed
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .._exceptions import VeoInputError
-from .models import ModelSpec, known_models, parse_model
+from .models import VERTEX_IDS, ModelSpec, known_models, parse_model
 
 if TYPE_CHECKING:
     from ..relays import RelayModels
@@ -37,7 +37,8 @@ def model_lines(
     specs = list(known_models() if specs is None else specs)
     omni = [spec for spec in specs if spec.family == "omni" and spec.style == "google"]
     relays = [spec for spec in specs if spec.family != "gemini" and spec not in omni]
-    google = [spec for spec in specs if spec.family == "gemini"]
+    vertex = [spec for spec in specs if spec.name.lower() in VERTEX_IDS]
+    google = [spec for spec in specs if spec.family == "gemini" and spec not in vertex]
     lines: list[str] = []
     if relays:
         lines.append(
@@ -61,6 +62,14 @@ def model_lines(
                     f"(Google names {spec.retired.replacement}); relays and Vertex may still "
                     "serve it"
                 )
+    if vertex:
+        lines.append(
+            "Vertex AI (protocol vertex, a Google Cloud project): USD per second, estimated from "
+            "the Gemini API's last Veo prices (Vertex's own price page not read, 2026-12)"
+        )
+        for spec in vertex:
+            lines.append(f"  {spec.name:<{NAME_WIDTH}} {_price(spec)}")
+            lines.append(f"  {'':<{NAME_WIDTH}} {spec.summary}")
     if omni:
         lines.append(
             "Gemini Omni on Google's Interactions API (protocol interactions, the key in "

@@ -27,7 +27,8 @@ orientation, tier, components, frames, 4k, and suffixes the user wrote keep thei
   ``create``; the chat dialect has no reference images, so there only a name that already says
   ``components`` takes them.
 - on ``gemini`` an alias becomes Google's id: ``veo-3.1[-fast]-generate-preview``,
-  ``veo-3.0[-fast]-generate-001``, ``veo-2.0-generate-001``.
+  ``veo-3.0[-fast]-generate-001``, ``veo-2.0-generate-001``; on ``vertex`` (Vertex AI, where
+  Veo 3.1 is GA) ``veo-3.1[-fast|-lite]-generate-001``.
 
 **Prices.** A relay's name has a price per clip: seed 001 (apiyi) for ``veo-3.1`` $0.25 and
 ``-fast`` $0.15; the rest are estimates (see ``DEFAULT_PRICES``). A relay's 4K variant costs twice
@@ -64,7 +65,7 @@ from typing import Literal, NamedTuple
 
 from .._exceptions import VeoInputError, shown
 from ..config import PRICES, USD_PER_CLIP, raw, read
-from ..options import ORIENTATIONS, PROTOCOL_NAMES
+from ..options import ORIENTATIONS, PROTOCOL_NAMES, PROTOCOLS_TO_GOOGLE
 
 __all__ = [
     "DEFAULT_PRICES",
@@ -75,6 +76,7 @@ __all__ = [
     "RATES_PER_SECOND",
     "RETIRED",
     "ROLES",
+    "VERTEX_IDS",
     "ModelChoices",
     "ModelSpec",
     "Orientation",
@@ -192,6 +194,9 @@ RETIRED: dict[str, Retirement] = {
     "veo-2.0-generate-001": _VEO3,
 }
 
+# Veo on Vertex AI (GOOGLE.md, "Vertex AI Veo 3.1"): 3.1 and 3.1 Fast GA, Lite in preview.
+VERTEX_IDS = ("veo-3.1-generate-001", "veo-3.1-fast-generate-001", "veo-3.1-lite-generate-001")
+
 # The names a model picker offers (seeds 001-004 and PROTOCOLS.md 1.4, 3).
 _CATALOG_NAMES = (
     # apiyi (seed 001)
@@ -245,6 +250,8 @@ _CATALOG_NAMES = (
     "veo-3.0-generate-001",
     "veo-3.0-fast-generate-001",
     "veo-2.0-generate-001",
+    # Vertex AI's GA Veo 3.1 ids (Lite is in preview there); the same rates as the Gemini API's
+    *VERTEX_IDS,
     # Gemini Omni on Google's Interactions API (protocol interactions)
     "gemini-omni-1.2-flash",
     "gemini-omni-1.1-flash",
@@ -353,7 +360,8 @@ class ModelSpec:
         """One line for a model picker: ``Veo 3.1 · fast · landscape · first+last frame · 8 s``."""
         parts = [_FAMILY_LABELS.get(self.family, self.family)]
         if self.family == "gemini":
-            parts[0] = f"Veo {self.version} (Gemini API)"
+            where = "Vertex AI" if self.name.lower() in VERTEX_IDS else "Gemini API"
+            parts[0] = f"Veo {self.version} ({where})"
         if self.family == "omni":
             return self._omni_summary()
         parts += [self.tier] if self.tier != "standard" else []
@@ -754,8 +762,8 @@ def compose(
     """
     if spec.explicit or not spec.spelling:
         return spec.name
-    if protocol == "gemini":
-        return _google_id(spec, fast)
+    if protocol in PROTOCOLS_TO_GOOGLE:
+        return _google_id(spec, fast, vertex=protocol == "vertex")
     written = {_kind(t): t for t in reversed(spec.suffixes)}  # the user's spelling of each suffix
     landscape = orientation == "landscape" and (
         protocol == "chat" or (protocol == "videos" and spec.style == "dash")
@@ -845,7 +853,7 @@ def resolution_routes(spec: ModelSpec, protocol: str) -> tuple[str, ...]:
         return ("4k",)
     if spec.family == "omni":  # a response_format field on interactions, a parameter on videos
         return spec.resolutions if protocol in ("interactions", "videos") else ()
-    if protocol == "gemini" or spec.family == "gemini":
+    if protocol in PROTOCOLS_TO_GOOGLE or spec.family == "gemini":
         target = spec if spec.family == "gemini" else _gemini_spec(spec)
         if target is None or target.version == "2.0":
             return ()  # Veo 2 takes no resolution parameter (it makes 720p)
@@ -950,12 +958,13 @@ def _frames_token(spec: ModelSpec) -> str | None:
     return None if spec.family == "veo3.1" else "frames"  # vectorengine: veo3.1 is adaptive
 
 
-def _google_id(spec: ModelSpec, fast: bool) -> str:
+def _google_id(spec: ModelSpec, fast: bool, *, vertex: bool = False) -> str:
     version = _version(spec.family) if spec.family != "gemini" else spec.version
     tier = spec.tier if spec.tier in ("fast", "lite") else ("fast" if fast else "")
     if version == "2.0":
         tier = ""  # Google has no fast Veo 2; build() reports the mismatch
-    tail = "preview" if version == "3.1" else "001"
+    # Veo 3.1 went GA on Vertex AI as -001; the Gemini API only ever had the (retired) previews.
+    tail = "preview" if version == "3.1" and not vertex else "001"
     return f"veo-{version}-{tier + '-' if tier else ''}generate-{tail}"
 
 

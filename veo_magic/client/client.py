@@ -19,8 +19,8 @@ from .._exceptions import VeoInputError
 from .._secret import Secret
 from ..config import Settings
 from ..jobs import Budget, Job, Journal, Lane, Runner, RunnerSetup, find_job
-from ..options import GEMINI_API_PROTOCOLS, PROTOCOL_NAMES, check
-from ..relays import Connection, Gateway, Route
+from ..options import DIRECT_PROTOCOLS, PROTOCOL_NAMES, check
+from ..relays import Connection, Gateway, GoogleAuth, Route
 from ..requests import VideoRequest
 from .offline import offline_base_url
 
@@ -32,8 +32,8 @@ __all__ = ["PROTOCOL_NAMES", "Client"]
 
 
 def _home(protocol: str) -> str:
-    """Which API a protocol talks to: each Google API has its own address and key header."""
-    return protocol if protocol in GEMINI_API_PROTOCOLS else "relay"
+    """Which API a protocol talks to: each Google API has its own address and sign-in."""
+    return protocol if protocol in DIRECT_PROTOCOLS else "relay"
 
 
 class Client:
@@ -84,7 +84,8 @@ class Client:
         self.max_video_bytes = settings.max_video_bytes
         self.journal = Journal(self.output_dir)
         self._budget = Budget(self.journal, settings.budget_usd, simulated=self.simulated)
-        # The relay: its root (None: the simulator, known once it is up), key and timeouts.
+        # The relay: its root (None: the simulator, known once it is up), key and timeouts;
+        # on vertex the project and credentials, found on the first job (a file read).
         self._connection = Connection(
             protocol=self.protocol,
             secret=self._secret,
@@ -93,6 +94,7 @@ class Client:
             idle_timeout=self.idle_timeout,
             base_url=settings.base_url,
             locate=offline_base_url,
+            vertex=settings.vertex,
         )
         self._runner = Runner(
             RunnerSetup(
@@ -138,6 +140,11 @@ class Client:
     def __repr__(self) -> str:
         where = "simulator" if self.simulated else self._connection.base_url
         return f"<veo_magic.Client {self.protocol} {where} key={'***' if self._secret else None}>"
+
+    def google_auth(self) -> GoogleAuth:
+        """Vertex AI's sign-in, found once; a ``VeoError`` that says how to sign in when there
+        are no credentials. Sends nothing."""
+        return self._connection.google_auth()
 
     # -- what the relay sells -------------------------------------------------------------------
 
@@ -207,6 +214,8 @@ class Client:
 
     def _record(self, request: VideoRequest) -> Job:
         """A queued job for an already resolved ``request``, journalled."""
+        if self.protocol == "vertex":
+            self.google_auth()  # no credentials: say how to sign in, before anything is sent
         job = Job(protocol=request.protocol, request=request, simulated=self.simulated)
         self._runner.record(job)
         return job
@@ -256,6 +265,8 @@ class Client:
         running = find_job(key)
         if running is not None and not running.done():
             return running
+        if self.protocol == "vertex":
+            self.google_auth()
         row = self.journal.get(key)
         if row is None:
             job = Job(

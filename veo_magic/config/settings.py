@@ -8,7 +8,7 @@ fallback, never a bare ``int()`` crash).
 ``Settings.load`` builds, once, everything a ``Client`` runs with, from its arguments (which win)
 and the environment. Modules not tied to a client (the image and embed caps, price overrides,
 the shared simulator) ``read`` their variable through the same declarations, and the README's
-table is ``configuration_table()`` (``python -m veo_magic.config.settings`` prints it).
+table is ``configuration_table()`` (``python -m veo_magic.config`` prints it).
 
     >>> read(MAX_IMAGE_BYTES, {"VEO_MAX_IMAGE_BYTES": "1000000"})
     1000000
@@ -35,6 +35,9 @@ __all__ = [
     "EMBED_MAX_MB",
     "GEMINI_BASE_URL",
     "GEMINI_KEYS",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "GOOGLE_CLOUD_LOCATION",
+    "GOOGLE_CLOUD_PROJECT",
     "MAX_IMAGE_BYTES",
     "MODEL",
     "OUTPUT_DIR",
@@ -44,11 +47,13 @@ __all__ = [
     "SIM_SECONDS",
     "USD_PER_CLIP",
     "VARIABLES",
+    "VERTEX_HOST",
     "BaseUrl",
     "Key",
     "Prices",
     "Settings",
     "Variable",
+    "Vertex",
     "configuration_table",
     "raw",
     "read",
@@ -59,6 +64,8 @@ GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
 # A protocol's own default model, where VEO_MODEL's default (veo-3.1) is not sold on it:
 # Gemini Omni 1.2 is Google's video default on the Interactions API (google-genai 3.1.0 notes).
 PROTOCOL_MODELS = {"interactions": "gemini-omni-1.2-flash"}
+# Vertex AI: one host per region, and one without a region for `global`.
+VERTEX_HOST = "aiplatform.googleapis.com"
 # A price: set_price and VEO_PRICES take numbers, not text ("0.1" is more likely a mistake).
 USD_PER_CLIP = Amount("US dollars per clip", text=False, example="0.12", required=True)
 # Something that looks like a key, pasted where a URL belongs: masked in every message.
@@ -136,6 +143,22 @@ class Key(NamedTuple):
         return Secret(text)
 
 
+class CloudName(NamedTuple):
+    """A Google Cloud project id or a location: lowercase letters, digits and dashes."""
+
+    words: str
+
+    def check(self, field: str, value: object, *, given_as: str | None = None) -> str | None:
+        text = str(value or "").strip()
+        if not text:
+            return None
+        if not re.fullmatch(r"[a-z][a-z0-9-]{1,62}", text):
+            raise VeoInputError(
+                field, value, "is not a Google Cloud name", self.words, given_as=given_as
+            )
+        return text
+
+
 class Prices(NamedTuple):
     """Price overrides: a JSON object of model (or family) name -> US dollars per clip."""
 
@@ -205,7 +228,7 @@ BASE_URL = Variable(
 API_KEY = Variable(
     "VEO_API_KEY",
     "the relay's key, sent as `Authorization: Bearer …` (on `gemini` and `interactions`, as "
-    "`x-goog-api-key`)",
+    "`x-goog-api-key`; `vertex` takes no key)",
     rule=Key(),
     keyword="api_key",
 )
@@ -278,6 +301,25 @@ EMBED_MAX_MB = Variable(
     default_words="20",
     rule=Amount("megabytes", positive=True),
 )
+GOOGLE_APPLICATION_CREDENTIALS = Variable(
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "on `vertex`: a service-account JSON file for Application Default Credentials",
+    default_words="gcloud's (`gcloud auth application-default login`)",
+    text="a file path",
+)
+GOOGLE_CLOUD_PROJECT = Variable(
+    "GOOGLE_CLOUD_PROJECT",
+    "on `vertex`: the Google Cloud project billed",
+    default_words="the credentials' project",
+    rule=CloudName("a project id, e.g. my-project-123"),
+)
+GOOGLE_CLOUD_LOCATION = Variable(
+    "GOOGLE_CLOUD_LOCATION",
+    "on `vertex`: the Vertex AI region (`global`: no region)",
+    default="us-central1",
+    default_words="`us-central1`",
+    rule=CloudName("a region such as us-central1, or global"),
+)
 SIM_SECONDS = Variable(
     "VEO_SIM_SECONDS",
     "how long the built-in simulator takes to make a clip, in seconds",
@@ -299,6 +341,9 @@ VARIABLES = (
     MAX_IMAGE_BYTES,
     EMBED_MAX_MB,
     SIM_SECONDS,
+    GOOGLE_APPLICATION_CREDENTIALS,
+    GOOGLE_CLOUD_PROJECT,
+    GOOGLE_CLOUD_LOCATION,
 )
 # Google's SDK reads these too: on `gemini` and `interactions` the first one set is the key.
 GEMINI_KEYS = (API_KEY, GEMINI_API_KEY, GOOGLE_API_KEY)
@@ -326,6 +371,29 @@ def _given(value: object) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Vertex:
+    """Where Vertex AI jobs go and whose credentials pay: read once, checked, nothing loaded."""
+
+    location: str
+    project: str | None  # None: the credentials' own project
+    credentials_file: str | None  # None: gcloud's Application Default Credentials
+
+    @property
+    def base_url(self) -> str:
+        """Google's host for the location (``global`` has no region in its name)."""
+        prefix = "" if self.location == "global" else f"{self.location}-"
+        return f"https://{prefix}{VERTEX_HOST}"
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None) -> Vertex:
+        return cls(
+            location=read(GOOGLE_CLOUD_LOCATION, environ),
+            project=read(GOOGLE_CLOUD_PROJECT, environ),
+            credentials_file=raw(GOOGLE_APPLICATION_CREDENTIALS, environ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """What a ``Client`` runs with, read once; ``base_url`` None means the built-in simulator."""
 
@@ -341,6 +409,7 @@ class Settings:
     poll_interval: tuple[float, float]
     idle_timeout: float
     timeout: float
+    vertex: Vertex | None = None  # on `vertex`: project, location, credentials
 
     @property
     def simulated(self) -> bool:
@@ -371,9 +440,13 @@ class Settings:
             return read(variable, environ)
 
         chosen = setting(PROTOCOL, protocol)
-        secret, key_from = _key(chosen, api_key, environ)
+        # Vertex AI takes OAuth tokens from Google's credentials, never an API key.
+        vertex = Vertex.load(environ) if chosen == "vertex" else None
+        secret, key_from = _key(chosen, api_key, environ) if vertex is None else (None, None)
         # Read here rather than with read(): the key must be known to mask it in a bad URL.
         url = raw(BASE_URL, environ) if not _given(base_url) else base_url
+        if url is None and vertex is not None:
+            url = vertex.base_url
         if url is None and secret is not None:
             if chosen not in GEMINI_API_PROTOCOLS:
                 raise VeoInputError(
@@ -389,7 +462,7 @@ class Settings:
             root = BaseUrl(secret).check(
                 "base_url", url, given_as=None if _given(base_url) else BASE_URL.name
             )
-            if secret is None:
+            if secret is None and vertex is None:
                 raise VeoInputError(
                     "api_key",
                     None,
@@ -414,6 +487,7 @@ class Settings:
             poll_interval=_poll_interval(poll_interval, simulated=root is None),
             idle_timeout=rules["idle_timeout"].check("idle_timeout", idle_timeout),
             timeout=rules["timeout"].check("timeout", timeout),
+            vertex=vertex,
         )
 
 

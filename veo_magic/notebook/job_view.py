@@ -183,7 +183,7 @@ def _expiry(job: Job) -> str:
     if job.remote_expires_at is None:
         return ""
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(job.remote_expires_at))
-    who = "Google" if job.protocol == "gemini" else "The server"
+    who = "Google" if job.protocol in ("gemini", "vertex") else "The server"
     return f"{who} deletes its copy after {when}; the clip saved here stays."
 
 

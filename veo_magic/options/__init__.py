@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .flags import REQUEST_NAMES, REQUEST_OPTIONS, add_request_options, request_kwargs
 from .rules import (
+    DIRECT_PROTOCOLS,
     GEMINI_API_PROTOCOLS,
     MAX_CLIPS,
     MAX_PROMPT_CHARS,
@@ -21,6 +22,7 @@ from .rules import (
     PERSON_GENERATION,
     PROMPT_FOR_GOOGLE,
     PROTOCOL_NAMES,
+    PROTOCOLS_TO_GOOGLE,
     RESOLUTIONS,
     Amount,
     Choice,
@@ -33,6 +35,7 @@ from .rules import (
 )
 
 __all__ = [
+    "DIRECT_PROTOCOLS",
     "GEMINI_API_PROTOCOLS",
     "MAX_CLIPS",
     "MAX_PROMPT_CHARS",
@@ -43,6 +46,7 @@ __all__ = [
     "ORIENTATIONS",
     "PERSON_GENERATION",
     "PROMPT_FOR_GOOGLE",
+    "PROTOCOLS_TO_GOOGLE",
     "PROTOCOL_NAMES",
     "REQUEST_NAMES",
     "REQUEST_OPTIONS",

@@ -113,12 +113,31 @@ REQUEST_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         },
     ),
     (
+        ("--no-audio",),
+        {
+            "dest": "generate_audio",
+            "action": "store_const",
+            "const": False,
+            "help": "A silent clip (vertex protocol: generateAudio false).",
+        },
+    ),
+    (
+        ("--storage-uri",),
+        {
+            "dest": "storage_uri",
+            "default": None,
+            "help": "vertex protocol: a gs://bucket/folder/ where Vertex AI writes the clips "
+            "(fetched from there with your token) instead of returning them inline.",
+        },
+    ),
+    (
         ("--protocol",),
         {
             "default": None,
             "help": f"Wire protocol: {OPTION_RULES['protocol'].words}; "
             "chat streams, videos and create are resumable tasks, gemini is Google's own API "
-            "for Veo, interactions is Google's Interactions API for Gemini Omni.",
+            "for Veo, interactions is Google's Interactions API for Gemini Omni, vertex is Veo 3.1 "
+            "on Vertex AI.",
         },
     ),
 ]

@@ -31,6 +31,7 @@ from typing import Any, NamedTuple, Protocol
 from .._exceptions import VeoInputError, allowed_words
 
 __all__ = [
+    "DIRECT_PROTOCOLS",
     "GEMINI_API_PROTOCOLS",
     "MAX_CLIPS",
     "MAX_PROMPT_CHARS",
@@ -41,6 +42,7 @@ __all__ = [
     "ORIENTATIONS",
     "PERSON_GENERATION",
     "PROMPT_FOR_GOOGLE",
+    "PROTOCOLS_TO_GOOGLE",
     "PROTOCOL_NAMES",
     "RESOLUTIONS",
     "Amount",
@@ -53,10 +55,14 @@ __all__ = [
     "check",
 ]
 
-PROTOCOL_NAMES = ("chat", "videos", "create", "gemini", "interactions")
+PROTOCOL_NAMES = ("chat", "videos", "create", "gemini", "interactions", "vertex")
 # Google's Gemini API itself (not a relay): its host, its key header (x-goog-api-key), and the
 # key in GEMINI_API_KEY / GOOGLE_API_KEY when VEO_API_KEY is unset.
 GEMINI_API_PROTOCOLS = ("gemini", "interactions")
+# Google's own APIs, no relay in between: Google's model ids, images inline, landscape by default.
+DIRECT_PROTOCOLS = ("gemini", "interactions", "vertex")
+# The two of them that sell Veo: Google's Veo rules (sizes, resolutions, seconds) checked here.
+PROTOCOLS_TO_GOOGLE = ("gemini", "vertex")
 ORIENTATIONS = ("portrait", "landscape")
 RESOLUTIONS = (
     "360p",
@@ -255,7 +261,7 @@ OPTION_RULES: dict[str, Rule] = {
         PROTOCOL_NAMES,
         why="chat streams from /v1/chat/completions; videos and create are resumable tasks; "
         "gemini calls Google's API for Veo; interactions calls Google's Interactions API "
-        "(Gemini Omni)",
+        "(Gemini Omni); vertex calls Vertex AI with Google Cloud credentials",
     ),
     "orientation": Choice(ORIENTATIONS),
     "landscape": Flag(),
@@ -266,6 +272,7 @@ OPTION_RULES: dict[str, Rule] = {
     "negative_prompt": Text("what the clip should not show"),
     "resolution": Choice(RESOLUTIONS),
     "person_generation": Choice(PERSON_GENERATION),
+    "generate_audio": Flag(),  # vertex only: Veo 3.x makes audio unless told not to
 }
 
 
@@ -287,7 +294,8 @@ class Needs(NamedTuple):
     Features: the model (``veo3``: Veo 3.x by any name; ``veo2``; ``google``: a Google model id,
     so Google's API answers; ``lite``), the resolution made (``1080p``, ``4k``) and the input
     (``text``; ``image``: any image, and with it ``frames`` for first + last or ``references``;
-    ``extend``).
+    ``extend``), and the route (``vertex``: Vertex AI). A rule does not apply when the request has
+    a feature in ``unless``: Vertex AI documents more than the Gemini API allowed.
     """
 
     when: tuple[str, ...]
@@ -296,9 +304,10 @@ class Needs(NamedTuple):
     rule: str  # the rule as a message says it: "1080p needs seconds=8"
     instead: str  # what else would work
     source: str  # where it is written, and when
+    unless: tuple[str, ...] = ()
 
     def applies(self, features: frozenset[str]) -> bool:
-        return all(feature in features for feature in self.when)
+        return all(f in features for f in self.when) and not any(f in features for f in self.unless)
 
 
 # Google's Veo page, the parameter table (the es-419 copy fetched 2026-07-20 and the vi copy
@@ -313,6 +322,9 @@ _NEGATIVE = (
     "'Negative prompt is not supported in your use case.' (2026-07-17, 2026-08-15)"
 )
 _ADULT = "a clip from images takes person_generation='allow_adult' only"
+# Vertex AI's Veo reference (GOOGLE.md, "Vertex AI Veo 3.1"): sampleCount 1-4, personGeneration
+# and negativePrompt as parameters with no per-input limits; the Gemini API's limits stop there.
+_ON_VERTEX = ("vertex",)
 
 MODEL_RULES: tuple[Needs, ...] = (
     Needs(("veo3", "1080p"), "seconds", (8,), "1080p needs seconds=8", "720p for 4 or 6 s", _DOCS),
@@ -349,6 +361,7 @@ MODEL_RULES: tuple[Needs, ...] = (
         "leave it unset: in the EU, UK, Switzerland and MENA Google allows only allow_adult, "
         "and an unset value is Google's default there",
         _DOCS,
+        unless=_ON_VERTEX,
     ),
     Needs(
         ("veo3", "extend"),
@@ -359,7 +372,13 @@ MODEL_RULES: tuple[Needs, ...] = (
         _DOCS,
     ),
     Needs(
-        ("veo3", "image"), "person_generation", ("allow_adult",), _ADULT, "leave it unset", _DOCS
+        ("veo3", "image"),
+        "person_generation",
+        ("allow_adult",),
+        _ADULT,
+        "leave it unset",
+        _DOCS,
+        unless=_ON_VERTEX,
     ),
     Needs(
         ("veo2", "image"),
@@ -374,8 +393,9 @@ MODEL_RULES: tuple[Needs, ...] = (
         "n",
         (1,),
         "Google makes one video per request on Veo 3.x",
-        "submit the prompt again, or use protocol='chat' on a relay",
+        "submit the prompt again, or use protocol='vertex' (up to 4) or 'chat' on a relay",
         _DOCS,
+        unless=_ON_VERTEX,
     ),
     Needs(
         ("google", "veo2"),
@@ -392,6 +412,7 @@ MODEL_RULES: tuple[Needs, ...] = (
         "Google refuses a negative prompt with reference images",
         "say what to avoid in the prompt",
         _NEGATIVE,
+        unless=_ON_VERTEX,
     ),
     Needs(
         ("google", "extend"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .download import DEFAULT_MAX_BYTES, UrlExpiredError, adopt, download, is_mp4, mp4_problem
 from .gateways import Gateway, adapt, from_models, from_response, litellm_task_id
+from .google_auth import VERTEX_HINTS, CurrentToken, GoogleAuth, GoogleSignIn, sign_in
 from .http import (
     INTERACTIONS_ONLY_HINT,
     WITHHELD_RETRIES,
@@ -40,9 +41,13 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "INTERACTIONS_ONLY_HINT",
     "MODELS_TIMEOUT",
+    "VERTEX_HINTS",
     "WITHHELD_RETRIES",
     "Connection",
+    "CurrentToken",
     "Gateway",
+    "GoogleAuth",
+    "GoogleSignIn",
     "KeyAuth",
     "Relay",
     "RelayModels",
@@ -73,6 +78,7 @@ __all__ = [
     "retry_after_seconds",
     "retry_notices",
     "says_withheld",
+    "sign_in",
     "with_idle_timeout",
     "withheld",
 ]

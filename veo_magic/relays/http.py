@@ -355,15 +355,20 @@ def error_details(response: httpx.Response) -> tuple[str, str | None]:
 
 
 def api_error(
-    response: httpx.Response, *, task_id: str | None = None, secret: Secret | None = None
+    response: httpx.Response,
+    *,
+    task_id: str | None = None,
+    secret: Secret | None = None,
+    hints: Mapping[int, str] = HINTS,
 ) -> VeoAPIError:
-    """A ``VeoAPIError`` a person can act on, built from an error response."""
+    """A ``VeoAPIError`` a person can act on, built from an error response; ``hints`` say what
+    to check for each status (a relay's key by default; Vertex AI's sign-in has its own)."""
     message, code = error_details(response)
     text = f"HTTP {response.status_code} from {response.request.method} {response.request.url.path}: {message}"
     if _INTERACTIONS_ONLY.search(message):
         hint: str | None = INTERACTIONS_ONLY_HINT
     else:
-        hint = QUOTA_HINT if hard_quota(response) else HINTS.get(response.status_code)
+        hint = QUOTA_HINT if hard_quota(response) else hints.get(response.status_code)
     if hint:
         text += f" ({hint})"
     return VeoAPIError(
@@ -410,13 +415,16 @@ class Relay:
         timeout: float,
         secret: Secret | None = None,
         idle_timeout: float = 120.0,
+        hints: Mapping[int, str] = HINTS,
     ) -> Relay:
         """Open the two HTTP clients for one relay root (on the loop that will use them)."""
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
         timeouts = httpx.Timeout(timeout, connect=15.0)
         http = httpx.AsyncClient(base_url=base_url, auth=auth, timeout=timeouts, limits=limits)
         public = httpx.AsyncClient(timeout=timeouts, limits=limits)
-        return cls(http, public, secret=secret, idle_timeout=idle_timeout)
+        relay = cls(http, public, secret=secret, idle_timeout=idle_timeout)
+        relay.hints = hints
+        return relay
 
     def __init__(
         self,
@@ -435,9 +443,10 @@ class Relay:
         self.retry_attempts = retry_attempts
         self.retry_timeout = retry_timeout
         self.gateway: Gateway | None = None  # recognised from its answers (LiteLLM's headers)
+        self.hints: Mapping[int, str] = HINTS  # what each error status asks the user to check
 
     def error(self, response: httpx.Response, *, task_id: str | None = None) -> VeoAPIError:
-        return api_error(response, task_id=task_id, secret=self.secret)
+        return api_error(response, task_id=task_id, secret=self.secret, hints=self.hints)
 
     async def create(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send a request that may start a paid task; see the module docstring for the rule."""

@@ -24,12 +24,14 @@ import httpx
 
 from .._exceptions import VeoInputError
 from .._secret import Secret
-from ..options import GEMINI_API_PROTOCOLS
+from ..options import DIRECT_PROTOCOLS, GEMINI_API_PROTOCOLS
 from .gateways import Gateway, adapt
+from .google_auth import VERTEX_HINTS, CurrentToken, GoogleAuth
 from .http import KeyAuth, Relay
 from .relay_models import RelayModels, fetch_relay_models, resolve
 
 if TYPE_CHECKING:
+    from ..config import Vertex
     from ..requests import VideoRequest
 
 __all__ = ["Connection", "Route", "auth_for"]
@@ -51,6 +53,9 @@ class Connection:
 
     ``locate`` gives the root when it is not known yet (the built-in simulator starts on first
     use and only then has a port), so nothing starts before a job or a question needs it.
+
+    ``vertex`` (protocol vertex): the project, region and credentials file; there is no key,
+    and ``secret`` is the OAuth access token of the moment (masked wherever a key would be).
     """
 
     protocol: str
@@ -60,7 +65,27 @@ class Connection:
     idle_timeout: float
     base_url: str | None = None
     locate: Callable[[], str] | None = None
+    vertex: Vertex | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _google: GoogleAuth | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.vertex is not None:
+            self.secret = CurrentToken(
+                lambda: self._google.token.reveal() if self._google else None
+            )
+
+    def google_auth(self) -> GoogleAuth:
+        """Vertex AI's sign-in, found once (``google_auth.sign_in``: a file read, nothing sent);
+        a ``VeoError`` that says how to sign in when there are no credentials."""
+        assert self.vertex is not None, "only a vertex connection signs in to Google Cloud"
+        with self._lock:
+            if self._google is None:
+                from .google_auth import sign_in
+
+                signed_in = sign_in(self.vertex.credentials_file, self.vertex.project)
+                self._google = GoogleAuth(signed_in, location=self.vertex.location)
+            return self._google
 
     def root(self) -> str:
         """The relay root (no ``/v1``); for the simulator, started here on first use."""
@@ -77,6 +102,16 @@ class Connection:
 
     def open(self) -> Relay:
         """The HTTP seam for this relay (call it on the loop that will use it)."""
+        if self.vertex is not None:
+            google = self.google_auth()
+            return Relay.connect(
+                self.root(),
+                google,
+                timeout=self.timeout,
+                secret=google.token,
+                idle_timeout=self.idle_timeout,
+                hints=VERTEX_HINTS,
+            )
         secret = self.secret or Secret("sk-simulated")
         return Relay.connect(
             self.root(),
@@ -104,9 +139,9 @@ class Route:
 
     @property
     def listable(self) -> bool:
-        """Whether there is a list to ask: not on the simulator, not on Google's own API."""
+        """Whether there is a list to ask: not on the simulator, not on Google's own APIs."""
         connection = self._connection
-        return not connection.simulated and connection.protocol not in GOOGLE_PROTOCOLS
+        return not connection.simulated and connection.protocol not in DIRECT_PROTOCOLS
 
     @property
     def asked(self) -> bool:

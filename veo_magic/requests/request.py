@@ -48,6 +48,7 @@ from typing import Any
 
 from .._exceptions import VeoInputError
 from ..catalog import (
+    VERTEX_IDS,
     ModelSpec,
     Orientation,
     compose,
@@ -57,12 +58,14 @@ from ..catalog import (
     respell,
 )
 from ..options import (
+    DIRECT_PROTOCOLS,
     MAX_CLIPS,
     MAX_PROMPT_CHARS,
     MODEL_RULES,
     OPTION_RULES,
     ORIENTATIONS,
     PROMPT_FOR_GOOGLE,
+    PROTOCOLS_TO_GOOGLE,
     check,
 )
 from .images import ImageInput, load_image
@@ -99,7 +102,12 @@ OPTIONS = (
     "resolution",
     "person_generation",
     "extend",
+    "generate_audio",
+    "storage_uri",
 )
+# Options only Vertex AI takes (``vertex``): sent as ``generateAudio`` and ``storageUri``.
+VERTEX_OPTIONS = ("generate_audio", "storage_uri")
+_GS_URI = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,220}(/\S*)?$")
 # Options of Veo on Vertex AI that the Gemini API rejects (google-genai raises for each in
 # Gemini-API mode; PROTOCOLS.md §3), with what to do instead.
 VERTEX_ONLY = {
@@ -270,7 +278,7 @@ class VideoRequest:
             return size.width, size.height
         if size is not None:
             ratio = (size.width, size.height)
-        elif self.orientation is None and self.protocol in ("gemini", "interactions"):
+        elif self.orientation is None and self.protocol in DIRECT_PROTOCOLS:
             ratio = (16, 9)  # Google's default aspect ratio (the relays default to portrait)
         else:
             ratio = (16, 9) if self.orientation == "landscape" else (9, 16)
@@ -324,6 +332,8 @@ class VideoRequest:
         extend: object = None,
         landscape: bool = False,
         portrait: bool = False,
+        generate_audio: bool | None = None,
+        storage_uri: str | None = None,
         **unknown: Any,
     ) -> VideoRequest:
         """Validate keywords against the model and return a request, or raise ``VeoInputError``.
@@ -332,7 +342,9 @@ class VideoRequest:
         'veo-3.1-landscape-fast'
         """
         protocol = check("protocol", protocol) or "chat"
-        _check_no_field({**unknown, "seed": seed}, protocol)
+        vertex_only = {"generate_audio": generate_audio, "storage_uri": storage_uri}
+        _check_no_field({**unknown, "seed": seed, **vertex_only}, protocol)
+        _check_vertex_options(vertex_only, protocol)
         _check_unknown(unknown)
         text = check("prompt", prompt)
         spec = _check_model(model, protocol)
@@ -357,7 +369,11 @@ class VideoRequest:
             options["resolution"] = asked
         if person_generation is not None:
             options["person_generation"] = check("person_generation", person_generation)
-        if protocol == "gemini" and shape is not None and shape.pixels:
+        if generate_audio is not None:
+            options["generate_audio"] = check("generate_audio", generate_audio)
+        if storage_uri is not None:
+            options["storage_uri"] = _check_storage_uri(storage_uri)
+        if protocol in PROTOCOLS_TO_GOOGLE and shape is not None and shape.pixels:
             _gemini_pixel_size(shape, size or "", options)
         first, last, refs = _load_images(first_frame, last_frame, references)
         _check_image_mix(first, last, refs)
@@ -379,6 +395,8 @@ class VideoRequest:
         given_seconds = None if source is not None else _given_seconds(seconds, effective, protocol)
         made_at = options.get("resolution") or ("4k" if effective.four_k else None)
         features = _features(effective, made_at, first, last, refs, source is not None)
+        if protocol == "vertex":
+            features |= {"vertex"}
         if "google" in features and "veo3" in features:
             text = PROMPT_FOR_GOOGLE.check("prompt", text)
         choosable = {"resolution"}
@@ -448,11 +466,13 @@ def _check_unknown(unknown: dict[str, Any]) -> None:
 
 
 def _check_model(model: object, protocol: str) -> ModelSpec:
-    if isinstance(model, ModelSpec) and protocol not in ("gemini", "interactions"):
+    if isinstance(model, ModelSpec) and protocol not in DIRECT_PROTOCOLS:
         return model  # a relay's own name (_offer)
     if protocol == "interactions":
         return _check_omni_model(model)
     spec = parse_model("veo-3.1" if model is None else model)  # type: ignore[arg-type]
+    if protocol == "vertex":
+        return _check_vertex_model(spec)
     if spec.family == "omni" and spec.style == "google" and protocol == "gemini":
         raise VeoInputError(
             "model",
@@ -503,6 +523,24 @@ def _check_omni_model(model: object) -> ModelSpec:
         )
         hint = "Veo 3.1 is on Vertex AI, or on relays (protocols chat, videos, create)"
     raise VeoInputError("model", spec.name, problem, _OMNI_IDS, hint=hint)
+
+
+def _check_vertex_model(spec: ModelSpec) -> ModelSpec:
+    """On ``vertex``, Veo 3.1 by its Vertex id, or an alias that maps to one (veo-3.1)."""
+    if spec.explicit and spec.name.lower() in VERTEX_IDS:
+        return spec
+    if not spec.explicit and spec.family == "veo3.1" and not spec.four_k and not spec.components:
+        return spec
+    hint = "Vertex AI sells Veo 3.1 as -001 ids; the alias veo-3.1 (with fast=True) maps to them"
+    if spec.retired is not None:
+        hint = f"{spec.name} is a Gemini API preview id, retired there; {hint}"
+    raise VeoInputError(
+        "model",
+        spec.name,
+        "is not a Veo model Vertex AI sells",
+        VERTEX_IDS,
+        hint=hint,
+    )
 
 
 def _check_orientation(value: object) -> Orientation | None:
@@ -686,6 +724,33 @@ def _check_no_field(given: dict[str, Any], protocol: str) -> None:
         why = table.get(name.lower())
         if why is not None and value is not None:
             raise VeoInputError(name, value, f"{problem} ({why})", hint="drop it")
+
+
+def _check_vertex_options(given: dict[str, Any], protocol: str) -> None:
+    """Refuse ``generate_audio`` and ``storage_uri`` on the relays: only Vertex AI takes them."""
+    if protocol in PROTOCOLS_TO_GOOGLE:
+        return  # gemini: _check_vertex_only said why already
+    for name, value in given.items():
+        if value is not None:
+            raise VeoInputError(
+                name,
+                value,
+                f"is a Vertex AI option; the {protocol} protocol has no place for it",
+                hint="use a client made with protocol='vertex'",
+            )
+
+
+def _check_storage_uri(value: object) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not _GS_URI.match(text):
+        raise VeoInputError(
+            "storage_uri",
+            value,
+            "is not a Cloud Storage folder",
+            ("gs://bucket", "gs://bucket/folder/"),
+            hint="Vertex AI writes the clips there and veo_magic fetches them with your token",
+        )
+    return text
 
 
 # Pixel sizes Veo makes on the Gemini API, and the resolution each one means.
@@ -993,8 +1058,8 @@ def _check_images(
             f"has {len(refs)} images, more than model {_sent(spec, wire)} takes",
             range(1, effective.max_images + 1),
         )
-    if protocol in ("gemini", "interactions"):
-        _check_inline(first, last, refs)
+    if protocol in DIRECT_PROTOCOLS:
+        _check_inline(first, last, refs, protocol)
 
 
 def _last_frame_hint(spec: ModelSpec, protocol: str, fast: bool) -> str:
@@ -1039,7 +1104,10 @@ def _plain_name(spec: ModelSpec) -> str | None:
 
 
 def _check_inline(
-    first: ImageInput | None, last: ImageInput | None, refs: tuple[ImageInput, ...]
+    first: ImageInput | None,
+    last: ImageInput | None,
+    refs: tuple[ImageInput, ...],
+    protocol: str = "gemini",
 ) -> None:
     named = [("first_frame", first), ("last_frame", last)]
     named += [(f"references[{i}]", r) for i, r in enumerate(refs)]
@@ -1048,7 +1116,7 @@ def _check_inline(
             raise VeoInputError(
                 name,
                 image.url,
-                "is a URL, and the gemini protocol sends image bytes inline",
+                f"is a URL, and the {protocol} protocol sends image bytes inline",
                 ("path", "bytes", "data URL", "PIL image"),
                 hint="download it and give the local path, bytes or a data URL",
             )

@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import chat, create, gemini, interactions, models, videos
+from . import chat, create, gemini, interactions, models, vertex, videos
 from .errors import invalid_request, invalid_url, new_api_error, relay_error
 from .files import result_file
 from .gojson import GoJSONResponse
@@ -168,6 +168,8 @@ async def web_page(request: Request) -> Response:
 async def _not_found(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/v1beta/"):  # Google's own API answers in its own shape
         return gemini.not_found(request.method, request.url.path)
+    if request.url.path.startswith(("/v1/projects/", "/v1beta1/projects/", "/storage/")):
+        return vertex.not_found(request.method, request.url.path)
     return invalid_url(request.method, request.url.path)
 
 
@@ -196,6 +198,7 @@ def build_app(state: SimState) -> Starlette:
         Route("/v1/video/query", requires_key(create.query), methods=["GET"]),
         *interactions.ROUTES,  # before gemini's: it owns the files an interaction made
         *gemini.ROUTES,
+        *vertex.ROUTES,
         Route("/files/{name}", result_file, methods=["GET"]),
         Route("/assets/flow/{name}", result_file, methods=["GET"]),
         Route("/cdn/download/{date}/{name}", result_file, methods=["GET"]),

@@ -111,7 +111,7 @@ def relay_error(
     ``protocol`` is ``chat``, ``videos`` or ``create``; ``videos`` routes use the task-error shape
     where new-api's task controller (not its middleware) produces the error.
     """
-    if protocol in ("gemini", "interactions"):  # Google's own error envelope, not a relay's
+    if protocol in ("gemini", "interactions", "vertex"):  # Google's own error envelope
         from .gemini import google_relay_error
 
         return google_relay_error(kind, model=model, retry_after=retry_after)

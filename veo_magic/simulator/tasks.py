@@ -25,7 +25,7 @@ __all__ = ["Clip", "FileRef", "ImageInput", "Task", "drawable"]
 QUEUED_UNTIL = 0.1  # fraction of the clock spent queued
 REFUSED_AT = 0.3  # fraction at which a refused task fails (Google rejects after a while)
 
-ProtocolName = Literal["chat", "videos", "create", "gemini", "interactions"]
+ProtocolName = Literal["chat", "videos", "create", "gemini", "interactions", "vertex"]
 
 
 @dataclass

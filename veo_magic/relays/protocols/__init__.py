@@ -43,6 +43,7 @@ PROTOCOLS: dict[str, str] = {
     "create": "veo_magic.relays.protocols.create:CreateAdapter",
     "gemini": "veo_magic.relays.protocols.gemini:GeminiAdapter",
     "interactions": "veo_magic.relays.protocols.interactions:InteractionsAdapter",
+    "vertex": "veo_magic.relays.protocols.vertex:VertexAdapter",
 }
 
 

@@ -201,6 +201,7 @@ class TaskAdapter(ABC):
     """
 
     name: ClassVar[str]
+    poll_method: ClassVar[str] = "GET"  # Vertex AI polls with a POST
 
     def __init__(self, relay: Relay, *, pacing: Pacing | None = None) -> None:
         self.relay = relay
@@ -235,6 +236,8 @@ class TaskAdapter(ABC):
         ``first`` is an answer already in hand (the create response), read before the first poll.
         """
         path, params = self.poll(task_id)
+        sent = self.poll_body(task_id)
+        sends = {} if sent is None else {"json": sent}
         read = self.reader(task_id)
         schedule = self.pacing.schedule()
         response = first
@@ -243,7 +246,9 @@ class TaskAdapter(ABC):
         while True:
             if response is None:
                 try:
-                    response = await self.relay.fetch("GET", path, task_id=task_id, params=params)
+                    response = await self.relay.fetch(
+                        self.poll_method, path, task_id=task_id, params=params, **sends
+                    )
                 except VeoAPIError as exc:
                     # LiteLLM answers every poll of a filtered Gemini task with the same 500.
                     if (exc.status_code or 0) >= 500 and says_withheld(exc.detail):
@@ -296,6 +301,10 @@ class TaskAdapter(ABC):
     @abstractmethod
     def poll(self, task_id: str) -> tuple[str, Mapping[str, str] | None]:
         """The path and query parameters that report on the task."""
+
+    def poll_body(self, task_id: str) -> object | None:
+        """The JSON a poll sends (None: none, a GET)."""
+        return None
 
     def reader(self, task_id: str) -> Callable[[object], TaskReport]:
         """What one task's poll answers say; ``reason`` words a failure as a person reads it."""

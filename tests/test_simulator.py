@@ -943,9 +943,11 @@ def test_quota_and_no_channel(simulator):
         "new_api_error",
     )
     assert channel.status_code == 503
-    assert channel.json()["error"]["message"].startswith(
-        "当前分组 default 下对于模型 veo3.1-pro 无可用渠道"
+    error = channel.json()["error"]
+    assert error["message"].startswith(
+        "No available channel for model veo3.1-pro under group default (distributor) (request id:"
     )
+    assert (error["code"], error["type"]) == ("model_not_found", "new_api_error")
     assert simulator.accepted_creates == 0
 
 
@@ -1178,8 +1180,8 @@ def test_filtered_completes_without_a_video_and_says_why(simulator):
         assert "Responsible AI" in done["error"]["message"]
 
 
-def test_no_channel_then_ok_refuses_twice_without_a_task(simulator):
-    simulator.set_scenario("no_channel_then_ok")
+def test_busy_then_ok_refuses_twice_without_a_task(simulator):
+    simulator.set_scenario("busy_then_ok")
     with http(simulator) as client:
         codes = [client.post("/v1/videos", json={"prompt": "x"}).status_code for _ in range(3)]
     assert codes == [503, 503, 200] and simulator.accepted_creates == 1

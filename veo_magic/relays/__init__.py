@@ -26,6 +26,7 @@ from .http import (
     with_idle_timeout,
     withheld,
 )
+from .not_sold import says_sells_none, sells_none, stopped_selling
 from .relay_models import (
     MODELS_TIMEOUT,
     RelayModels,
@@ -64,7 +65,10 @@ __all__ = [
     "resolve",
     "retry_after_seconds",
     "retry_notices",
+    "says_sells_none",
     "says_withheld",
+    "sells_none",
+    "stopped_selling",
     "with_idle_timeout",
     "withheld",
 ]

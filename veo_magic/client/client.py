@@ -26,6 +26,7 @@ from ..requests import VideoRequest
 from .offline import offline_base_url
 
 if TYPE_CHECKING:
+    from ..checks import RouteCheck
     from ..relays import RelayModels
     from ..relays.protocols import Pacing
     from ..storyboards import Storyboard
@@ -162,6 +163,18 @@ class Client:
         """The gateway this relay is, as far as its answers have told (LiteLLM, new-api)."""
         relay = self._runner.relay
         return (self._offer.gateway if self._offer else None) or (relay and relay.gateway)
+
+    def check(self) -> RouteCheck:
+        """What the configured route answers, whether it takes the key, which video models it
+        sells today and what to change (``veo_magic.checks``): free requests only, no create."""
+        from ..checks import check_route
+        from ..relays.probes import Route
+
+        secret = self._secret or (Secret("sk-simulated") if self.simulated else None)
+        route = Route(
+            self.protocol, self.base_url, secret, self.model, self.simulated, environ=os.environ
+        )
+        return check_route(route)
 
     # -- jobs ----------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import chat, create, gemini, models, videos
+from . import chat, create, gemini, listings, models, videos
 from .errors import invalid_request, invalid_url, new_api_error, relay_error
 from .files import result_file
 from .gojson import GoJSONResponse
@@ -195,6 +195,7 @@ def build_app(state: SimState) -> Starlette:
         Route("/v1/video/create", requires_key(create.create), methods=["POST"]),
         Route("/v1/video/query", requires_key(create.query), methods=["GET"]),
         *gemini.ROUTES,
+        *listings.ROUTES,
         Route("/files/{name}", result_file, methods=["GET"]),
         Route("/assets/flow/{name}", result_file, methods=["GET"]),
         Route("/cdn/download/{date}/{name}", result_file, methods=["GET"]),

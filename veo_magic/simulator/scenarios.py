@@ -110,6 +110,7 @@ class Scenario:
     unknown_task: Literal["openai", "task_error"] = "openai"  # body for an id nobody created
     clock_scale: float = 1.0  # multiplies the simulator's generation_seconds for this task
     link_gap: float = 0.0  # chat: seconds the stream goes on after each video link
+    sells: tuple[str, ...] | None = None  # while server-wide: what every model list names
 
 
 _ALL = (
@@ -214,6 +215,13 @@ _ALL = (
         "every poll answers LiteLLM 1.108.7's 500 for a Gemini operation Google's filter left "
         "without samples (raiMediaFilteredCount in its text)",
         on_poll=Reject("litellm_withheld"),
+    ),
+    Scenario(
+        "sells_no_video",
+        "a relay (or Google project) that sells no video model: its model lists name two text "
+        "models only, and a create answers new-api's 503 no channel",
+        on_create=Reject("no_channel"),
+        sells=("gpt-4o-mini", "gemini-2.5-flash"),
     ),
     Scenario(
         "busy_then_ok",

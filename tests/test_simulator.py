@@ -1224,6 +1224,62 @@ def test_hostile_ids_dialect(simulator):
         assert "/" not in video["id"] and ".." in video["id"]
 
 
+def test_litellm_filtered_answers_every_poll_with_litellms_500(simulator):
+    with http(simulator) as client:
+        video = create_video(client, "x [[sim:litellm_filtered]]")
+        polls = [client.get(f"/v1/videos/{video['id']}") for _ in range(2)]
+    assert [r.status_code for r in polls] == [500, 500]
+    error = polls[0].json()["error"]
+    assert (error["type"], error["code"], error["param"]) == ("internal_server_error", "500", None)
+    assert "GeminiLongRunningOperationResponse" in error["message"]
+    assert "{'raiMediaFilteredCount':" in error["message"]
+
+
+def test_sells_no_video_lists_text_models_everywhere_and_refuses_creates(simulator):
+    simulator.set_scenario("sells_no_video")
+    with http(simulator) as client:
+        relay = [m["id"] for m in client.get("/v1/models").json()["data"]]
+        google = client.get("/v1beta/models", headers={"x-goog-api-key": "AIza-x"}).json()
+        card = client.get(
+            "/v1/publishers/google/models/veo-3.1-generate-001",
+            headers={"Authorization": "Bearer ya29.x"},
+        )
+        create = client.post("/v1/videos", json={"model": "veo-3.1", "prompt": "x"})
+    assert relay == ["gpt-4o-mini", "gemini-2.5-flash"]
+    assert [m["name"] for m in google["models"]] == [
+        "models/gpt-4o-mini",
+        "models/gemini-2.5-flash",
+    ]
+    assert card.status_code == 404 and card.json()["error"]["status"] == "NOT_FOUND"
+    assert create.status_code == 503 and create.json()["error"]["code"] == "model_not_found"
+    assert simulator.accepted_creates == 0
+
+
+def test_google_model_lists_by_default(simulator):
+    with http(simulator) as client:
+        listed = client.get("/v1beta/models", headers={"x-goog-api-key": "AIza-x"}).json()
+        unsigned = httpx.get(
+            f"{simulator.base_url}/v1/publishers/google/models/veo-3.1-generate-001"
+        )
+        card = client.get(
+            "/v1/publishers/google/models/veo-3.1-lite-generate-001",
+            headers={"Authorization": "Bearer ya29.x"},
+        ).json()
+    veo = [m for m in listed["models"] if "predictLongRunning" in m["supportedGenerationMethods"]]
+    assert [m["name"] for m in veo] == [
+        "models/veo-3.1-generate-preview",
+        "models/veo-3.1-fast-generate-preview",
+        "models/veo-3.1-lite-generate-preview",
+    ]
+    assert unsigned.status_code == 401 and unsigned.json()["error"]["status"] == "UNAUTHENTICATED"
+    assert card == {
+        "name": "publishers/google/models/veo-3.1-lite-generate-001",
+        "versionId": "001",
+        "openSourceCategory": "PROPRIETARY",
+        "launchStage": "PUBLIC_PREVIEW",
+    }
+
+
 def test_every_scenario_is_exercised_here():
     source = Path(__file__).read_text()
     untested = [

@@ -30,8 +30,9 @@ KEY_HINTS = {
     "not a Google key",
     "gemini": "check the key (VEO_API_KEY or GEMINI_API_KEY): a Gemini API key from "
     "aistudio.google.com, sent in x-goog-api-key",
-    "vertex": "sign in again (`gcloud auth application-default login`) or fix "
-    "GOOGLE_APPLICATION_CREDENTIALS; the account needs the Vertex AI User role on the project",
+    # Google's variables are named where the vertex protocol declares them (config).
+    "vertex": "sign in again (`gcloud auth application-default login`) or point Application "
+    "Default Credentials at a service-account file; the account needs the Vertex AI User role",
 }
 NO_VIDEO_HINTS = {
     "relay": "this relay sells no Google video now: ask its admin, or take another route "
@@ -41,7 +42,7 @@ NO_VIDEO_HINTS = {
     "interactions": "this key's project lists no Gemini Omni model: check that billing is on "
     "(Omni has no free tier) or use --protocol vertex",
     "vertex": "no Veo 3.1 model answered for this project and location: enable the Vertex AI API "
-    "and try GOOGLE_CLOUD_LOCATION=us-central1",
+    "in the project, or try the location us-central1",
 }
 
 

@@ -171,9 +171,7 @@ class Client:
         from ..relays.probes import Route
 
         secret = self._secret or (Secret("sk-simulated") if self.simulated else None)
-        route = Route(
-            self.protocol, self.base_url, secret, self.model, self.simulated, environ=os.environ
-        )
+        route = Route(self.protocol, self.base_url, secret, self.model, self.simulated)
         return check_route(route)
 
     # -- jobs ----------------------------------------------------------------------------------

@@ -25,10 +25,10 @@ from starlette.routing import Route
 from .gemini import GoogleJSONResponse, google_error, requires_google_key
 from .state import SimState
 
-__all__ = ["GEMINI_MODELS", "ROUTES", "VERTEX_MODELS"]
+__all__ = ["ROUTES", "STUDIO_MODELS", "VERTEX_MODELS"]
 
 # name -> (displayName, methods); the Veo ids are those the simulator's gemini route serves.
-GEMINI_MODELS: dict[str, tuple[str, tuple[str, ...]]] = {
+STUDIO_MODELS: dict[str, tuple[str, tuple[str, ...]]] = {
     "veo-3.1-generate-preview": ("Veo 3.1", ("predictLongRunning",)),
     "veo-3.1-fast-generate-preview": ("Veo 3.1 Fast", ("predictLongRunning",)),
     "veo-3.1-lite-generate-preview": ("Veo 3.1 Lite", ("predictLongRunning",)),
@@ -48,7 +48,7 @@ UNAUTHENTICATED = (
 
 
 def _gemini_entry(name: str) -> dict[str, Any]:
-    display, methods = GEMINI_MODELS.get(name, (name, ("generateContent",)))
+    display, methods = STUDIO_MODELS.get(name, (name, ("generateContent",)))
     return {
         "name": f"models/{name}",
         "version": "001",
@@ -62,7 +62,7 @@ def _gemini_entry(name: str) -> dict[str, Any]:
 
 async def list_gemini_models(request: Request) -> Response:
     state: SimState = request.app.state.sim
-    names = state.sold(tuple(GEMINI_MODELS))
+    names = state.sold(tuple(STUDIO_MODELS))
     return GoogleJSONResponse({"models": [_gemini_entry(name) for name in names]})
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -28,7 +28,7 @@ class Route:
     model: str
     simulated: bool = False
     bearer: Callable[[], str] | None = None  # vertex: an OAuth token (default: google-auth ADC)
-    environ: Mapping[str, str] = field(default_factory=dict)  # vertex: GOOGLE_CLOUD_* settings
+    location: str | None = None  # vertex: the Cloud location (None: us-central1)
 
 
 @dataclass(frozen=True)

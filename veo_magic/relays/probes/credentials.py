@@ -1,21 +1,20 @@
 """A Vertex token from google-auth's Application Default Credentials, for a probe.
 
-``GOOGLE_APPLICATION_CREDENTIALS`` (a service-account or authorized-user file) or ``gcloud auth
-application-default login``; refreshed once, through google-auth's own ``http.client`` transport
+A service-account or authorized-user file named by Google's credentials variable, or ``gcloud
+auth application-default login``; refreshed once, through google-auth's own ``http.client`` transport
 (a check must not need ``requests``). Imported only when a vertex route is checked.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 __all__ = ["CLOUD_PLATFORM", "Token", "adc_token"]
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 SIGN_IN = (
-    "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a "
-    "service-account file"
+    "run `gcloud auth application-default login`, or point Application Default Credentials at "
+    "a service-account file"
 )
 
 
@@ -40,10 +39,7 @@ def adc_token() -> Token:
         credentials, _project = google.auth.default(scopes=[CLOUD_PLATFORM])
     except exceptions.DefaultCredentialsError:
         return Token(None, f"no Application Default Credentials: {SIGN_IN}")
-    path = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-    source = (
-        f"GOOGLE_APPLICATION_CREDENTIALS ({path})" if path else "Application Default Credentials"
-    )
+    source = "Application Default Credentials"
     try:
         credentials.refresh(_http_client.Request())
     except (exceptions.RefreshError, exceptions.TransportError) as exc:

@@ -24,7 +24,7 @@ def vertex_root(route: Route) -> str:
     """The Vertex host a route talks to (``base_url`` replaces Google's)."""
     if route.base_url:
         return route.base_url
-    location = route.environ.get("GOOGLE_CLOUD_LOCATION") or "us-central1"
+    location = route.location or "us-central1"
     host = (
         "aiplatform.googleapis.com"
         if location == "global"

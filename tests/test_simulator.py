@@ -943,9 +943,11 @@ def test_quota_and_no_channel(simulator):
         "new_api_error",
     )
     assert channel.status_code == 503
-    assert channel.json()["error"]["message"].startswith(
-        "当前分组 default 下对于模型 veo3.1-pro 无可用渠道"
+    error = channel.json()["error"]
+    assert error["message"].startswith(
+        "No available channel for model veo3.1-pro under group default (distributor) (request id:"
     )
+    assert (error["code"], error["type"]) == ("model_not_found", "new_api_error")
     assert simulator.accepted_creates == 0
 
 
@@ -1191,8 +1193,8 @@ def test_filtered_completes_without_a_video_and_says_why(simulator):
         assert "Responsible AI" in done["error"]["message"]
 
 
-def test_no_channel_then_ok_refuses_twice_without_a_task(simulator):
-    simulator.set_scenario("no_channel_then_ok")
+def test_busy_then_ok_refuses_twice_without_a_task(simulator):
+    simulator.set_scenario("busy_then_ok")
     with http(simulator) as client:
         codes = [client.post("/v1/videos", json={"prompt": "x"}).status_code for _ in range(3)]
     assert codes == [503, 503, 200] and simulator.accepted_creates == 1
@@ -1233,6 +1235,44 @@ def test_hostile_ids_dialect(simulator):
         assert made["id"].startswith("../")
         video = create_video(client, "y [[sim:hostile_ids]]")
         assert "/" not in video["id"] and ".." in video["id"]
+
+
+def test_litellm_filtered_answers_every_poll_with_litellms_500(simulator):
+    with http(simulator) as client:
+        video = create_video(client, "x [[sim:litellm_filtered]]")
+        polls = [client.get(f"/v1/videos/{video['id']}") for _ in range(2)]
+    assert [r.status_code for r in polls] == [500, 500]
+    error = polls[0].json()["error"]
+    assert (error["type"], error["code"], error["param"]) == ("internal_server_error", "500", None)
+    assert "GeminiLongRunningOperationResponse" in error["message"]
+    assert "{'raiMediaFilteredCount':" in error["message"]
+
+
+def test_sells_no_video_lists_text_models_everywhere_and_refuses_creates(simulator):
+    simulator.set_scenario("sells_no_video")
+    with http(simulator) as client:
+        relay = [m["id"] for m in client.get("/v1/models").json()["data"]]
+        google = client.get("/v1beta/models", headers={"x-goog-api-key": "AIza-x"}).json()
+        create = client.post("/v1/videos", json={"model": "veo-3.1", "prompt": "x"})
+    assert relay == ["gpt-4o-mini", "gemini-2.5-flash"]
+    assert [m["name"] for m in google["models"]] == [
+        "models/gpt-4o-mini",
+        "models/gemini-2.5-flash",
+    ]
+    assert create.status_code == 503 and create.json()["error"]["code"] == "model_not_found"
+    assert simulator.accepted_creates == 0
+
+
+def test_google_model_lists_by_default(simulator):
+    with http(simulator) as client:
+        listed = client.get("/v1beta/models", headers={"x-goog-api-key": "AIza-x"}).json()
+    veo = [m for m in listed["models"] if "predictLongRunning" in m["supportedGenerationMethods"]]
+    assert [m["name"] for m in veo] == [
+        "models/veo-3.1-generate-preview",
+        "models/veo-3.1-fast-generate-preview",
+        "models/veo-3.1-lite-generate-preview",
+    ]
+    # Vertex's model cards (a token of the simulator's own sign-in): tests/vertex.
 
 
 def test_every_scenario_is_exercised_here():

@@ -304,3 +304,18 @@ def test_the_model_list_is_asked_once_and_shows_beside_the_catalog(through, gate
     relay = listing[listing.index("This relay sells") :]
     assert "veo-3.1" in relay and "$0.25/clip" in relay
     assert BUDGET_MODEL in relay and "price unknown" in relay
+
+
+def test_check_through_litellm_says_what_its_admin_sells(through, gateway):
+    upstream = Upstream(gateway)
+    result = through().check()
+    assert result.ok, result.text()
+    assert result.findings[0].says.endswith("answered HTTP 200 (litellm)")
+    assert result.findings[2].says == f"veo-3.1, {BUDGET_MODEL}"
+    # A key LiteLLM cannot check (no database: only its master key passes) is refused.
+    refused = veo.Client(
+        base_url=f"{gateway.base_url}/v1", api_key="sk-not-a-litellm-key", protocol="videos"
+    ).check()
+    assert [(f.question, f.ok) for f in refused.findings] == [("answers", True), ("key", False)]
+    assert "No connected db." in refused.findings[-1].says
+    assert upstream.creates == []  # nothing reached Google

@@ -488,3 +488,18 @@ def test_quoted_option_values_keep_their_spaces(tmp_path):
     )
     assert args.vary == ["move=slow dolly in,aerial orbit"]
     assert args.first_frame == "my photo.png"
+
+
+def test_veo_check_shows_the_route_report_as_html_and_text(ip, monkeypatch):
+    import IPython.display
+
+    shown: list[dict] = []
+    monkeypatch.setattr(IPython.display, "display", lambda bundle, raw=False: shown.append(bundle))
+    ip.run_line_magic("veo", "check")
+    (bundle,) = shown
+    assert bundle["text/plain"].startswith("veo_magic check: protocol chat at http://127.0.0.1:")
+    assert "ready: this route can make a video (veo-3.1)" in bundle["text/plain"]
+    assert bundle["text/html"].startswith("<div class='veo-check'>")
+    assert "the built-in simulator" in bundle["text/html"]
+    with pytest.raises(UsageError):
+        ip.run_line_magic("veo", "check extra")

@@ -45,7 +45,7 @@ def test_429_is_retried_after_retry_after_and_one_task_is_made(
 def test_503_naming_no_task_is_retried_and_one_task_is_made(
     make_client, relay, ledger, out_dir, protocol
 ):
-    relay.set_scenario("no_channel_then_ok")  # 503 无可用渠道 twice, then accepted
+    relay.set_scenario("busy_then_ok")  # 503 upstream unavailable twice, then accepted
     job = make_client(protocol).generate("a heron at dawn")
     assert_saved_clip(job.videos[0], out_dir)
     assert [r.status for r in ledger.sent("POST", CREATE_PATHS[protocol])] == [503, 503, 200]
@@ -53,15 +53,24 @@ def test_503_naming_no_task_is_retried_and_one_task_is_made(
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_503_that_persists_fails_clearly_and_makes_no_task(make_client, relay, ledger, protocol):
+def test_a_relay_that_sells_no_such_model_now_ends_the_job_at_once(
+    make_client, relay, ledger, protocol
+):
+    """new-api's 503 model_not_found "No available channel for model …" (NEWAPI.md) is not
+    retried: the job ends after one create, saying what the relay lists now."""
+    client = make_client(protocol)
+    assert client.offer() is not None  # read while the relay still listed Veo
+    relay.set_models(["sora-2", "gpt-4o-mini"])  # then its admin dropped the Veo channels
     relay.set_scenario("no_channel")
-    job = make_client(protocol).submit("a heron at dusk")
+    job = client.submit("a heron at dusk")
     with pytest.raises(veo.VeoGenerationError):
         job.wait(timeout=30)
-    assert job.error.startswith(f"HTTP 503 from POST {CREATE_PATHS[protocol]}: 当前分组")
-    assert "no channel for this model" in job.error
-    assert len(ledger.sent("POST", CREATE_PATHS[protocol])) == 5  # the test-mode attempt limit
-    assert ledger.creates == 0
+    assert len(ledger.sent("POST", CREATE_PATHS[protocol])) == 1 and ledger.creates == 0
+    assert job.error.startswith(f"This relay sells no {job.model} now: it has no channel")
+    assert "No available channel for model" in job.error  # the relay's own words, quoted
+    assert "It lists these video models now: sora-2." in job.error
+    assert job.recovery is None and not job.may_charge
+    assert len(ledger.sent("GET", "/v1/models")) == 2  # before the first create, and after it
 
 
 @pytest.mark.retry_mode(waits=True)

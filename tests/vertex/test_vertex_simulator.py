@@ -195,3 +195,23 @@ def test_a_storage_object_needs_the_token(google, token):
         url.replace("sample_0", "sample_9"), headers={"Authorization": f"Bearer {token}"}
     )
     google_error(missing, 404, "NOT_FOUND")
+
+
+def test_a_model_card_needs_a_token_and_names_its_launch_stage(google, token):
+    card = "/v1/publishers/google/models/veo-3.1-lite-generate-001"
+    unsigned = httpx.get(f"{google.base_url}{card}")
+    google_error(unsigned, 401, "UNAUTHENTICATED")
+    signed = httpx.get(f"{google.base_url}{card}", headers={"Authorization": f"Bearer {token}"})
+    assert signed.json() == {
+        "name": "publishers/google/models/veo-3.1-lite-generate-001",
+        "versionId": "001",
+        "openSourceCategory": "PROPRIETARY",
+        "launchStage": "PUBLIC_PREVIEW",
+    }
+
+
+def test_a_project_that_sells_no_veo_has_no_card(google, token):
+    google.set_scenario("sells_no_video")
+    card = "/v1/publishers/google/models/veo-3.1-generate-001"
+    answer = httpx.get(f"{google.base_url}{card}", headers={"Authorization": f"Bearer {token}"})
+    assert "not found" in google_error(answer, 404, "NOT_FOUND")

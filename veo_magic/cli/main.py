@@ -105,6 +105,19 @@ def _parser() -> argparse.ArgumentParser:
     _client_options(models)
     models.set_defaults(command="models", run=_models)
 
+    check = sub.add_parser(
+        "check",
+        help="Before spending money: does the configured route answer, does it take the key, "
+        "which video models does it sell today, and what to change (free requests only; exit "
+        "status 1 when the route cannot make a video).",
+    )
+    _client_options(check)
+    check.add_argument("--protocol", default=None, help="Protocol (default: VEO_PROTOCOL).")
+    check.add_argument(
+        "--model", default=None, help="Model a job would ask for (default: VEO_MODEL)."
+    )
+    check.set_defaults(command="check", run=_check)
+
     from ..export import DEFAULT_MAX_MB
 
     export = sub.add_parser(
@@ -248,6 +261,17 @@ def _models(args: argparse.Namespace) -> int:
 
     print("\n".join(model_lines(offer=_client(args).offer())))
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from ..client import Client
+
+    client = Client(
+        base_url=args.base_url, protocol=args.protocol, output_dir=args.out_dir, model=args.model
+    )
+    result = client.check()
+    print(result.text())
+    return 0 if result.ok else 1
 
 
 if __name__ == "__main__":

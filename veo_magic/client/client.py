@@ -25,6 +25,7 @@ from ..requests import VideoRequest
 from .offline import offline_base_url
 
 if TYPE_CHECKING:
+    from ..checks import RouteCheck
     from ..relays import RelayModels
     from ..storyboards import Storyboard
 
@@ -161,6 +162,27 @@ class Client:
     def gateway(self) -> Gateway | None:
         """The gateway this relay is, as far as its answers have told (LiteLLM, new-api)."""
         return self._route.gateway
+
+    def check(self) -> RouteCheck:
+        """What the configured route answers, whether it takes the key, which video models it
+        sells today and what to change (``veo_magic.checks``): free requests only, no create."""
+        from ..checks import check_route
+        from ..relays.probes import Target
+
+        connection = self._connection
+        if connection.vertex is not None:  # the token of this client's own sign-in
+            target = Target(
+                self.protocol,
+                self.base_url,
+                None,
+                self.model,
+                self.simulated,
+                bearer=lambda: connection.google_auth().fresh_token(),
+            )
+        else:
+            secret = self._secret or (Secret("sk-simulated") if self.simulated else None)
+            target = Target(self.protocol, self.base_url, secret, self.model, self.simulated)
+        return check_route(target)
 
     # -- jobs ----------------------------------------------------------------------------------
 

@@ -15,7 +15,8 @@ here and nowhere else. Scheduling is one semaphore per client (``max_concurrency
 Failure messages say what happened; how to act on it (resume, in which syntax) is each front
 end's to add, from ``job.recovery`` and ``Job.next_step``. A failure that is a model's retirement
 (Google's 404 "... is no longer available", however a relay wraps it) is worded by
-``catalog.retired_message`` and never offers a resume.
+``catalog.retired_message`` and never offers a resume; so is a create refused because the relay
+sells no such model now (``relays.stopped_selling``: new-api's "no available channel").
 """
 
 from __future__ import annotations
@@ -284,6 +285,8 @@ class Runner:
             if job.task_id and not gone:
                 job.recovery = "resume"
             said = exc.detail if isinstance(exc, VeoAPIError) else None  # the server's own words
+            if (sold := await _not_sold(self._relay, job, exc)) is not None:
+                message, said = sold, None
             ending = _ending(job, redact(message, secret), redact(said, secret) if said else None)
             job._apply(Completed("failed", error=ending))
         finally:
@@ -419,6 +422,19 @@ def _ending(job: Job, message: str, said: str | None = None) -> str:
         return message
     job.recovery = None
     return retired
+
+
+async def _not_sold(relay: Relay | None, job: Job, exc: Exception) -> str | None:
+    """A create the relay refused because it sells no such model now (new-api's "no channel"):
+    the message naming what it lists today; nothing was made, so nothing is resumed."""
+    from ..relays import stopped_selling
+
+    if relay is None or job.task_id is not None:
+        return None
+    message = await stopped_selling(relay, exc, job.relay_model or job.model)
+    if message is not None:
+        job.recovery = None
+    return message
 
 
 def _finished_at(adapter: Adapter) -> float:

@@ -47,6 +47,7 @@ SUBCOMMANDS = {
     "retry": "retry BOARD K [--prompt TEXT] [--wait]   render storyboard shot K again, and the shots after it",
     "cancel": "cancel ID|all             stop following running job(s) started here",
     "models": "models                    known models and their prices",
+    "check": "check                     what the route sells and whether the key works (no cost)",
     "login": "login [BASE_URL]          enter the relay's key (hidden; kept in memory only)",
     "logout": "logout                    forget the key entered with login",
     "config": "config [KEY=VALUE ...]    show, or change base_url, protocol, model, output_dir",
@@ -430,6 +431,14 @@ class VeoMagics(Magics):
 
         self._no_args("models", argv)
         print("\n".join(model_lines(offer=_session().client.offer())))
+
+    def _cmd_check(self, argv: list[str]) -> None:
+        from IPython.display import display
+
+        self._no_args("check", argv)
+        with usage_errors():
+            result = _session().client.check()
+        display({"text/plain": result.text(), "text/html": result.html()}, raw=True)
 
     def _cmd_login(self, argv: list[str]) -> None:
         from .._secret import Secret

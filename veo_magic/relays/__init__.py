@@ -28,6 +28,7 @@ from .http import (
     with_idle_timeout,
     withheld,
 )
+from .not_sold import says_sells_none, sells_none, stopped_selling
 from .relay_models import (
     MODELS_TIMEOUT,
     RelayModels,
@@ -77,8 +78,11 @@ __all__ = [
     "resolve",
     "retry_after_seconds",
     "retry_notices",
+    "says_sells_none",
     "says_withheld",
+    "sells_none",
     "sign_in",
+    "stopped_selling",
     "with_idle_timeout",
     "withheld",
 ]

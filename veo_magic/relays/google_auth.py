@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from .._exceptions import VeoError
+from .._exceptions import VeoAPIError, VeoError
 from .._secret import Secret, redact
 
 __all__ = [
@@ -209,11 +209,19 @@ class GoogleAuth(httpx.Auth):
                 self._transport = self._transport or _Transport()
                 try:
                     self._credentials.refresh(self._transport)
-                except exceptions.GoogleAuthError as exc:
+                except exceptions.RefreshError as exc:  # Google answered, and said no
+                    said = redact(str(exc), self.token)
+                    raise VeoAPIError(
+                        f"Google refused to issue an access token for Vertex AI: {said}. To fix: "
+                        f"{SIGN_IN}.",
+                        code="token_refused",
+                        detail=said,
+                    ) from None
+                except exceptions.GoogleAuthError as exc:  # Google's sign-in did not answer
                     said = redact(str(exc), self.token)
                     raise VeoError(
-                        f"Google refused to issue an access token for Vertex AI: {said}. To fix: "
-                        f"{SIGN_IN}."
+                        f"Google's sign-in could not be reached for a Vertex AI access token: "
+                        f"{said}. Check the network (and a proxy), then try again."
                     ) from None
                 self._issued = [*self._issued[-3:], Secret(self._credentials.token or "")]
             return str(self._credentials.token or "")

@@ -7,7 +7,9 @@ every protocol shares one rule for what may be retried:
   not take it: the connection was never made, or it answered 429 / 503 naming no task. Anything
   else after the request left (another 5xx, a read timeout, a dropped connection, a stream whose
   head never comes) raises ``VeoTaskUncertainError``: the task may exist, and blindly re-sending
-  could charge twice. A 4xx other than 429 is the relay's certain "no" (``VeoAPIError``).
+  could charge twice. A 4xx other than 429 is the relay's certain "no" (``VeoAPIError``), and
+  so is new-api's 503 "no available channel for model" (``not_sold``: the relay sells no such
+  model now, and a retry seconds later meets the same answer).
 * ``fetch`` (polls, queries, downloads: safe to repeat) is retried with exponential backoff on
   transport errors, 408, 425, 429 and 5xx, honouring ``Retry-After`` / ``retry-after-ms`` (and
   LiteLLM's ``llm_provider-retry-after``).
@@ -15,8 +17,10 @@ every protocol shares one rule for what may be retried:
   ``RESOURCE_EXHAUSTED``, OpenAI's ``insufficient_quota``, a LiteLLM budget) and names no wait.
   It will not pass by waiting. A rate limit that names its wait (``Retry-After``, or Google's
   ``RetryInfo.retryDelay``) is still retried, after that wait.
-* A 5xx that says the finished task has no video (LiteLLM's answer for a filtered Gemini
-  operation, ``withheld``) is retried at most ``WITHHELD_RETRIES`` times: it never changes.
+* A poll answered with a 5xx that says the finished task has no video (LiteLLM's answer for a
+  filtered Gemini operation, ``withheld``) is believed at once: LiteLLM reads a finished
+  operation, and it answers every later poll with the same words. A finished task's clip on the
+  relay (``content_backoff``) is asked again ``WITHHELD_RETRIES`` times at most.
 
 stamina does the waiting (and ``stamina.set_testing`` turns the waits off in tests). Its retry
 notices never reach a log line: inside a job (``retry_notices``) each becomes a ``RetryNotice``
@@ -82,7 +86,7 @@ HINTS = {
     403: "the key may lack credit or access to this model; check the relay's dashboard",
     404: "check the base URL (VEO_BASE_URL) and the protocol (VEO_PROTOCOL)",
     429: "the relay is rate-limiting; wait a little and try again",
-    503: "the relay has no channel for this model right now; try another model or later",
+    503: "the relay or its upstream is overloaded right now; try again later",
 }
 # A spent quota or budget: waiting does not help, so it is not retried and says so.
 QUOTA_HINT = (
@@ -92,7 +96,7 @@ QUOTA_HINT = (
 # Google's 400 for a Gemini Omni id sent to generateContent / predictLongRunning.
 INTERACTIONS_ONLY_HINT = "this model is Gemini Omni: use protocol interactions"
 _INTERACTIONS_ONLY = re.compile(r"only supports Interactions API", re.IGNORECASE)
-WITHHELD_RETRIES = 2  # a "no video" 5xx is asked again this often, then believed
+WITHHELD_RETRIES = 2  # a finished task's clip answering 5xx is asked again this often
 # Words of a spent quota or budget, in Google's, OpenAI's, new-api's and LiteLLM's errors.
 _QUOTA_WORDS = re.compile(
     r"RESOURCE_EXHAUSTED|insufficient_(user_)?quota|exceeded your current quota|"
@@ -276,9 +280,12 @@ def content_backoff() -> Callable[[Exception], bool | float]:
     )
 
 
-def _withheld_answer(exc: Exception) -> bool:
-    # LiteLLM answers every poll of a filtered Gemini task with the same 500.
-    return isinstance(exc, _Retry) and withheld(exc.response)
+def _poll_backoff(exc: Exception) -> bool | float:
+    """``_backoff``, except that a "no video" 5xx is believed the first time: LiteLLM answers
+    every poll of a filtered Gemini task with the same 500 (retrying it cost 18 s)."""
+    if isinstance(exc, _Retry) and withheld(exc.response):
+        return False
+    return _backoff(exc)
 
 
 def _at_most(
@@ -533,7 +540,7 @@ class Relay:
         """The retry loop of ``fetch`` and ``stream_fetch``; ``read``: the body too, inside it."""
         client = self.public if public else self.http
         try:
-            async for attempt in self.attempts(_at_most(_backoff, _withheld_answer)):
+            async for attempt in self.attempts(_poll_backoff):
                 with attempt:
                     request = client.build_request(method, url, **kwargs)
                     response = await client.send(request, stream=not read)
@@ -572,7 +579,9 @@ class Relay:
     def _judge_create(self, response: httpx.Response) -> None:
         """Raise ``_Retry`` for a create the relay provably did not take, ``VeoTaskUncertainError``
         for one it may have taken; return for a 2xx or a certain refusal (4xx, a hard quota)."""
-        if hard_quota(response):
+        from .not_sold import sells_none  # here: that module builds on this one
+
+        if hard_quota(response) or sells_none(response):  # waiting will not change either
             return
         if response.status_code in CREATE_NOT_TAKEN_STATUSES:
             if (named := named_task(response)) is None:

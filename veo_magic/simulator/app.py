@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import chat, create, gemini, interactions, models, vertex, videos
+from . import chat, create, gemini, interactions, listings, models, vertex, videos
 from .errors import invalid_request, invalid_url, new_api_error, relay_error
 from .files import result_file
 from .gojson import GoJSONResponse
@@ -199,6 +199,7 @@ def build_app(state: SimState) -> Starlette:
         *interactions.ROUTES,  # before gemini's: it owns the files an interaction made
         *gemini.ROUTES,
         *vertex.ROUTES,
+        *listings.ROUTES,
         Route("/files/{name}", result_file, methods=["GET"]),
         Route("/assets/flow/{name}", result_file, methods=["GET"]),
         Route("/cdn/download/{date}/{name}", result_file, methods=["GET"]),

@@ -4,7 +4,10 @@ Three shapes exist side by side, and a client must parse all of them:
 
 * OpenAI's ``{"error": {"message", "type", "param", "code"}}`` (validation, unknown routes);
 * new-api's middleware ``{"error": {"message": "… (request id: …)", "type": "new_api_error",
-  "code": ""}}`` (auth, quota, no channel);
+  "code": ""}}`` (auth, quota; no channel with ``"code": "model_not_found"``, in new-api's
+  default language, English: ``middleware/distributor.go``, ``i18n/locales/en.yaml``
+  ``distributor.no_available_channel``; builds before its i18n said "当前分组 G 下对于模型 M
+  无可用渠道" with no code);
 * new-api's task endpoints ``{"code", "message", "data": null}`` (``dto.TaskError``);
 * LiteLLM's proxy, for a spent budget only: ``{"error": {…, "type": "budget_exceeded",
   "code": "422"}}`` with HTTP 422, byte for byte as 1.108.7 answers it.
@@ -47,6 +50,23 @@ def retired_words(model: str) -> str:
         f"This model models/{model} is no longer available. Please update your code to use a "
         "newer model for the latest features and improvements."
     )
+
+
+def litellm_withheld(model: str) -> dict[str, object]:
+    """LiteLLM 1.108.7's answer to every ``GET /v1/videos/{id}`` of a Gemini operation that
+    finished without samples (Google's filter): its pydantic error, field for field as its proxy
+    sent it on 2026-12-07 (tests/gateway, ``filtered``), with our own model group name."""
+    message = (
+        "litellm.InternalServerError: GeminiException InternalServerError - 1 validation error "
+        "for GeminiLongRunningOperationResponse\nresponse.generateVideoResponse.generatedSamples"
+        "\n  Field required [type=missing, input_value={'raiMediaFilteredCount':...pport codes: "
+        '42237218"]}, input_type=dict]\n    For further information visit '
+        "https://errors.pydantic.dev/2.14/v/missing\n\nLiteLLM: model group "
+        f"'{model or 'veo-3.1'}' failed with the error above. No fallback was attempted."
+    )
+    return {
+        "error": {"message": message, "type": "internal_server_error", "param": None, "code": "500"}
+    }
 
 
 def openai_error(
@@ -111,7 +131,9 @@ def relay_error(
     ``protocol`` is ``chat``, ``videos`` or ``create``; ``videos`` routes use the task-error shape
     where new-api's task controller (not its middleware) produces the error.
     """
-    if protocol in ("gemini", "interactions", "vertex"):  # Google's own error envelope
+    # Google's own error envelope, not a relay's; but a relay that sells no such model answers
+    # before Google is asked (new-api's distributor reads the model from a /v1beta path too).
+    if protocol in ("interactions", "vertex") or (protocol == "gemini" and kind != "no_channel"):
         from .gemini import google_relay_error
 
         return google_relay_error(kind, model=model, retry_after=retry_after)
@@ -122,9 +144,12 @@ def relay_error(
         return new_api_error(
             403, "user quota is not enough", code="insufficient_user_quota", headers=headers
         )
-    if kind == "no_channel":
+    if kind == "no_channel":  # no enabled channel serves the model in the key's group
         return new_api_error(
-            503, f"当前分组 default 下对于模型 {model} 无可用渠道", headers=headers
+            503,
+            f"No available channel for model {model} under group default (distributor)",
+            code="model_not_found",
+            headers=headers,
         )
     if kind == "rate_limit":
         if protocol == "videos":
@@ -165,6 +190,8 @@ def relay_error(
             }
         }
         return GoJSONResponse(body, status_code=422, headers=headers)
+    if kind == "litellm_withheld":  # LiteLLM 1.108.7's poll of a filtered Gemini operation
+        return GoJSONResponse(litellm_withheld(model), status_code=500)
     if kind == "content_missing":
         return GoJSONResponse(
             {"error": {"message": "Video content not found", "type": "invalid_request_error"}},

@@ -166,7 +166,6 @@ def google_relay_error(kind: str, *, model: str = "", retry_after: float | None 
             "https://ai.google.dev/gemini-api/docs/rate-limits.",
         ),
         "rate_limit": (429, "Resource has been exhausted (e.g. check quota)."),
-        "no_channel": (503, "The model is overloaded. Please try again later."),
         "upstream_failed": (500, "An internal error has occurred. Please retry."),
         "unavailable": (503, "The service is currently unavailable."),
         "content_missing": (404, "File not found."),

@@ -116,6 +116,7 @@ class Scenario:
     # (its create is then accepted, not refused as other protocols refuse it).
     interactions_end: Literal["incomplete", "budget_exceeded"] | None = None
     delivery: Literal["uri"] | None = None  # Interactions: the clip as a Files API uri, always
+    sells: tuple[str, ...] | None = None  # while server-wide: what every model list names
 
 
 _ALL = (
@@ -161,7 +162,8 @@ _ALL = (
     ),
     Scenario(
         "no_channel",
-        "503 当前分组 default 下对于模型 M 无可用渠道 on create",
+        "503 model_not_found 'No available channel for model M under group default' on create: "
+        "new-api when no channel sells the model (its relay stopped selling it)",
         on_create=Reject("no_channel"),
     ),
     Scenario(
@@ -232,9 +234,22 @@ _ALL = (
         no_video_reason=RAI_FILTERED,
     ),
     Scenario(
-        "no_channel_then_ok",
-        "503 no channel on the first 2 creates (no task made), then accepted",
-        on_create=Reject("no_channel", times=2, retry_after=0),
+        "litellm_filtered",
+        "every poll answers LiteLLM 1.108.7's 500 for a Gemini operation Google's filter left "
+        "without samples (raiMediaFilteredCount in its text)",
+        on_poll=Reject("litellm_withheld"),
+    ),
+    Scenario(
+        "sells_no_video",
+        "a relay (or Google project) that sells no video model: its model lists name two text "
+        "models only, and a create answers new-api's 503 no channel",
+        on_create=Reject("no_channel"),
+        sells=("gpt-4o-mini", "gemini-2.5-flash"),
+    ),
+    Scenario(
+        "busy_then_ok",
+        "503 upstream unavailable on the first 2 creates (no task made), then accepted",
+        on_create=Reject("unavailable", times=2, retry_after=0),
     ),
     Scenario(
         "redirect_other_host",

@@ -107,12 +107,15 @@ class SimState:
             raise ValueError("models must be a list of names, or null")
         self.models = tuple(names) if names is not None else None
 
-    def sold(self) -> tuple[str, ...]:
-        """The model names ``GET /v1/models`` lists."""
+    def sold(self, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """The model names a model list names: the server-wide scenario's, else the narrowed
+        list, else ``default`` (for ``GET /v1/models``: every name the catalog knows)."""
+        if self.scenario.sells is not None:
+            return self.scenario.sells
         if self.models is None:
             from .models import default_models
 
-            return default_models()
+            return default if default is not None else default_models()
         return self.models
 
     def clock_for(self, scenario: Scenario) -> float:

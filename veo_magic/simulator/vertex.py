@@ -17,6 +17,10 @@ calls ``v1beta1`` on Vertex unless told otherwise), every one needing a token th
   ``mimeType`` (or ``gcsUri`` when the submit gave ``storageUri``), with
   ``raiMediaFilteredCount: 0``; under ``refuse`` / ``filtered`` no videos and the count with
   ``raiMediaFilteredReasons``; after a failed render, ``error``.
+* ``GET /v1/publishers/google/models/{m}``: the model's publisher card (``{"name":
+  "publishers/google/models/{m}", "versionId", "launchStage", "openSourceCategory"}``), free,
+  which ``check`` reads; 404 ``NOT_FOUND`` for a model not served (or not in a scenario's
+  ``sells``: a project that sells no Veo).
 * ``GET /storage/v1/b/{bucket}/o/{object}?alt=media``: a ``gcsUri`` clip's bytes, with the token
   (Cloud Storage's JSON API download).
 * ``POST /token``: Google's OAuth token endpoint for a service account's JWT-bearer grant
@@ -65,6 +69,7 @@ from .tasks import FileRef, ImageInput, Task
 __all__ = ["MODELS", "ROUTES", "TOKEN_SECONDS", "not_found"]
 
 MODELS = ("veo-3.1-generate-001", "veo-3.1-fast-generate-001", "veo-3.1-lite-generate-001")
+LAUNCH_STAGES = {"veo-3.1-lite-generate-001": "PUBLIC_PREVIEW"}  # the others: GA (GOOGLE.md)
 TOKEN_SECONDS = 3599  # what Google's token endpoint gives a service account
 RESPONSE_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -208,6 +213,8 @@ def requires_token(handler: Any) -> Any:
             )
         state: SimState = request.app.state.sim
         if (reject := state.scenario.on_request) is not None:
+            if reject.kind == "auth":  # Vertex takes no key: a refused token is a 401
+                return google_error(401, _BAD_CREDENTIAL)
             return google_relay_error(reject.kind, retry_after=reject.retry_after)
         return await handler(request)
 
@@ -437,6 +444,22 @@ async def storage_object(request: Request) -> Response:
     return await serve_clip(request, state, task, ref.clip, via="url")
 
 
+async def model_card(request: Request) -> Response:
+    """``GET /v1/publishers/google/models/{model}``: a publisher model's card."""
+    state: SimState = request.app.state.sim
+    name = request.path_params["model"]
+    if name not in state.sold(MODELS):
+        return google_error(404, f"Publisher Model `publishers/google/models/{name}` not found.")
+    return GoogleJSONResponse(
+        {
+            "name": f"publishers/google/models/{name}",
+            "versionId": "001",
+            "openSourceCategory": "PROPRIETARY",
+            "launchStage": LAUNCH_STAGES.get(name, "GA"),
+        }
+    )
+
+
 _MODEL = "/projects/{project}/locations/{location}/publishers/google/models/{model}"
 ROUTES = [
     *(
@@ -447,6 +470,7 @@ ROUTES = [
             ("fetchPredictOperation", fetch_operation),
         )
     ),
+    Route("/v1/publishers/google/models/{model}", requires_token(model_card), methods=["GET"]),
     Route(
         "/storage/v1/b/{bucket}/o/{object:path}", requires_token(storage_object), methods=["GET"]
     ),

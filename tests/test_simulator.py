@@ -173,6 +173,7 @@ def video_url(video: dict[str, Any]) -> str | None:
 
 
 def test_chat_stream_has_seed_001_shape(simulator):
+    simulator.set_scenario("slow")  # a few seconds of progress lines, however loaded the machine
     raw, payloads = stream_chat(simulator, chat_body("画只猪在天上飞", n=2))
 
     assert raw.endswith("data: [DONE]\n\n") and payloads[-1] == "[DONE]"
@@ -508,7 +509,8 @@ def test_videos_dialects(simulator):
         "poloapi",
     ]
     with http(simulator) as client:
-        made = {name: create_video(client, f"a dialect [[sim:{name}]]") for name in names}
+        # slow: seconds of "processing" to be seen, however loaded the machine
+        made = {name: create_video(client, f"a dialect [[sim:slow,{name}]]") for name in names}
         final = {
             name: poll_video(client, v["id"], done=("completed", "succeeded", "SUCCESS"))
             for name, v in made.items()

@@ -17,7 +17,7 @@ from stamina.instrumentation import RetryDetails, get_on_retry_hooks, set_on_ret
 
 import veo_magic as veo
 from tests.reliability.support import CREATE_PATHS, KEY, PROTOCOLS
-from tests.support import HANG_SECONDS, SHORT_TIMEOUT, assert_saved_clip, free_port
+from tests.support import SHORT_TIMEOUT, assert_saved_clip, free_port
 from veo_magic.relays.http import Relay
 from veo_magic.relays.protocols import adapter_for
 from veo_magic.simulator import Simulator
@@ -138,11 +138,11 @@ def test_5xx_after_the_task_exists_is_not_retried(make_client, ledger, protocol)
 def test_timeout_after_send_is_not_retried(make_client, ledger, protocol):
     # Task protocols time out on the read; the chat stream's head gets the idle watchdog.
     client = make_client(protocol, timeout=SHORT_TIMEOUT, idle_timeout=SHORT_TIMEOUT)
-    started = time.monotonic()
     job = client.submit("a slow relay [[sim:create_timeout]]")
     with pytest.raises(veo.VeoGenerationError):
         job.wait(timeout=30)
-    assert time.monotonic() - started < HANG_SECONDS, "the client gave up before the relay answered"
+    # The relay answers the held create after HANG_SECONDS; "no answer came" says the client
+    # gave up first (an answer would have made the job), with no clock to race a loaded machine.
     assert ledger.creates == 1 and len(ledger.sent("POST", CREATE_PATHS[protocol])) == 1
     assert job.error.startswith("The create request reached the relay, but no answer came")
     assert "may have started the task" in job.error

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._exceptions import VeoInputError
 from .._secret import Secret
-from ..config import Settings
+from ..config import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, Settings
 from ..jobs import Budget, Job, Journal, Lane, Runner, RunnerSetup, find_job
 from ..options import DIRECT_PROTOCOLS, PROTOCOL_NAMES, check
 from ..relays import Connection, Gateway, GoogleAuth, Route
@@ -54,10 +54,10 @@ class Client:
         *,
         model: str | None = None,
         budget_usd: float | None = None,
-        max_concurrency: int = 8,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         poll_interval: tuple[float, float] | None = None,
-        idle_timeout: float = 120.0,
-        timeout: float = 60.0,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT,
         max_video_bytes: int | None = None,
     ) -> None:
         settings = Settings.load(

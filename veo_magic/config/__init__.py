@@ -5,6 +5,9 @@ from __future__ import annotations
 from .settings import (
     BASE_URL,
     BUDGET_USD,
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_TIMEOUT,
     EMBED_MAX_MB,
     GEMINI_BASE_URL,
     GEMINI_KEYS,
@@ -31,6 +34,9 @@ from .settings import (
 __all__ = [
     "BASE_URL",
     "BUDGET_USD",
+    "DEFAULT_IDLE_TIMEOUT",
+    "DEFAULT_MAX_CONCURRENCY",
+    "DEFAULT_TIMEOUT",
     "EMBED_MAX_MB",
     "GEMINI_BASE_URL",
     "GEMINI_KEYS",

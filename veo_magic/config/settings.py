@@ -32,6 +32,9 @@ from ..options import GEMINI_API_PROTOCOLS, OPTION_RULES, Amount, Rule, Whole
 __all__ = [
     "BASE_URL",
     "BUDGET_USD",
+    "DEFAULT_IDLE_TIMEOUT",
+    "DEFAULT_MAX_CONCURRENCY",
+    "DEFAULT_TIMEOUT",
     "EMBED_MAX_MB",
     "GEMINI_BASE_URL",
     "GEMINI_KEYS",
@@ -217,6 +220,12 @@ class Variable:
         given_as = self.name if from_environment else None
         return self.rule.check(self.field, value, given_as=given_as)
 
+
+# The Client's own arguments, which no variable sets: their defaults, declared once (the Client's
+# signature, Settings.load and the relay's HTTP seam all use these).
+DEFAULT_MAX_CONCURRENCY = 8  # jobs of one client running at once
+DEFAULT_TIMEOUT = 60.0  # seconds one HTTP request may take
+DEFAULT_IDLE_TIMEOUT = 120.0  # seconds a stream may stay silent before it counts as dead
 
 BASE_URL = Variable(
     "VEO_BASE_URL",
@@ -427,10 +436,10 @@ class Settings:
         model: str | None = None,
         budget_usd: float | None = None,
         max_video_bytes: int | None = None,
-        max_concurrency: int = 8,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         poll_interval: tuple[float, float] | None = None,
-        idle_timeout: float = 120.0,
-        timeout: float = 60.0,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> Settings:
         """Arguments first, then the environment, then the defaults; refuse what does not fit."""
 
@@ -491,7 +500,7 @@ class Settings:
         )
 
 
-_CLIENT_RULES: dict[str, Rule] = {
+_CLIENT_RULES: dict[str, Rule] = {  # the defaults (DEFAULT_*) are at the top
     "max_concurrency": Whole(1),
     "idle_timeout": Amount("seconds", positive=True, text=False),
     "timeout": Amount("seconds", positive=True, text=False),

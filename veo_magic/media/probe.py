@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import imageio_ffmpeg
+from imageio_ffmpeg._parsing import parse_ffmpeg_header
 
 __all__ = ["ClipInfo", "probe"]
+
+PROBE_SECONDS = 30  # ffmpeg reads a header in well under a second
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,15 +33,21 @@ class ClipInfo:
 
 def probe(path: str | Path) -> ClipInfo:
     """The facts of the video at ``path``; raises ``RuntimeError`` if it is not a video."""
-    # The metadata is the first thing read_frames yields; asking for no frame at all lets ffmpeg
-    # stop after the header instead of decoding the clip.
-    frames = imageio_ffmpeg.read_frames(str(path), output_params=["-frames:v", "0"])
-    try:
-        meta = next(frames)
-    except OSError as exc:
-        raise RuntimeError(f"{path} is not a playable video: {str(exc).strip()[-300:]}") from exc
-    finally:
-        frames.close()
+    # ffmpeg prints the header and stops (no output named), and imageio-ffmpeg's own parser
+    # reads it. Not its ``read_frames``: that generator leaves ffmpeg's pipes open when ffmpeg
+    # has already exited (imageio-ffmpeg 0.8.1), a ResourceWarning on every probe.
+    ran = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=PROBE_SECONDS,
+        check=False,
+    )
+    header = ran.stderr
+    if not re.search(r"Stream #\S+.*: Video:", header):
+        raise RuntimeError(f"{path} is not a playable video: {header.strip()[-300:]}")
+    meta = parse_ffmpeg_header(header)
     width, height = meta["source_size"]
     return ClipInfo(
         width=width,

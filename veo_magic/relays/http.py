@@ -47,6 +47,7 @@ from stamina.instrumentation import RetryDetails, get_on_retry_hooks, set_on_ret
 
 from .._exceptions import VeoAPIError, VeoTaskUncertainError
 from .._secret import Secret, redact
+from ..config import DEFAULT_IDLE_TIMEOUT
 from .gateways import Gateway, from_response
 
 __all__ = [
@@ -421,7 +422,7 @@ class Relay:
         *,
         timeout: float,
         secret: Secret | None = None,
-        idle_timeout: float = 120.0,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         hints: Mapping[int, str] = HINTS,
     ) -> Relay:
         """Open the two HTTP clients for one relay root (on the loop that will use them)."""
@@ -439,7 +440,7 @@ class Relay:
         public: httpx.AsyncClient,
         *,
         secret: Secret | None = None,
-        idle_timeout: float = 120.0,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         retry_attempts: int = 8,
         retry_timeout: float = 180.0,
     ) -> None:

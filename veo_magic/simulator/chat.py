@@ -281,16 +281,7 @@ async def _sse(
         if malformed and len(content) % 3 == 0:
             yield b'event: ping\ndata: {"type":"ping"}\n\n'
         fault = task.scenario.stream
-        # Struck once the client has been told CUT_AT (not when the clock passes it, which can
-        # fall between two progress lines): what it saw last is at least that far. A stream
-        # with no numbers (the task-id variant's dots) strikes by the clock.
-        told = _SHOWN.search(piece)
-        numbered = numbered or told is not None
-        reached = (
-            float(told.group(1)) / 100
-            if told
-            else (0.0 if numbered or task.phase() != "running" else task.fraction())
-        )
+        reached, numbered = _reached(task, piece, numbered)
         if fault and not struck and reached >= CUT_AT:
             struck = True
             if fault == "cut":
@@ -299,6 +290,18 @@ async def _sse(
             return
     yield chunk({}, "stop", _usage(task, "".join(content), details=False))
     yield sse_event("[DONE]")
+
+
+def _reached(task: Task, piece: str, numbered: bool) -> tuple[float, bool]:
+    """How far the client has been told the task is, after ``piece``; and whether the stream
+    has shown a number yet. A fault strikes once the client has been told CUT_AT (not when the
+    clock passes it, which can fall between two progress lines): what it saw last is at least
+    that far. A stream with no numbers (the task-id variant's dots) strikes by the clock."""
+    told = _SHOWN.search(piece)
+    numbered = numbered or told is not None
+    if told:
+        return float(told.group(1)) / 100, numbered
+    return (0.0 if numbered or task.phase() != "running" else task.fraction()), numbered
 
 
 async def _idle(request: Request, state: SimState) -> None:
@@ -318,16 +321,7 @@ async def _reply(state: SimState, task: Task, pieces: AsyncIterator[str]) -> Res
     async for piece in pieces:
         content.append(piece)
         fault = task.scenario.stream
-        # Struck once the client has been told CUT_AT (not when the clock passes it, which can
-        # fall between two progress lines): what it saw last is at least that far. A stream
-        # with no numbers (the task-id variant's dots) strikes by the clock.
-        told = _SHOWN.search(piece)
-        numbered = numbered or told is not None
-        reached = (
-            float(told.group(1)) / 100
-            if told
-            else (0.0 if numbered or task.phase() != "running" else task.fraction())
-        )
+        reached, numbered = _reached(task, piece, numbered)
         if fault and not struck and reached >= CUT_AT:
             struck = True
             if fault == "cut":  # headers out, then the line goes dead: no id reaches the client

@@ -50,6 +50,16 @@ class _DropFilter(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_DropFilter())
 
 
+def _finish(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what still runs on a stopped server's loop (renders, held answers) and let each
+    task end, so none is destroyed while pending when the loop closes."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
 class Simulator:
     """A relay simulator on a loopback port.
 
@@ -224,6 +234,7 @@ class Simulator:
             try:
                 self._loop.run_until_complete(server.serve(sockets=[sock]))
             finally:
+                _finish(self._loop)
                 self._loop.close()
 
         self._thread = threading.Thread(

@@ -368,7 +368,7 @@ def test_cancel(ip, capsys):
         ip.run_line_magic("veo", "cancel nope")
     with pytest.raises(UsageError, match="usage"):
         ip.run_line_magic("veo", "cancel")
-    cell(ip, "", "a slow fox")
+    cell(ip, "", "a slow fox [[sim:slow]]")
     job = last_job()
     ip.run_line_magic("veo", f"cancel {job.id}")
     assert "cancelled job" in capsys.readouterr().out
@@ -376,8 +376,9 @@ def test_cancel(ip, capsys):
     assert job.status == "cancelled"
     ip.run_line_magic("veo", f"cancel {job.id}")
     assert "already ended" in capsys.readouterr().out
-    cell(ip, "", "fox one")
-    cell(ip, "", "fox two")
+    # slow (2.5 s), so that a loaded machine still cancels both before either ends
+    cell(ip, "", "fox one [[sim:slow]]")
+    cell(ip, "", "fox two [[sim:slow]]")
     ip.run_line_magic("veo", "cancel all")
     assert "cancelled 2 job(s)" in capsys.readouterr().out
     for job in started_jobs()[-2:]:  # ended here, so their final outputs print inside the test

@@ -137,25 +137,6 @@ async def download(
     return size
 
 
-def save_clip(data: bytes, dest: Path, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
-    """Write a clip that came inline (Vertex AI's ``bytesBase64Encoded``) to ``dest`` the way a
-    download lands: checked to be an MP4 and under the cap, then renamed into place. Blocking."""
-    if len(data) > max_bytes:
-        raise VeoDownloadError(f"{source} is {len(data):,} bytes, over the {max_bytes:,}-byte cap")
-    if not is_mp4(data[:12]):
-        raise VeoDownloadError(
-            f"the clip in {source} is not an MP4 (no 'ftyp' box at the start); not saved"
-        )
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(f"{dest.name}.{uuid.uuid4().hex[:8]}.part")
-    try:
-        part.write_bytes(data)
-        os.replace(part, dest)
-    finally:
-        part.unlink(missing_ok=True)
-    return len(data)
-
-
 async def _fetch_with_retries(
     relay: Relay, url: str, part: Path, *, authenticated: bool, max_bytes: int
 ) -> Any | None:

@@ -55,8 +55,6 @@ TLS error from this plain-http port rather than a request to a host outside the 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import hashlib
 import json
@@ -73,8 +71,7 @@ from starlette.routing import Route
 
 from .admission import Admission, accept, admit, poll_fault
 from .errors import retired_words
-from .inputs import SHORT_SIDE, BodyError, read_body, veo_frame
-from .render import sniff_image
+from .inputs import SHORT_SIDE, BodyError, inline_image, read_body, veo_frame
 from .state import SimState
 from .tasks import FileRef, ImageInput, Task
 
@@ -248,14 +245,9 @@ def _decode_image(
     raw = value.get("bytesBase64Encoded")
     if not isinstance(raw, str) or not raw:
         raise _Refused(f"{where}.bytesBase64Encoded is required.")
-    try:
-        data = base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise _Refused(f"{where}.bytesBase64Encoded is not valid base64: {exc}") from exc
-    sniffed = sniff_image(data)
-    if sniffed is None:
-        raise _Refused(f"{where} is not an image Veo can read (PNG, JPEG or WebP).")
-    return ImageInput(role=role, source="data", content_type=sniffed[0], size=len(data), data=data)
+    return inline_image(
+        raw, role, where=where, field="bytesBase64Encoded", reader="Veo", refused=_Refused
+    )
 
 
 def _images(instance: Mapping[str, Any]) -> list[ImageInput]:

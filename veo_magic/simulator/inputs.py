@@ -147,6 +147,28 @@ def image_from_url(url: str, role: Any) -> ImageInput:
     )
 
 
+def inline_image(
+    raw: str,
+    role: Any,
+    *,
+    where: str,
+    field: str,
+    reader: str,
+    refused: type[Exception] = BodyError,
+) -> ImageInput:
+    """An image sent inline as base64 (Google's ``bytesBase64Encoded``, an Interactions part's
+    ``data``): decoded and sniffed, or ``refused`` in Google's words (bad base64; not PNG,
+    JPEG or WebP)."""
+    try:
+        data = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise refused(f"{where}.{field} is not valid base64: {exc}") from exc
+    sniffed = sniff_image(data) if data else None
+    if sniffed is None:
+        raise refused(f"{where} is not an image {reader} can read (PNG, JPEG or WebP).")
+    return ImageInput(role=role, source="data", content_type=sniffed[0], size=len(data), data=data)
+
+
 def image_from_upload(upload: Upload, role: Any) -> ImageInput:
     sniffed = sniff_image(upload.data)  # new-api re-sends uploads with a sniffed type, so do we
     return ImageInput(

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import hashlib
 import json
 import re
@@ -56,8 +55,7 @@ from .admission import accept, admit
 from .errors import retired_words
 from .files import serve_clip
 from .gemini import GoogleJSONResponse, download, google_error, requires_google_key
-from .inputs import SHORT_SIDE, BodyError, read_body, veo_frame
-from .render import sniff_image
+from .inputs import SHORT_SIDE, BodyError, inline_image, read_body, veo_frame
 from .state import SimState
 from .tasks import FileRef, ImageInput, Task
 
@@ -251,15 +249,8 @@ def _image(part: Mapping[str, Any], index: int) -> ImageInput:
     raw = part.get("data")
     if not isinstance(raw, str) or not raw:
         raise _Refused(f"{where}: an image part needs data (base64) or uri.")
-    try:
-        data = base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise _Refused(f"{where}.data is not valid base64: {exc}") from exc
-    sniffed = sniff_image(data)
-    if sniffed is None:
-        raise _Refused(f"{where} is not an image the model can read (PNG, JPEG or WebP).")
-    return ImageInput(
-        role="first", source="data", content_type=sniffed[0], size=len(data), data=data
+    return inline_image(
+        raw, "first", where=where, field="data", reader="the model", refused=_Refused
     )
 
 

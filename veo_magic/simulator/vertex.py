@@ -61,8 +61,7 @@ from starlette.routing import Route
 from .admission import accept, admit, poll_fault
 from .files import serve_clip
 from .gemini import FILTERED_REASON, GoogleJSONResponse, google_error, google_relay_error
-from .inputs import SHORT_SIDE, BodyError, read_body, veo_frame
-from .render import sniff_image
+from .inputs import SHORT_SIDE, BodyError, inline_image, read_body, veo_frame
 from .state import SimState
 from .tasks import FileRef, ImageInput, Task
 
@@ -233,14 +232,10 @@ def _image(value: object, role: Literal["first", "last", "reference"], where: st
         raise _Refused(f"{where} must be an object with bytesBase64Encoded (or gcsUri).")
     if "gcsUri" in value:
         raise _Refused(f"{where}.gcsUri: the simulator reads images inline only.")
-    try:
-        data = base64.b64decode(str(value.get("bytesBase64Encoded") or ""), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise _Refused(f"{where}.bytesBase64Encoded is not valid base64: {exc}") from exc
-    sniffed = sniff_image(data) if data else None
-    if sniffed is None:
-        raise _Refused(f"{where} is not an image Veo can read (PNG, JPEG or WebP).")
-    return ImageInput(role=role, source="data", content_type=sniffed[0], size=len(data), data=data)
+    raw = str(value.get("bytesBase64Encoded") or "")
+    return inline_image(
+        raw, role, where=where, field="bytesBase64Encoded", reader="Veo", refused=_Refused
+    )
 
 
 def _images(instance: Mapping[str, Any]) -> list[ImageInput]:

@@ -1445,3 +1445,50 @@ def _state_or_none(base_url: str) -> dict | None:
         return httpx.get(base_url + "/__sim__/state", trust_env=False).json()
     except httpx.TransportError:
         return None
+
+
+def test_forgotten_answers_404_for_an_edits_previous_interaction(simulator):
+    """Issue 19: Google no longer knows the interaction an edit chains to; the same edit sent
+    with the clip as a video part is made, drawn from that clip."""
+    import base64
+
+    import httpx
+
+    headers = {"x-goog-api-key": "AIza-test"}
+    body = {
+        "model": "gemini-omni-1.2-flash",
+        "background": True,
+        "response_format": {"type": "video", "duration": "3s", "resolution": "360p"},
+    }
+    with httpx.Client(base_url=simulator.base_url, headers=headers, timeout=30) as client:
+        first = client.post("/v1beta/interactions", json={**body, "input": "a kite"}).json()
+        assert wait_until(
+            lambda: (
+                client.get(f"/v1beta/interactions/{first['id']}").json()["status"] == "completed"
+            )
+        )
+        done = client.get(f"/v1beta/interactions/{first['id']}").json()
+        clip = next(
+            item["data"]
+            for step in done["steps"]
+            if step["type"] == "model_output"
+            for item in step["content"]
+        )
+        edit = {"generation_config": {"video_config": {"task": "edit"}}}
+        chained = client.post(
+            "/v1beta/interactions",
+            json={
+                **body,
+                **edit,
+                "input": "at night [[sim:forgotten]]",
+                "previous_interaction_id": first["id"],
+            },
+        )
+        assert chained.status_code == 404 and chained.json()["error"]["status"] == "NOT_FOUND"
+        video = {"type": "video", "mime_type": "video/mp4", "data": clip}
+        text = {"type": "text", "text": "at night [[sim:forgotten]]"}
+        sent = client.post("/v1beta/interactions", json={**body, **edit, "input": [text, video]})
+        assert sent.status_code == 200, sent.text
+        task = simulator.tasks[sent.json()["id"]]
+        assert task.clips[0].spec.step == "edit"
+        assert task.clips[0].spec.source == base64.b64decode(clip)

@@ -17,6 +17,7 @@ __all__ = [
     "Event",
     "Failed",
     "JobListener",
+    "Noted",
     "Progress",
     "Retrying",
     "Submitted",
@@ -51,6 +52,14 @@ class Retrying:
     retried request went through."""
 
     message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Noted:
+    """Something the adapter decided for the user while sending, for the job's notes (a stateless
+    edit when Google no longer knows the parent's interaction)."""
+
+    note: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +110,7 @@ class Completed:
     error: str | None = None
 
 
-Event = Submitted | Progress | Retrying | VideoReady | Failed | Downloaded | Completed
+Event = Submitted | Progress | Retrying | Noted | VideoReady | Failed | Downloaded | Completed
 
 
 class JobListener(Protocol):

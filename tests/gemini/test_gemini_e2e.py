@@ -160,6 +160,19 @@ def test_extension_continues_a_clip_by_seven_seconds(gemini_client, google):
     assert_clip(again.videos[0], 1280, 720, 8 + 7 + 7)
 
 
+def test_job_extend_sends_the_clips_uri_and_keeps_the_lineage(gemini_client, google):
+    first = gemini_client().generate("a lighthouse at dusk", seed=None)
+    longer = first.extend(prompt="the storm rolls in").wait(timeout=60)
+    body = submits(google)[-1].json
+    assert body["instances"][0] == {
+        "prompt": "the storm rolls in",
+        "video": {"uri": first.video_urls[0]},
+    }
+    assert longer.parent is first and longer.record["lineage"]["total_seconds"] == 15
+    with pytest.raises(veo.VeoInputError, match="interactions"):
+        first.edit("make it night")
+
+
 def test_extension_of_a_clip_google_did_not_make_is_refused_by_google(gemini_client, google):
     job = gemini_client().submit("more", extend="https://example.test/v1beta/files/nope:download")
     with pytest.raises(veo.VeoGenerationError):

@@ -92,6 +92,42 @@ def main(base: str, out: Path) -> dict:
         "clip": save(second_done.output_video, out / "second.mp4"),
     }
 
+    # Issue 19: an extension by the previous turn, and a stateless edit with the clip as a part.
+    extended = until_done(
+        sdk,
+        sdk.interactions.create(
+            model="gemini-omni-1.2-flash",
+            input="the kite climbs higher",
+            previous_interaction_id=started.id,
+            background=True,
+            response_format={**FORMAT, "duration": "3s"},
+            generation_config={"video_config": {"task": "extend"}},
+        ).id,
+    )
+    report["extended"] = {
+        "status": extended.status,
+        "clip": save(extended.output_video, out / "extended.mp4"),
+    }
+    clip = base64.b64encode((out / "first.mp4").read_bytes()).decode()
+    stateless = until_done(
+        sdk,
+        sdk.interactions.create(
+            model="gemini-omni-1.2-flash",
+            input=[
+                {"type": "text", "text": "make it night"},
+                {"type": "video", "mime_type": "video/mp4", "data": clip},
+            ],
+            background=True,
+            response_format=FORMAT,
+            generation_config={"video_config": {"task": "edit"}},
+        ).id,
+    )
+    report["stateless"] = {
+        "status": stateless.status,
+        "previous": stateless.previous_interaction_id,
+        "clip": save(stateless.output_video, out / "stateless.mp4"),
+    }
+
     uri = until_done(
         sdk,
         sdk.interactions.create(

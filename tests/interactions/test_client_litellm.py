@@ -93,3 +93,22 @@ def test_filtered_through_litellm(through):
         job.wait(timeout=60)
     assert "withheld by Google's safety filter" in job.error and job.recovery is None
     assert len(_creates(upstream)) == 1
+
+
+def test_an_edit_and_an_extension_through_litellm(through):
+    """LiteLLM forwards previous_interaction_id and the task; a 404 for a forgotten interaction
+    reaches us as Google said it, so the stateless resend works through the proxy too."""
+    make, upstream = through
+    client = make()
+    first = client.generate("a kite over the dunes", seconds=3, resolution="360p", seed=3)
+    edit = first.edit("make it night").wait(timeout=90)
+    assert edit.status == "succeeded", edit.error
+    create = _creates(upstream)[-1].json
+    assert create["previous_interaction_id"] == first.task_id
+    assert create["generation_config"] == {"seed": 3, "video_config": {"task": "edit"}}
+    longer = edit.extend(seconds=3).wait(timeout=90)
+    assert_clip(longer.videos[0], 640, 360, 6)
+    forgotten = first.edit("add snow [[sim:forgotten]]").wait(timeout=90)
+    assert forgotten.status == "succeeded", forgotten.error
+    resent = _creates(upstream)[-1].json
+    assert "previous_interaction_id" not in resent and resent["input"][1]["type"] == "video"

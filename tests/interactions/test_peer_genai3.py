@@ -73,6 +73,15 @@ def test_a_second_turn_by_previous_interaction_id(report):
     assert_clip(Path(second["clip"]), width=360, height=640, seconds=4)
 
 
+def test_the_sdk_extends_by_the_previous_turn_and_edits_a_clip_sent_as_a_part(report):
+    got, _ = report
+    assert got["extended"]["status"] == "completed"
+    assert_clip(Path(got["extended"]["clip"]), width=360, height=640, seconds=4 + 3)
+    stateless = got["stateless"]
+    assert stateless["status"] == "completed" and stateless["previous"] is None
+    assert_clip(Path(stateless["clip"]), width=360, height=640, seconds=4)
+
+
 def test_uri_filtered_and_failed_read_as_the_sdk_types_them(report):
     got, _ = report
     assert got["uri"]["status"] == "completed" and "/v1beta/files/" in got["uri"]["uri"]

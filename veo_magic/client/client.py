@@ -11,17 +11,30 @@ port and every job says "simulated": the embedded default that lets anyone try i
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import VeoInputError
 from .._secret import Secret
 from ..config import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, Settings
-from ..jobs import Budget, Job, Journal, Lane, Runner, RunnerSetup, find_job
+from ..jobs import (
+    Budget,
+    Job,
+    Journal,
+    Lane,
+    Runner,
+    RunnerSetup,
+    Versions,
+    find_job,
+    finished,
+    rebuilt,
+)
 from ..options import DIRECT_PROTOCOLS, PROTOCOL_NAMES, check
 from ..relays import Connection, Gateway, GoogleAuth, Route
-from ..requests import VideoRequest
+from ..requests import ParentClip, Step, VideoRequest, derive
 from .offline import offline_base_url
 
 if TYPE_CHECKING:
@@ -239,6 +252,7 @@ class Client:
         if self.protocol == "vertex":
             self.google_auth()  # no credentials: say how to sign in, before anything is sent
         job = Job(protocol=request.protocol, request=request, simulated=self.simulated)
+        job._maker = self
         self._runner.record(job)
         return job
 
@@ -286,10 +300,18 @@ class Client:
         )
         running = find_job(key)
         if running is not None and not running.done():
+            running._maker = running._maker or self
             return running
+        row = self.journal.get(key)
+        if row is not None and row["protocol"] == "gemini" and row.get("task_id"):
+            from ..relays.protocols import check_resumable
+
+            check_resumable(row["task_id"], row["created_at"], row["files"])
+        if row is not None and (done := finished(row)) is not None:
+            done._maker = self  # its clips are on disk: nothing to fetch again, nothing charged
+            return done
         if self.protocol == "vertex":
             self.google_auth()
-        row = self.journal.get(key)
         if row is None:
             job = Job(
                 protocol=self.protocol,
@@ -308,19 +330,82 @@ class Client:
                     "a job that reached the relay",
                     hint="submit it again if it did not run",
                 )
-            if row["protocol"] == "gemini":
-                from ..relays.protocols import check_resumable
-
-                check_resumable(row["task_id"], row["created_at"], row["files"])
-            job = Job(
-                protocol=row["protocol"],
-                record=row["request"],
-                job_id=row["id"],
-                task_id=row["task_id"],
-                simulated=bool(row["simulated"]),
-            )
-            job.created_at = row["created_at"]
+            job = rebuilt(row)
+        job._maker = self
         return self._runner.start(job, task_id=job.task_id)
+
+    # -- versions of a clip (issue 19) ---------------------------------------------------------
+
+    def edit(self, job: Job | str, prompt: str, **options: Any) -> Job:
+        """A new version of ``job``'s clip with ``prompt``'s change, every setting kept unless
+        ``options`` changes it (``requests.lineage``); checked, priced and budgeted, then
+        started. Gemini Omni on ``interactions`` edits; elsewhere a ``VeoInputError`` says so."""
+        return self._derive(job, "edit", prompt, options)
+
+    def extend(
+        self,
+        job: Job | str,
+        seconds: int | None = None,
+        prompt: str | None = None,
+        **options: Any,
+    ) -> Job:
+        """A new version that continues ``job``'s clip (Omni: ``seconds`` 3–10; Veo: 7 s)."""
+        return self._derive(job, "extend", prompt, {**options, "seconds": seconds})
+
+    def versions(self, job: Job | str) -> Versions:
+        """Every version of ``job``'s clip (a local job id, a task id or a Job), from the
+        journal: the same tree after a restart."""
+        key = job.id if isinstance(job, Job) else str(job).strip()
+        row = self.journal.get(key)
+        if row is None:
+            raise VeoInputError("job", key, "is no job in this output folder's journal")
+        lineage = row["request"].get("lineage") or {}
+        return Versions(self.journal.family(lineage.get("root") or row["id"]))
+
+    def version(self, job_id: str) -> Job | None:
+        """The job ``job_id`` of this process, else rebuilt from the journal (not started)."""
+        job = find_job(job_id)
+        if job is None:
+            row = self.journal.get(job_id)
+            if row is None:
+                return None
+            job = finished(row) or rebuilt(row)
+            if job.status == "queued" and row["status"] != "queued":
+                job.status = row["status"]
+        job._maker = job._maker or self
+        return job
+
+    def _derive(self, parent: Job | str, step: Step, prompt: str | None, options: Any) -> Job:
+        source = parent if isinstance(parent, Job) else self.version(str(parent).strip())
+        if source is None:
+            raise VeoInputError(step, parent, "is no job of this process or journal")
+        text, keywords, lineage = derive(
+            self._parent_clip(source), step, self.protocol, prompt, dict(options)
+        )
+        request = dataclasses.replace(self._build(text, **keywords), lineage=lineage)
+        self.check_budget(request.estimated_cost, what=f"this {step}")
+        taken = self._route.take(request)
+        job = self.start(self._record(taken))
+        job._parent = source
+        return job
+
+    def _parent_clip(self, job: Job) -> ParentClip:
+        """What ``derive`` needs of ``job``: its own state, or its journal row where the live
+        job knows less (a job rebuilt after a restart)."""
+        row = self.journal.get(job.id) or {}
+        files = tuple(job.videos) or tuple(Path(f) for f in row.get("files") or ())
+        status = job.status
+        if status != "succeeded" and row.get("status") == "succeeded":
+            status = "succeeded"
+        return ParentClip(
+            job_id=job.id,
+            protocol=job.protocol,
+            status=status,
+            task_id=job.task_id or row.get("task_id"),
+            files=files,
+            record=job.record or row.get("request") or {},
+            urls=tuple(job.video_urls or row.get("video_urls") or ()),
+        )
 
     def jobs(self, limit: int = 50) -> list[dict[str, Any]]:
         """The newest jobs from the journal, as dicts."""

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from .._events import (
     Completed,
@@ -21,6 +21,7 @@ from .._events import (
     Event,
     Failed,
     JobListener,
+    Noted,
     Progress,
     Retrying,
     Submitted,
@@ -32,10 +33,12 @@ from .listeners import Listeners
 
 if TYPE_CHECKING:
     from ..requests import VideoRequest
+    from .versions import Versions
 
 __all__ = [
     "TERMINAL",
     "Job",
+    "Maker",
     "Status",
     "new_job_id",
 ]
@@ -50,6 +53,20 @@ Recovery = Literal["resume", "find_task"]
 
 def new_job_id() -> str:
     return uuid.uuid4().hex[:12]
+
+
+class Maker(Protocol):
+    """What made a job, for the jobs made from it: the client (``client.Client``)."""
+
+    def edit(self, job: Job, prompt: str, **options: Any) -> Job: ...
+
+    def extend(
+        self, job: Job, seconds: int | None = None, prompt: str | None = None, **options: Any
+    ) -> Job: ...
+
+    def versions(self, job: Job | str) -> Versions: ...
+
+    def version(self, job_id: str) -> Job | None: ...
 
 
 class Job:
@@ -101,6 +118,8 @@ class Job:
         self._recorder: Callable[[Event], None] | None = None
         self._future: concurrent.futures.Future[Any] | None = None
         self._done = threading.Event()
+        self._maker: Maker | None = None  # the client, for edit / extend / versions
+        self._parent: Job | None = None
 
     # -- what the user reads -------------------------------------------------------------------
 
@@ -123,6 +142,51 @@ class Job:
 
     def done(self) -> bool:
         return self.status in TERMINAL
+
+    # -- versions of a clip (issue 19) ---------------------------------------------------------
+
+    @property
+    def parent_id(self) -> str | None:
+        """The local id of the job this clip was edited or extended from (None: a new clip)."""
+        lineage = self.record.get("lineage")
+        return (
+            str(lineage["parent"]) if isinstance(lineage, dict) and lineage.get("parent") else None
+        )
+
+    @property
+    def step(self) -> str:
+        """How this version was made: ``"new"``, ``"edit"`` or ``"extend"``."""
+        lineage = self.record.get("lineage")
+        return str(lineage.get("step")) if isinstance(lineage, dict) else "new"
+
+    @property
+    def parent(self) -> Job | None:
+        """The Job this clip was made from (None for a new clip); after a restart, rebuilt from
+        the journal."""
+        if self._parent is None and self.parent_id and self._maker is not None:
+            self._parent = self._maker.version(self.parent_id)
+        return self._parent
+
+    def _made_by(self) -> Maker:
+        if self._maker is None:
+            raise RuntimeError(
+                f"job {self.id} was not made by a Client: use client.edit(job, …) / client.extend(job)"
+            )
+        return self._maker
+
+    def edit(self, prompt: str, **options: Any) -> Job:
+        """A new version of this clip with ``prompt``'s change (Gemini Omni on ``interactions``),
+        every setting kept unless ``options`` changes it; starts at once, like ``submit``."""
+        return self._made_by().edit(self, prompt, **options)
+
+    def extend(self, seconds: int | None = None, prompt: str | None = None, **options: Any) -> Job:
+        """A new version that continues this clip: Omni by ``seconds`` (3–10, default 7), Veo on
+        ``vertex`` / ``gemini`` by 7 s; ``prompt`` says what happens next."""
+        return self._made_by().extend(self, seconds, prompt, **options)
+
+    def versions(self) -> Versions:
+        """Every version of this clip, as a tree read from the journal."""
+        return self._made_by().versions(self)
 
     def next_step(self, resume: Callable[[str], str]) -> str:
         """What a person can do about this failed job; ``resume(ref)`` spells the command in the
@@ -170,6 +234,9 @@ class Job:
                 self.progress = max(self.progress, min(100.0, float(event.percent)))
             self.message = event.message or self.message
             self.task_id = event.task_id or self.task_id
+        elif isinstance(event, Noted):
+            notes = [*self.record.get("notes", ()), event.note]
+            self.record = {**self.record, "notes": notes}
         elif isinstance(event, VideoReady):
             urls = list(self.video_urls)
             while len(urls) <= event.index:

@@ -176,6 +176,21 @@ class Journal:
             )
         return _decode(row) if row else None
 
+    def family(self, root: str) -> list[dict[str, Any]]:
+        """Every version of the clip that began as job ``root``: that row and the rows whose
+        request's lineage names it as their root, oldest first."""
+        with self._lock:
+            rows = (
+                self._connection()
+                .execute(
+                    "SELECT * FROM jobs WHERE id = ? OR json_extract(request, '$.lineage.root') = ? "
+                    "ORDER BY created_at",
+                    (root, root),
+                )
+                .fetchall()
+            )
+        return [_decode(r) for r in rows]
+
     def list(self, limit: int = 50) -> list[dict[str, Any]]:
         """The newest ``limit`` jobs, newest first."""
         with self._lock:

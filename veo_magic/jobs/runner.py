@@ -38,6 +38,7 @@ from .._events import (
     Downloaded,
     Event,
     Failed,
+    Noted,
     Progress,
     Retrying,
     Submitted,
@@ -505,6 +506,8 @@ class _Recorder:
                 may_charge=job.may_charge,
                 ready_seconds=job._ready_seconds,
             )
+        elif isinstance(event, Noted):
+            self.journal.update(job.id, request=job.record)
         elif new_task or isinstance(event, Submitted | Downloaded | VideoReady | Failed):
             self.journal.update(job.id, **_state(job))
         elif isinstance(event, Progress):

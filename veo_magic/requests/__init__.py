@@ -15,6 +15,7 @@ from .images import (
     max_image_bytes,
     sniff_mime,
 )
+from .lineage import Lineage, ParentClip, Step, derive
 from .request import (
     MAX_CLIPS,
     MAX_PROMPT_CHARS,
@@ -35,9 +36,13 @@ __all__ = [
     "OPTIONS",
     "URL_SCHEMES",
     "ImageInput",
+    "Lineage",
     "Orientation",
+    "ParentClip",
     "Size",
+    "Step",
     "VideoRequest",
+    "derive",
     "load_image",
     "max_image_bytes",
     "parse_size",

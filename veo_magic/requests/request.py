@@ -69,6 +69,7 @@ from ..options import (
     check,
 )
 from .images import ImageInput, load_image
+from .lineage import Lineage
 
 __all__ = [
     "MAX_CLIPS",
@@ -223,6 +224,7 @@ class VideoRequest:
     options: dict[str, object] = field(default_factory=dict)  # protocol-specific extras
     relay_model: str | None = None  # the name the relay lists for this request (see _offer)
     notes: tuple[str, ...] = ()  # what was chosen for the user, and why (the view shows them)
+    lineage: Lineage | None = None  # an edit or extension: the clip it is made from
 
     @property
     def images(self) -> tuple[ImageInput, ...]:
@@ -308,6 +310,7 @@ class VideoRequest:
             "images": [i.describe() for i in self.images],
             "estimated_cost": self.estimated_cost,
             **({"notes": list(self.notes)} if self.notes else {}),
+            **({"lineage": self.lineage.describe()} if self.lineage else {}),
         }
 
     @classmethod
@@ -806,13 +809,14 @@ def _check_extend(
     images: tuple[ImageInput | None, ...],
 ) -> _ExtensionSource:
     label = _extend_label(extend)
-    if protocol != "gemini":
+    if protocol not in ("gemini", "vertex"):
         raise VeoInputError(
             "extend",
             label,
-            f"continues a Veo clip through Google's Gemini API; the {protocol} protocol has no "
-            "extension",
-            hint="use a client made with protocol='gemini'",
+            f"continues a Veo clip through Google's Gemini API or Vertex AI; the {protocol} "
+            "protocol has no extension",
+            hint="use a client made with protocol='gemini' or 'vertex' (Gemini Omni on "
+            "'interactions' extends with job.extend())",
         )
     if not effective.extends:
         raise VeoInputError(
@@ -837,7 +841,32 @@ def _check_extend(
             f"cannot be chosen: an extension always adds {EXTENSION_SECONDS} s to the clip",
             hint="drop seconds=",
         )
+    if protocol == "vertex":
+        return _vertex_source(extend)
     return _extension_source(extend)
+
+
+def _vertex_source(extend: object) -> _ExtensionSource:
+    """Vertex extends a clip from its bytes: a finished Job's clip, or an MP4 on disk."""
+    files = getattr(extend, "videos", None)
+    if isinstance(files, list):
+        if getattr(extend, "status", None) != "succeeded" or not files:
+            raise VeoInputError(
+                "extend",
+                _extend_label(extend),
+                "names a job with no clip to extend yet",
+                hint="wait for it first (job.wait() or await job)",
+            )
+        extend = str(files[0])
+    path = os.fspath(extend) if isinstance(extend, str | os.PathLike) else None
+    if path is None or not os.path.isfile(path):
+        raise VeoInputError(
+            "extend",
+            _extend_label(extend),
+            "is not a finished Job or an MP4 file on disk (Vertex extends a clip from its bytes)",
+            ("a finished Job", "veo_outputs/….mp4"),
+        )
+    return _ExtensionSource(str(path))
 
 
 def _extension_source(extend: object) -> _ExtensionSource:

@@ -36,11 +36,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
+import dataclasses
 import hashlib
 import json
 import re
 import secrets
 import string
+import tempfile
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -51,6 +54,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from ..media import probe
 from .admission import accept, admit
 from .errors import retired_words
 from .files import serve_clip
@@ -254,11 +258,26 @@ def _image(part: Mapping[str, Any], index: int) -> ImageInput:
     )
 
 
+def _video(part: Mapping[str, Any], index: int) -> bytes:
+    """A ``video`` part's MP4 (inline ``data``; an HTTP ``uri`` is refused, as Google does)."""
+    if isinstance(part.get("uri"), str):
+        raise _Refused("HTTP video input is not supported by the model; send inline data.")
+    raw = part.get("data")
+    try:
+        data = base64.b64decode(raw, validate=True) if isinstance(raw, str) else b""
+    except (binascii.Error, ValueError):
+        data = b""
+    if data[4:8] != b"ftyp":
+        raise _Refused(f"input[{index}]: a video part needs data, a base64 MP4.")
+    return data
+
+
 def _prompt_and_images(
     parts: list[Mapping[str, Any]], task: str | None
-) -> tuple[str, list[ImageInput]]:
+) -> tuple[str, list[ImageInput], bytes | None]:
     texts: list[str] = []
     images: list[ImageInput] = []
+    video: bytes | None = None
     for index, part in enumerate(parts):
         kind = part.get("type")
         if kind == "text":
@@ -267,8 +286,8 @@ def _prompt_and_images(
             texts.append(part["text"])
         elif kind == "image":
             images.append(_image(part, index))
-        elif kind == "video":  # a source clip to edit or extend: taken, not drawn
-            continue
+        elif kind == "video":  # a source clip to edit or extend
+            video = _video(part, index)
         else:
             raise _Refused(f"input[{index}].type {kind!r} is not supported for video generation.")
     if task == "reference_to_video":
@@ -281,7 +300,7 @@ def _prompt_and_images(
         )
     elif len(images) == 2:
         images[1].role = "last"
-    return " ".join(t for t in texts if t.strip()).strip(), images
+    return " ".join(t for t in texts if t.strip()).strip(), images, video
 
 
 # -- the interaction as Google writes it ---------------------------------------------------------
@@ -465,13 +484,12 @@ async def create(request: Request) -> Response:
     if (error := _model_error(fields.get("model"))) is not None:
         return error
     model = str(fields["model"]).removeprefix("models/")
-    previous: Interaction | None = None
-    if (previous_id := fields.get("previous_interaction_id")) is not None:
-        previous = state.interactions.get(previous_id) if isinstance(previous_id, str) else None
-        if previous is None:
-            return google_error(404, f"Interaction {previous_id} not found.")
-        if previous.status() == "in_progress":
-            return _invalid(f"Interaction {previous_id} is still in progress.")
+    previous_id = fields.get("previous_interaction_id")
+    previous = state.interactions.get(previous_id) if isinstance(previous_id, str) else None
+    if previous is not None and previous.task.deleted:
+        previous = None
+    if previous is not None and previous.status() == "in_progress":
+        return _invalid(f"Interaction {previous_id} is still in progress.")
     store = fields.get("store", True) is not False
     if fields.get("background") and not store:
         return _invalid("background interactions must be stored: set store to true.")
@@ -479,9 +497,13 @@ async def create(request: Request) -> Response:
         video = _video_format(fields.get("response_format"))
         config = _generation_config(fields.get("generation_config"))
         task_kind = (config.get("video_config") or {}).get("task")
-        prompt, images = _prompt_and_images(_parts(fields.get("input")), task_kind)
-        if not prompt and not images and previous is None:
+        prompt, images, clip = _prompt_and_images(_parts(fields.get("input")), task_kind)
+        if not prompt and not images and previous_id is None:
             raise _Refused("input needs a text part or an image.")
+        if task_kind in ("edit", "extend") and previous_id is None and clip is None:
+            raise _Refused(
+                f"video_config.task {task_kind} needs previous_interaction_id or a video input."
+            )
         default = MODELS[model][2]
         if previous is not None:
             default = previous.task.seconds
@@ -491,6 +513,8 @@ async def create(request: Request) -> Response:
     admission = admit(state, prompt or "(edit)", protocol="interactions", model=model)
     if isinstance(admission, Response):
         return admission
+    if previous_id is not None and (previous is None or admission.scenario.name == "forgotten"):
+        return google_error(404, f"Interaction {previous_id} not found.")
     resolution = video.get("resolution") or (
         previous.request["resolution"] if previous is not None else "720p"
     )
@@ -499,11 +523,15 @@ async def create(request: Request) -> Response:
     )
     note = ""
     text = admission.tags.text
-    if previous is not None:
-        note = f"{task_kind or 'edit'} of {previous.id[:8]}"
-        if task_kind == "extend":
-            seconds = previous.task.seconds + seconds
-        text = text or previous.task.text
+    source = _source_clip(previous, clip)
+    step = task_kind if task_kind in ("edit", "extend") else ("edit" if source else "")
+    added = seconds
+    if source is not None:
+        whose = previous.id[:8] if previous is not None else "a clip sent"
+        note = f"{step} of {whose}"
+        if step == "extend":
+            seconds = _clip_seconds(source, previous) + added
+        text = text or (previous.task.text if previous is not None else "")
     width, height = veo_frame(SHORT_SIDE_OMNI[resolution], landscape=ratio == "16:9")
     interaction_id = "".join(secrets.choice(_LOWER_ALNUM) for _ in range(24))
     task = state.new_task(
@@ -518,7 +546,10 @@ async def create(request: Request) -> Response:
         seconds=seconds,
         images=images,
         request={"response_format": fields.get("response_format"), "generation_config": config},
+        derived=(step, source) if source is not None else None,
     )
+    if source is not None and step == "extend":  # the parent plays, then ``added`` s more
+        task.clips[0].spec = dataclasses.replace(task.clips[0].spec, seconds=added)
     rec = Interaction(
         id=interaction_id,
         task=task,
@@ -538,6 +569,25 @@ async def create(request: Request) -> Response:
     if not fields.get("background"):
         await _ended(state, rec)
     return GoogleJSONResponse(interaction(request, rec))
+
+
+def _source_clip(previous: Interaction | None, clip: bytes | None) -> bytes | None:
+    """The clip an edit or extension starts from: the one sent, else the previous turn's."""
+    if clip is not None:
+        return clip
+    if previous is None or not previous.task.clips or previous.task.clips[0].path is None:
+        return None
+    return previous.task.clips[0].path.read_bytes()
+
+
+def _clip_seconds(source: bytes, previous: Interaction | None) -> int:
+    """How long the clip being extended is."""
+    if previous is not None:
+        return previous.task.seconds
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as file:
+        file.write(source)
+        file.flush()
+        return round(probe(file.name).seconds)
 
 
 def _stored(request: Request) -> Interaction | Response:

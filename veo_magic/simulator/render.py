@@ -13,6 +13,7 @@ everything that shapes them, so repeated runs are instant.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -79,13 +80,18 @@ class RenderSpec:
     caption: str = ""
     # (role, bytes): role is "first", "last" or "reference"
     images: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
+    # An edit or extension: the parent clip's MP4. An edit draws ``text`` over the parent's own
+    # frames; an extension plays the parent, then ``seconds`` more that start from its last frame.
+    step: str = ""  # "edit" | "extend" | "" (a new clip)
+    source: bytes = field(default=b"", repr=False)
 
     def key(self) -> str:
         digest = hashlib.sha256()
         head = [RENDER_VERSION, self.text, self.caption, self.width, self.height, self.seconds]
-        digest.update(json.dumps(head).encode())
+        digest.update(json.dumps([*head, self.step]).encode())
         for role, data in self.images:
             digest.update(role.encode() + hashlib.sha256(data).digest())
+        digest.update(hashlib.sha256(self.source).digest())
         return digest.hexdigest()[:32]
 
 
@@ -154,18 +160,26 @@ def ffmpeg_args(
     text_file: Path | None,
     caption_file: Path | None,
     images: Sequence[tuple[str, Path]] = (),
+    source: Path | None = None,
 ) -> list[str]:
     """The ffmpeg command line for ``spec`` (pure: no I/O, so it can be read and tested)."""
     w, h, s = spec.width, spec.height, spec.seconds
     key = spec.key()
     args = ["-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
-    args += ["-f", "lavfi", "-i", f"color=c={_background(key)}:s={w}x{h}:r={FPS}:d={s:g}"]
+    if source is not None:  # an edit: the parent's own frames are the picture
+        args += ["-i", str(source)]
+    else:
+        args += ["-f", "lavfi", "-i", f"color=c={_background(key)}:s={w}x{h}:r={FPS}:d={s:g}"]
     tone = 220 + int(key[4:6], 16)  # the pitch follows the prompt too
     args += ["-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=44100:duration={s:g}"]
     for _, path in images:
         args += ["-loop", "1", "-framerate", str(FPS), "-t", f"{s:g}", "-i", str(path)]
     graph: list[str] = []
     video = "[0:v]"
+    if source is not None:
+        # Visibly the parent, changed: a shade darker, the edit's words in the lower third.
+        graph.append(f"[0:v]{_fit(w, h)},fps={FPS},eq=brightness=-0.12:saturation=0.8[base]")
+        video = "[base]"
     hold = min(2.0, s / 3)
     # A first frame is the whole picture, alone, for its first second; the text comes after.
     first_alone = min(FIRST_FRAME_SECONDS, s / 3) if any(r == "first" for r, _ in images) else 0
@@ -187,7 +201,18 @@ def ffmpeg_args(
     size = max(20, min(w, h) // 20)
     after_first = f":enable='gte(t,{first_alone:g})'" if first_alone else ""
     text_filters = []
-    if font is not None and text_file is not None:
+    if font is not None and text_file is not None and source is not None:
+        common = f"fontfile={font}:fontcolor=white:expansion=none"
+        text_filters.append(
+            f"drawtext={common}:textfile={text_file}:fontsize={size}:line_spacing={size // 3}"
+            f":box=1:boxcolor=0x202060@0.6:boxborderw={size // 2}:x=(w-text_w)/2:y=h*2/3"
+        )
+        if caption_file is not None:
+            text_filters.append(
+                f"drawtext={common}:textfile={caption_file}:fontsize={size * 2 // 3}"
+                f":x=24:y=24+{size}"
+            )
+    elif font is not None and text_file is not None:
         common = f"fontfile={font}:fontcolor=white:expansion=none{after_first}"
         text_filters.append(
             f"drawtext={common}:textfile={text_file}:fontsize={size}:line_spacing={size // 3}"
@@ -214,6 +239,40 @@ def ffmpeg_args(
     args += ["-c:a", "aac", "-b:a", "64k"]
     args += ["-t", f"{s:g}", "-movflags", "+faststart", "-f", "mp4", str(out)]
     return args
+
+
+def _fit(w: int, h: int) -> str:
+    """Scale a clip into ``w``x``h``, padded, square pixels."""
+    return (
+        f"scale={w}:{h}:force_original_aspect_ratio=decrease,"
+        f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1"
+    )
+
+
+def concat_args(first: Path, second: Path, out: Path, w: int, h: int) -> list[str]:
+    """``first`` then ``second`` as one clip (an extension: the parent, then what follows)."""
+    graph = (
+        f"[0:v]{_fit(w, h)},fps={FPS},format=yuv420p[v0];"
+        f"[1:v]{_fit(w, h)},fps={FPS},format=yuv420p[v1];"
+        "[0:a]aresample=44100,aformat=channel_layouts=mono[a0];"
+        "[1:a]aresample=44100,aformat=channel_layouts=mono[a1];"
+        "[v0][a0][v1][a1]concat=n=2:v=1:a=1[vout][aout]"
+    )
+    return [
+        *("-hide_banner", "-loglevel", "error", "-nostdin", "-y"),
+        *("-i", str(first), "-i", str(second), "-filter_complex", graph),
+        *("-map", "[vout]", "-map", "[aout]", "-c:v", "libx264", "-preset", "ultrafast"),
+        *("-pix_fmt", "yuv420p", "-r", str(FPS), "-c:a", "aac", "-b:a", "64k"),
+        *("-movflags", "+faststart", "-f", "mp4", str(out)),
+    ]
+
+
+def last_frame_args(source: Path, out: Path) -> list[str]:
+    """The last frame of ``source`` as a PNG (where an extension starts)."""
+    return [
+        *("-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-sseof", "-0.5"),
+        *("-i", str(source), "-update", "1", "-frames:v", "1", str(out)),
+    ]
 
 
 def _normalise_image(data: bytes, stem: Path) -> Path | None:
@@ -289,6 +348,9 @@ class Renderer:
         return target
 
     def _render_to(self, spec: RenderSpec, target: Path) -> None:
+        if spec.step == "extend" and spec.source:
+            self._extend_to(spec, target)
+            return
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         work = (
             self.cache_dir
@@ -321,6 +383,10 @@ class Renderer:
                     continue
                 images.append((role, path))
             out = tmp_dir / "clip.mp4"
+            source = None
+            if spec.step == "edit" and spec.source:
+                source = tmp_dir / "parent.mp4"
+                source.write_bytes(spec.source)
             attempts = [(font, images)]
             if images:  # an undecodable image must not cost the whole clip
                 attempts.append((font, []))
@@ -335,6 +401,7 @@ class Renderer:
                     text_file=text_file,
                     caption_file=caption_file,
                     images=attempt_images,
+                    source=source,
                 )
                 result = subprocess.run(
                     [_ffmpeg_exe(), *args], capture_output=True, text=True, timeout=120, check=False
@@ -345,6 +412,29 @@ class Renderer:
                 error = result.stderr.strip()[-800:]
                 log.warning("ffmpeg failed (%s); retrying with a simpler picture", error)
         raise RenderError(f"ffmpeg could not render the clip: {error}")
+
+    def _extend_to(self, spec: RenderSpec, target: Path) -> None:
+        """The parent, then ``spec.seconds`` more starting from its last frame, as one clip."""
+        with tempfile.TemporaryDirectory(prefix="extend-") as tmp:
+            tmp_dir = Path(tmp)
+            parent = tmp_dir / "parent.mp4"
+            parent.write_bytes(spec.source)
+            last = tmp_dir / "last.png"
+            self._ffmpeg(last_frame_args(parent, last))
+            frame = last.read_bytes() if last.is_file() else b""
+            images = (("first", frame),) if frame else ()
+            rest = dataclasses.replace(spec, step="", source=b"", images=images)
+            continuation = self.render(rest)
+            out = tmp_dir / "clip.mp4"
+            self._ffmpeg(concat_args(parent, continuation, out, spec.width, spec.height))
+            os.replace(out, target)
+
+    def _ffmpeg(self, args: list[str]) -> None:
+        result = subprocess.run(
+            [_ffmpeg_exe(), *args], capture_output=True, text=True, timeout=120, check=False
+        )
+        if result.returncode != 0:
+            raise RenderError(f"ffmpeg failed: {result.stderr.strip()[-800:]}")
 
 
 _renderers: dict[Path, Renderer] = {}

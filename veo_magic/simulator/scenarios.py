@@ -156,6 +156,11 @@ _ALL = (
         interactions_end="incomplete",
     ),
     Scenario(
+        "forgotten",
+        "Google no longer knows an edit's previous interaction (retention, store off): the "
+        "create answers 404 NOT_FOUND for it",
+    ),
+    Scenario(
         "uri_delivery",
         "an interaction's clip comes back as a Files API uri whatever delivery was asked",
         delivery="uri",

@@ -123,11 +123,18 @@ class SimState:
         return self.generation_seconds * scenario.clock_scale
 
     def new_task(
-        self, admission: Admission, *, count: int = 1, note: str = "", **fields: Any
+        self,
+        admission: Admission,
+        *,
+        count: int = 1,
+        note: str = "",
+        derived: tuple[str, bytes] | None = None,
+        **fields: Any,
     ) -> Task:
         """A task started under ``admission`` (its protocol, model, prompt, scenario, dialect,
         clock and drawn text) with ``count`` clips to render, captioned with the model's name,
-        ``note`` and their number when there are several."""
+        ``note`` and their number when there are several; ``derived`` is ``(step, parent MP4)``
+        for an edit or extension (``RenderSpec.step``)."""
         for name in ("protocol", "model", "prompt"):
             fields.setdefault(name, getattr(admission, name))
         fields.setdefault("text", admission.tags.text)
@@ -148,6 +155,8 @@ class SimState:
                     task.seconds,
                     caption=caption + (f" · {index + 1}/{count}" if count > 1 else ""),
                     images=drawable(task.images),
+                    step=derived[0] if derived else "",
+                    source=derived[1] if derived else b"",
                 ),
                 [],
             )

@@ -42,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import dataclasses
 import functools
 import json
 import re
@@ -74,7 +75,8 @@ RESPONSE_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoR
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 MAX_SEED = 2**32 - 1
-INSTANCE_FIELDS = frozenset({"prompt", "image", "lastFrame", "referenceImages"})
+INSTANCE_FIELDS = frozenset({"prompt", "image", "lastFrame", "referenceImages", "video"})
+EXTENSION_SECONDS = 7  # what one Veo extension adds
 CHOICES = {
     "aspectRatio": ("16:9", "9:16"),
     "resolution": ("720p", "1080p", "4k"),
@@ -339,6 +341,7 @@ async def submit(request: Request) -> Response:
             raise _Refused("instances[0].prompt is required (or an image).")
         params = _parameters(body.fields.get("parameters"), model, instance)
         images = _images(instance)
+        source = _extension(instance, model, params, images)
     except _Refused as exc:
         return google_error(400, str(exc))
     admission = admit(state, prompt, protocol="vertex", model=model)
@@ -357,10 +360,41 @@ async def submit(request: Request) -> Response:
         seconds=int(params.get("durationSeconds", 8)),
         images=images,
         request={"parameters": params},
+        note="extension" if source is not None else "",
+        derived=("extend", source) if source is not None else None,
     )
+    if source is not None:  # the clip plays, then 7 s more from its last frame
+        for clip in task.clips:
+            clip.spec = dataclasses.replace(clip.spec, seconds=EXTENSION_SECONDS)
     if (fault := await accept(state, task)) is not None:
         return fault
     return GoogleJSONResponse({"name": task.id})
+
+
+def _extension(
+    instance: Mapping[str, Any], model: str, params: Mapping[str, Any], images: list[ImageInput]
+) -> bytes | None:
+    """An instance's ``video`` (Veo's extension): its MP4 bytes, checked as Vertex checks them."""
+    video = instance.get("video")
+    if video is None:
+        return None
+    if "-lite-" in model:
+        raise _Refused(f"{model} does not support video extension.")
+    if images:
+        raise _Refused("instances[0].video cannot be combined with image, lastFrame or references.")
+    if params.get("resolution", "720p") != "720p":
+        raise _Refused("video extension supports 720p only.")
+    if not isinstance(video, Mapping) or not isinstance(video.get("bytesBase64Encoded"), str):
+        if isinstance(video, Mapping) and isinstance(video.get("gcsUri"), str):
+            raise _Refused("instances[0].video.gcsUri cannot be read by the simulator.")
+        raise _Refused("instances[0].video needs bytesBase64Encoded or gcsUri, and mimeType.")
+    try:
+        data = base64.b64decode(video["bytesBase64Encoded"], validate=True)
+    except (binascii.Error, ValueError):
+        raise _Refused("instances[0].video.bytesBase64Encoded is not valid base64.") from None
+    if data[4:8] != b"ftyp":
+        raise _Refused("instances[0].video is not an MP4 video.")
+    return data
 
 
 # -- the operation ------------------------------------------------------------------------------

@@ -43,10 +43,9 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._events import Completed, Downloaded
 from .._exceptions import VeoCancelledError, VeoError, VeoGenerationError, VeoInputError
 from .._loop import run_sync, wait_until
-from ..jobs import TERMINAL, Job, Listeners, new_job_id
+from ..jobs import TERMINAL, Job, Listeners, ended, new_job_id, rebuilt
 from ..requests import ImageInput
 from .shots import (
     Continuity,
@@ -528,19 +527,13 @@ class Storyboard:
         status = row["status"]
         files = [Path(f) for f in row["files"]]
         if status == "succeeded" and files and all(f.exists() for f in files):
-            return _ended(row, "succeeded", None, files)
+            return ended(row, "succeeded", None, files)
         if status in ("failed", "cancelled"):
-            return _ended(row, status, row.get("error"), [])
+            return ended(row, status, row.get("error"), [])
         if row.get("task_id"):
             self._started.add(index)
             return self.client.resume(row["id"])
-        job = Job(
-            protocol=row["protocol"],
-            record=row["request"],
-            job_id=row["id"],
-            simulated=bool(row["simulated"]),
-        )
-        job.created_at = row["created_at"]
+        job = rebuilt(row)
         if entry.get("started"):  # the create may have reached the relay: never send it twice
             self._started.add(index)
             job.recovery = "find_task"
@@ -644,24 +637,3 @@ def _film_facts(film: Path) -> Film | None:
 
 async def _end_now(client: Client, job: Job, message: str) -> None:
     client.skip(job, message, status="failed")
-
-
-def _ended(row: Mapping[str, Any], status: str, error: str | None, files: list[Path]) -> Job:
-    """A job that ended in an earlier process, rebuilt from its journal row (nothing is sent)."""
-    from ..media import existing_poster
-
-    job = Job(
-        protocol=row["protocol"],
-        record=row["request"],
-        job_id=row["id"],
-        task_id=row.get("task_id"),
-        simulated=bool(row["simulated"]),
-    )
-    job.created_at = row["created_at"]
-    urls = list(row.get("video_urls") or [])
-    for index, path in enumerate(files):
-        url = urls[index] if index < len(urls) else ""
-        job._apply(Downloaded(index, path, url, path.stat().st_size, existing_poster(path)))
-    job._apply(Completed(status, error=error))  # type: ignore[arg-type]
-    job.started_at, job.finished_at = row["created_at"], row["updated_at"]
-    return job

@@ -57,7 +57,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ..._events import Event, Failed, Progress, Submitted, VideoReady
+from ..._events import Event, Failed, Noted, Progress, Submitted, VideoReady
 from ..._exceptions import VeoAPIError, VeoInputError, VeoTaskUncertainError
 from ..http import StreamIdleError, json_body, with_idle_timeout
 from .gemini import estimated_percent, file_id, sample_ready
@@ -86,6 +86,8 @@ ESTIMATE_NOTE = "our estimate: Gemini Omni reports no progress"
 STREAM_REOPENS = 3  # a stream that drops this often in a row gives way to polling
 FILE_ACTIVE_TIMEOUT = 600.0  # seconds a Files API file may stay PROCESSING
 CANCEL_TIMEOUT = 10.0
+# A parent clip sent inline (a stateless edit): Google's inline request limit is 20 MB (L).
+MAX_INLINE_VIDEO_BYTES = 20 * 10**6
 RUNNING = frozenset({"in_progress", "queued", "idle", "requires_action", "requires_continuation"})
 _INTERACTION_ID = re.compile(r"^[^/\s?#]+$")
 # What each ending without a clip says (Google's status words; google-genai 3.6.1's types).
@@ -112,17 +114,47 @@ def _image(image: ImageInput) -> dict[str, str]:
 
 
 def _task(request: VideoRequest) -> str:
+    if request.lineage is not None:
+        return request.lineage.step
     if request.references:
         return "reference_to_video"
     return "image_to_video" if request.first_frame is not None else "text_to_video"
 
 
-def submit_body(request: VideoRequest) -> dict[str, Any]:
-    """The create body for ``request`` (the module docstring lists the rules)."""
+def _clip_part(source: str) -> dict[str, str]:
+    """The parent's clip as an inline ``video`` part (a stateless edit or extension)."""
+    data = Path(source).read_bytes()
+    if len(data) > MAX_INLINE_VIDEO_BYTES:
+        raise VeoInputError(
+            "edit",
+            Path(source).name,
+            f"is {len(data) / 1e6:.1f} MB: more than the {MAX_INLINE_VIDEO_BYTES // 10**6} MB "
+            "sent inline, and Google no longer knows the interaction that made it",
+            hint="edit a shorter or smaller version of the clip",
+        )
+    encoded = base64.b64encode(data).decode("ascii")
+    return {"type": "video", "mime_type": "video/mp4", "data": encoded}
+
+
+def submit_body(request: VideoRequest, *, stateless: bool = False) -> dict[str, Any]:
+    """The create body for ``request`` (the module docstring lists the rules); ``stateless``
+    sends an edit's parent clip as a ``video`` part instead of ``previous_interaction_id``."""
     images = request.images
+    lineage = request.lineage
     prompt: object = request.prompt
-    if images:
-        prompt = [{"type": "text", "text": request.prompt}, *(_image(i) for i in images)]
+    parts: list[dict[str, str]] = [_image(i) for i in images]
+    chained = lineage is not None and lineage.interaction is not None and not stateless
+    if lineage is not None and not chained:
+        if lineage.source is None:
+            raise VeoInputError(
+                lineage.step,
+                lineage.parent,
+                "needs the parent's clip (Google no longer knows its interaction), and it is not "
+                "on disk",
+            )
+        parts.insert(0, _clip_part(lineage.source))
+    if parts:
+        prompt = [{"type": "text", "text": request.prompt}, *parts]
     width, height = request.pixel_size
     video: dict[str, Any] = {
         "type": "video",
@@ -134,8 +166,10 @@ def submit_body(request: VideoRequest) -> dict[str, Any]:
     config: dict[str, Any] = {"video_config": {"task": _task(request)}}
     if request.seed is not None:
         config["seed"] = request.seed
+    chain = {"previous_interaction_id": lineage.interaction} if chained and lineage else {}
     return {
         "model": request.wire_model,
+        **chain,
         "input": prompt,
         "background": True,
         "store": True,
@@ -143,6 +177,15 @@ def submit_body(request: VideoRequest) -> dict[str, Any]:
         "response_format": video,
         "generation_config": config,
     }
+
+
+def _forgotten(exc: VeoAPIError) -> bool:
+    """Whether Google's answer says it does not know the previous interaction (404 NOT_FOUND;
+    a 400 naming it, as a gateway may word it)."""
+    said = f"{exc.detail or ''} {exc}".lower()
+    if exc.status_code == 404:
+        return "model" not in said or "interaction" in said
+    return exc.status_code == 400 and "interaction" in said and "not found" in said
 
 
 # -- reading an interaction ----------------------------------------------------------------------
@@ -296,8 +339,10 @@ class InteractionsAdapter:
                 raise VeoInputError(
                     "task_id", None, "is missing, and there is no request to submit"
                 )
-            response = await self.relay.create("POST", CREATE_PATH, json=submit_body(request))
+            response, note = await self._create(request)
             task_id, model, first = self._created(response, spill)
+            if note:
+                yield Noted(note)
         else:
             if not _INTERACTION_ID.match(task_id):
                 raise VeoInputError(
@@ -320,6 +365,31 @@ class InteractionsAdapter:
             if not state.ended:
                 await self._cancel(task_id)
             raise
+
+    async def _create(self, request: VideoRequest) -> tuple[httpx.Response, str | None]:
+        """Send the create; an edit whose parent interaction Google no longer knows (404: past
+        retention, deleted, or made with ``store`` off) is sent again statelessly, with the
+        parent's clip, and says so."""
+        try:
+            return await self.relay.create("POST", CREATE_PATH, json=submit_body(request)), None
+        except VeoAPIError as exc:
+            lineage = request.lineage
+            if lineage is None or lineage.interaction is None or not _forgotten(exc):
+                raise
+            if lineage.source is None or not Path(lineage.source).is_file():
+                raise VeoInputError(
+                    lineage.step,
+                    lineage.parent,
+                    f"chains to interaction {lineage.interaction}, which Google no longer knows, "
+                    "and the parent's clip is not on disk to send instead",
+                    hint="start again from a version whose clip is in the output folder",
+                ) from None
+        body = submit_body(request, stateless=True)
+        response = await self.relay.create("POST", CREATE_PATH, json=body)
+        return response, (
+            f"Google no longer knows interaction {lineage.interaction}: this {lineage.step} was "
+            "sent with the parent's clip instead (stateless)"
+        )
 
     def _created(
         self, response: httpx.Response, spill: Spill

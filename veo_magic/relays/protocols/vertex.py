@@ -5,13 +5,15 @@ What is sent, with an OAuth token in ``Authorization: Bearer`` (``relays.google_
 on ``https://{location}-aiplatform.googleapis.com`` (``aiplatform.googleapis.com`` for ``global``;
 ``VEO_BASE_URL`` replaces the host)::
 
-    {"instances": [{"prompt": "…", "image": {…}, "lastFrame": {…}, "referenceImages": [{…}]}],
+    {"instances": [{"prompt": "…", "image": {…}, "lastFrame": {…}, "referenceImages": [{…}],
+                    "video": {"bytesBase64Encoded": "…", "mimeType": "video/mp4"}}],
      "parameters": {"sampleCount": 1, "durationSeconds": 8, "aspectRatio": "16:9",
                     "resolution": "1080p", "negativePrompt": "…", "personGeneration": "…",
                     "seed": 42, "generateAudio": true, "storageUri": "gs://…"}}
 
 The body is the Gemini API's (``gemini.submit_body``: the same ``instances``/``parameters``
-shape) plus what only Vertex takes: ``seed``, ``generateAudio`` and ``storageUri``. Vertex's
+shape) plus what only Vertex takes: ``seed``, ``generateAudio`` and ``storageUri``; an extension
+(``extend=``, a finished Job or an MP4 on disk) sends the clip's bytes as the instance's ``video``. Vertex's
 reference is the same as google-genai's Vertex converters (``_GenerateVideosConfig_to_vertex``).
 
 The answer is ``{"name": "projects/…/publishers/google/models/{model}/operations/{id}"}``: the
@@ -95,6 +97,9 @@ def fetch_path(name: str) -> str:
 def vertex_body(request: VideoRequest) -> dict[str, Any]:
     """The Gemini API's body plus Vertex's own parameters (the module docstring)."""
     body = submit_body(request)
+    if extend := request.options.get("extend"):  # Veo's extension, from the clip's bytes
+        clip = base64.b64encode(Path(str(extend)).read_bytes()).decode("ascii")
+        body["instances"][0]["video"] = {"bytesBase64Encoded": clip, "mimeType": "video/mp4"}
     parameters = body["parameters"]
     if request.seed is not None:
         parameters["seed"] = request.seed

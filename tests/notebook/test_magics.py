@@ -504,3 +504,43 @@ def test_veo_check_shows_the_route_report_as_html_and_text(ip, monkeypatch):
     assert "the built-in simulator" in bundle["text/html"]
     with pytest.raises(UsageError):
         ip.run_line_magic("veo", "check extra")
+
+
+# -- versions of a clip (issue 19) ---------------------------------------------------------------
+
+
+def test_edit_and_extend_cells_make_versions(ip, capsys, monkeypatch):
+    monkeypatch.setenv("VEO_PROTOCOL", "interactions")
+    cell(ip, "--wait --seconds 3 --resolution 360p --out first", "a lighthouse at dusk")
+    first = ip.user_ns["first"]
+    assert first.status == "succeeded" and first.protocol == "interactions" and first.simulated
+    cell(ip, "--edit --wait --out night", "make it night; keep everything else the same")
+    night = ip.user_ns["night"]
+    assert night.parent is first and night.status == "succeeded"
+    assert f"edit of {first.id}" in capsys.readouterr().out
+    cell(ip, f"--edit {first.id} --wait --out autumn", "make it autumn")  # a branch
+    autumn = ip.user_ns["autumn"]
+    assert autumn.parent_id == first.id
+    cell(ip, "--extend night --seconds 4 --wait --out longer", "the beam sweeps the sea")
+    longer = ip.user_ns["longer"]
+    assert longer.parent_id == night.id and longer.record["lineage"]["total_seconds"] == 7
+    view = ip.run_line_magic("veo", f"versions {longer.id}")
+    page = view._repr_html_()
+    assert page.count('class="veo-version"') == 4 and "make it autumn" in page
+    assert f"%%veo --edit {autumn.id}" in page and "Compare" in page
+    assert "4 version(s)" in repr(view)
+    with pytest.raises(UsageError, match="cell body says what to change"):
+        cell(ip, "--edit", "  ")
+    with pytest.raises(UsageError, match="no job 'nope'"):
+        cell(ip, "--edit nope", "make it night")
+
+
+def test_an_edit_cell_on_a_veo_route_is_refused_naming_interactions(ip):
+    cell(ip, "--wait", "a lighthouse at dusk")  # the simulator's default protocol: a relay
+    with pytest.raises(UsageError, match="interactions"):
+        cell(ip, "--edit", "make it night")
+    with pytest.raises(UsageError, match="no finished clip"):
+        from veo_magic.notebook import session
+
+        session.current_session()._shown.clear()
+        cell(ip, "--edit", "make it night")

@@ -25,6 +25,15 @@ def load_ipython_extension(ipython: Any) -> None:
     # By name: the storyboard module is imported only when a storyboard is first shown.
     formatter = ipython.display_formatter.ipython_display_formatter
     formatter.for_type_by_name("veo_magic.storyboards.board", "Storyboard", _show_storyboard)
+    # A clip's versions (``job.versions()``) show as their strip.
+    html = ipython.display_formatter.formatters["text/html"]
+    html.for_type_by_name("veo_magic.jobs.versions", "Versions", _versions_html)
+
+
+def _versions_html(versions: Any) -> str:
+    from .versions_view import VersionsView
+
+    return VersionsView(versions)._repr_html_()
 
 
 def _show_storyboard(board: Any) -> None:

@@ -46,6 +46,7 @@ SUBCOMMANDS = {
     "resume": "resume ID [--wait] [--out NAME]   follow a job, relay task or storyboard to its end",
     "retry": "retry BOARD K [--prompt TEXT] [--wait]   render storyboard shot K again, and the shots after it",
     "cancel": "cancel ID|all             stop following running job(s) started here",
+    "versions": "versions JOB              a clip's versions (edits, extensions, branches) and their cost",
     "models": "models                    known models and their prices",
     "check": "check                     what the route sells and whether the key works (no cost)",
     "login": "login [BASE_URL]          enter the relay's key (hidden; kept in memory only)",
@@ -96,6 +97,11 @@ def usage_errors() -> Iterator[None]:
         raise UsageError(f"{exc}; {how}" if how else str(exc)) from None
     except VeoError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _names_a_job(extend: str | None) -> bool:
+    """``--extend`` names a job to continue (a Gemini API clip's URI is an option as before)."""
+    return extend is not None and not extend.startswith(("http://", "https://"))
 
 
 def _check_name(name: str | None) -> None:
@@ -219,6 +225,16 @@ class VeoMagics(Magics):
         help="With --storyboard: last-frame (default: each shot starts from the one before's "
         "last frame), extend (gemini, Veo 3.1: each shot extends the clip) or none.",
     )
+    @argument(
+        "--edit",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="JOB",
+        help="The body says what to change in JOB's clip (a job id, a task id or an --out name; "
+        "left out: the last finished clip shown here): a new version, every setting kept unless "
+        "an option changes it (Gemini Omni, protocol interactions).",
+    )
     @cell_magic("veo")
     def veo_cell(self, line: str, cell: str) -> None:
         """Generate a video; the cell body is the prompt.
@@ -233,11 +249,14 @@ class VeoMagics(Magics):
         args = self._parse(self.veo_cell, line)
         _check_name(args.out)
         template = cell.strip()
-        if not template:
-            raise UsageError("the cell body is the prompt, and it is empty; describe the clip")
         embed = bool(args.embed) or embed_by_default()
         session = _session()
         namespace = self.shell.user_ns if self.shell is not None else {}
+        if args.edit is not None or _names_a_job(args.extend):
+            self._version_cell(args, template, namespace, embed)
+            return
+        if not template:
+            raise UsageError("the cell body is the prompt, and it is empty; describe the clip")
         if args.storyboard or args.continuity:
             self._storyboard_cell(args, template, namespace, embed)
             return
@@ -266,12 +285,72 @@ class VeoMagics(Magics):
             if args.wait:
                 _wait_gallery(gallery)
             return
+        self._show(job, args, embed)
+
+    def _show(self, job: Job, args: Any, embed: bool) -> None:
         from .job_view import show_job
 
         show_job(job, embed=embed)
+        _session().shown(job)
         self._store(args.out, job)
         if args.wait:
             _wait_job(job)
+
+    def _version_cell(self, args: Any, body: str, namespace: Any, embed: bool) -> None:
+        """``%%veo --edit [JOB]`` / ``--extend [JOB]``: a new version of a clip (issue 19)."""
+        from .template import fill
+
+        if args.edit is not None and args.extend is not None:
+            raise UsageError("--edit and --extend do not combine: edit, then extend the edit")
+        if args.vary or args.storyboard or args.continuity:
+            raise UsageError("--edit and --extend make one new version: drop --vary/--storyboard")
+        editing = args.edit is not None
+        if editing and not body:
+            raise UsageError(
+                "the cell body says what to change, and it is empty; for example: "
+                "make it night; keep everything else the same"
+            )
+        parent = self._named_job(args.edit if editing else args.extend, namespace)
+        with usage_errors():
+            if embed:
+                from .display import embed_cap
+
+                embed_cap()
+            client = _session().client
+            options = request_kwargs(args)
+            options.pop("extend", None)
+            text = fill(body, namespace) if body else None
+            if editing:
+                job = client.edit(parent, text or "", **options)
+            else:
+                seconds = options.pop("seconds", None)
+                job = client.extend(parent, seconds, text, **options)
+        print(f"veo: {job.step} of {parent.id}, estimated ${job.estimated_cost:.2f}")
+        self._show(job, args, embed)
+
+    def _named_job(self, ref: str, namespace: Any) -> Job:
+        """The job ``ref`` names: an --out name, a job or task id; "" is the last finished clip
+        shown in this session."""
+        from ..jobs import Job as JobType
+
+        if not ref:
+            job = _session().last_finished()
+            if job is None:
+                raise UsageError(
+                    "no finished clip has been shown in this session yet; name the job: "
+                    "%%veo --edit JOB_ID (see %veo jobs)"
+                )
+            return job
+        value = namespace.get(ref) if ref.isidentifier() else None
+        if isinstance(value, JobType):
+            return value
+        with usage_errors():
+            job = _session().client.version(ref)
+        if job is None:
+            raise UsageError(
+                f"no job {ref!r}: give a job id, a task id or an --out name (%veo jobs)"
+            )
+        return job
 
     def _storyboard_cell(self, args: Any, body: str, namespace: Any, embed: bool) -> None:
         from ..storyboards import parse_shots, plan
@@ -355,7 +434,6 @@ class VeoMagics(Magics):
         args = parser.parse_args(argv)
         _check_name(args.out)
         from .display import embed_by_default
-        from .job_view import show_job
 
         session = _session()
         embed = args.embed or embed_by_default()
@@ -368,10 +446,7 @@ class VeoMagics(Magics):
             self._follow_board(board, args, embed)
             return
         assert job is not None
-        show_job(job, embed=embed)
-        self._store(args.out, job)
-        if args.wait:
-            _wait_job(job)
+        self._show(job, args, embed)
 
     def _cmd_retry(self, argv: list[str]) -> None:
         parser = MagicArgumentParser(prog="%veo retry", add_help=False)
@@ -425,6 +500,20 @@ class VeoMagics(Magics):
             )
         else:
             print(f"job {job.id} has already ended ({job.status})")
+
+    def _cmd_versions(self, argv: list[str]) -> Any:
+        parser = MagicArgumentParser(prog="%veo versions", add_help=False)
+        parser.add_argument("job", nargs="?", default="")
+        parser.add_argument("--embed", action="store_true")
+        args = parser.parse_args(argv)
+        from .display import embed_by_default
+        from .versions_view import VersionsView
+
+        namespace = self.shell.user_ns if self.shell is not None else {}
+        job = self._named_job(args.job, namespace)
+        with usage_errors():
+            versions = _session().client.versions(job)
+        return VersionsView(versions, embed=args.embed or embed_by_default())
 
     def _cmd_models(self, argv: list[str]) -> None:
         from ..catalog import model_lines

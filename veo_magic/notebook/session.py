@@ -18,6 +18,7 @@ from ..config import BASE_URL, MODEL, OUTPUT_DIR, PROTOCOL, raw
 if TYPE_CHECKING:
     from .._secret import Secret
     from ..client import Client
+    from ..jobs import Job
 
 __all__ = ["SETTINGS", "Session", "current_session"]
 
@@ -37,6 +38,17 @@ class Session:
         self._budget_set = False
         self._client: Client | None = None
         self._lock = threading.RLock()
+        self._shown: list[Job] = []  # jobs whose view a cell showed, oldest first
+
+    def shown(self, job: Job) -> None:
+        """A cell showed ``job``'s view (``%%veo --edit`` with no job edits the last one)."""
+        with self._lock:
+            self._shown = [j for j in self._shown[-49:] if j is not job] + [job]
+
+    def last_finished(self) -> Job | None:
+        """The newest job shown in this session that has its clip."""
+        with self._lock:
+            return next((j for j in reversed(self._shown) if j.status == "succeeded"), None)
 
     @property
     def client(self) -> Client:

@@ -108,8 +108,12 @@ REQUEST_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         ("--extend",),
         {
             "default": None,
-            "help": "Continue a finished Veo 3.1 clip by 7 s (gemini protocol): the clip's URI, "
-            "i.e. source_url in the .json saved beside it.",
+            "nargs": "?",
+            "const": "",
+            "metavar": "JOB",
+            "help": "Continue a finished clip: a job id, a task id (or, in a cell, an --out name; "
+            "left out: the last finished clip shown), or a Gemini API clip's URI. Gemini Omni "
+            "(interactions) adds --seconds 3-10 (default 7); Veo (vertex, gemini) adds 7 s.",
         },
     ),
     (

@@ -78,9 +78,10 @@ def test_an_edit_is_a_turn_that_resends_every_setting(omni, relay):
 def test_an_option_the_edit_names_replaces_the_parents(omni, relay):
     client = omni()
     first = _first(client)
-    client.edit(first, "now in the rain", seconds=4, seed=9).wait(timeout=60)
+    edit = client.edit(first, "now in the rain", seconds=4, seed=9).wait(timeout=60)
     create = _creates(relay)[-1].json
     assert create["response_format"]["duration"] == "4s"
+    assert edit.record["lineage"]["total_seconds"] == 4  # the whole clip is the edit's length
     assert create["generation_config"]["seed"] == 9
 
 
@@ -165,9 +166,10 @@ def test_versions_are_a_tree_that_survives_a_restart(omni):
 def test_an_edit_of_a_job_still_running_is_refused(omni):
     client = omni()
     running = client.submit("a slow lighthouse [[sim:slow]]", seconds=3, resolution="360p")
-    with pytest.raises(veo.VeoInputError, match="wait for it first"):
+    with pytest.raises(veo.VeoInputError, match="wait for it to finish first"):
         running.edit("make it night")
     running.cancel()
+    assert running._done.wait(10) and running.status == "cancelled"
 
 
 def test_the_budget_guards_an_edit(omni):

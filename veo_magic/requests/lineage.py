@@ -32,10 +32,10 @@ from .._exceptions import VeoInputError
 
 __all__ = [
     "EDIT_PROTOCOLS",
+    "EXTENDED_BY_VEO_TOTAL_SECONDS",
     "EXTEND_PROTOCOLS",
     "OMNI_EXTENSION_SECONDS",
     "OMNI_TOTAL_SECONDS",
-    "VEO_TOTAL_SECONDS",
     "Lineage",
     "ParentClip",
     "Step",
@@ -49,8 +49,10 @@ OMNI_EXTENSION_SECONDS = (3, 10)  # one extension call (GOOGLE.md, M)
 OMNI_DEFAULT_EXTENSION = 7  # as long as one Veo extension, when no length is asked
 # The whole clip, extensions included (GOOGLE.md, M; 1.1's 40 s is quoted by third parties).
 OMNI_TOTAL_SECONDS = {"1.2": 30, "1.1": 40, "1.0": 40}
-VEO_EXTENSION_SECONDS = 7
-VEO_TOTAL_SECONDS = 8 + 20 * VEO_EXTENSION_SECONDS  # Google's docs: 7 s, up to 20 times
+EXTENDED_BY_VEO_SECONDS = 7
+EXTENDED_BY_VEO_TOTAL_SECONDS = (
+    8 + 20 * EXTENDED_BY_VEO_SECONDS
+)  # Google's docs: 7 s, up to 20 times
 # Interaction-scoped settings a turn must carry again (GOOGLE.md: "resend each turn").
 INHERITED = ("model", "orientation", "resolution", "seed")
 
@@ -131,7 +133,7 @@ def _check_parent(parent: ParentClip, step: Step) -> None:
             parent.job_id,
             f"names a job that is {parent.status}, with no clip to {step} yet",
             ("a finished job",),
-            hint="wait for it first (job.wait() or await job), or %%veo --wait",
+            hint="wait for it to finish first (job.wait(), or await job)",
         )
 
 
@@ -203,7 +205,7 @@ def _edit(
         step="edit",
         interaction=parent.task_id if stateful else None,
         source=_first_file(parent) if stateful else _source(parent, "edit", "sent to Omni"),
-        total_seconds=parent.seconds,
+        total_seconds=int(str(keywords["seconds"]).rstrip("s")),  # an edit is as long as asked
         root=_root(parent),
     )
     return str(prompt), keywords, lineage
@@ -243,20 +245,20 @@ def _extend(
             root=root,
         )
         return text or "continue the scene", keywords, lineage
-    if seconds is not None and int(str(seconds).rstrip("s") or 0) != VEO_EXTENSION_SECONDS:
+    if seconds is not None and int(str(seconds).rstrip("s") or 0) != EXTENDED_BY_VEO_SECONDS:
         raise VeoInputError(
             "seconds",
             seconds,
-            f"cannot be chosen: a Veo extension always adds {VEO_EXTENSION_SECONDS} s",
-            (VEO_EXTENSION_SECONDS,),
+            f"cannot be chosen: a Veo extension always adds {EXTENDED_BY_VEO_SECONDS} s",
+            (EXTENDED_BY_VEO_SECONDS,),
             hint="drop seconds=, or use Gemini Omni (protocol='interactions'): 3–10 s a call",
         )
-    total = parent.seconds + VEO_EXTENSION_SECONDS
-    if total > VEO_TOTAL_SECONDS:
+    total = parent.seconds + EXTENDED_BY_VEO_SECONDS
+    if total > EXTENDED_BY_VEO_TOTAL_SECONDS:
         raise VeoInputError(
             "extend",
             parent.job_id,
-            f"would make the clip {total} s long; Veo extends a clip to {VEO_TOTAL_SECONDS} s "
+            f"would make the clip {total} s long; Veo extends a clip to {EXTENDED_BY_VEO_TOTAL_SECONDS} s "
             f"at most (it is {parent.seconds} s now)",
             hint="start a new clip from this one's last frame (first_frame=)",
         )

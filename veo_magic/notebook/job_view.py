@@ -26,19 +26,17 @@ from __future__ import annotations
 
 import contextvars
 import html
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
-from ipywidgets.widgets.widget_int import ProgressStyle
-from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .._events import Completed, Downloaded
 from .display import clip_html, shown_path
-from .refresh import FINAL_MESSAGES, MAX_MESSAGES, Budget, Redraw, Refresher, refresher
+from .live_view import Changes, LiveView, shared_model
+from .refresh import FINAL_MESSAGES, MAX_MESSAGES, Budget, Redraw, Refresher
 
 if TYPE_CHECKING:
     from .._events import Event
@@ -62,15 +60,6 @@ BAR_STYLES = {"succeeded": "success", "failed": "danger", "cancelled": "warning"
 PARTS = ("header", "bar", "status", "cancel_button")
 
 State = dict[str, dict[str, Any]]  # part name -> trait -> value
-
-_shared: dict[str, Any] = {}
-
-
-def _shared_widget(name: str, factory: Any) -> Any:
-    """One Layout/Style model shared by every view, so a saved notebook holds it once."""
-    if name not in _shared:
-        _shared[name] = factory()
-    return _shared[name]
 
 
 def _clock(seconds: float) -> str:
@@ -341,7 +330,7 @@ def standin_bundle(job: Job | None, *, label: str = "") -> dict[str, str]:
 # -- the widget ----------------------------------------------------------------------------------
 
 
-class JobView(widgets.VBox):
+class JobView(LiveView):
     """Prompt, model and cost; progress with elapsed time; the relay's message; Cancel; the clips.
 
     Each clip shows as soon as it is on disk, in an ``Output`` widget of the view's own, or
@@ -368,42 +357,32 @@ class JobView(widgets.VBox):
         self._waiting = waiting_text
         self._refused = False
         self._cancelling = False
-        self._finished = False
-        self._clock = clock
-        self._budget = budget or Budget()
-        self._refresher = loop if loop is not None else refresher()
-        self._lock = threading.RLock()
         self._drawn_at = 0.0  # the `now` the shown state was drawn for
         self._clip_body: str | None = None
-        self._remove_listener: Callable[[], None] | None = None
-        self._on_final: Callable[[JobView], None] | None = None
-        self.renders = 0  # how many times state was pushed (for tests and curiosity)
-        shared_layout = _shared_widget("layout", widgets.Layout)
-        html_style = _shared_widget("html_style", HTMLStyle)
-        self.header = widgets.HTML(layout=shared_layout, style=html_style)
+        self.header = widgets.HTML(layout=shared_model("layout"), style=shared_model("html_style"))
         self.bar = widgets.IntProgress(
             min=0,
             max=100,
-            layout=_shared_widget(
+            layout=shared_model(
                 "bar_layout", lambda: widgets.Layout(width="50%", min_width="100px")
             ),
-            style=_shared_widget("bar_style", ProgressStyle),
+            style=shared_model("bar_style"),
         )
         # The status line and the relay's message, in one widget: one message where two were.
-        self.status = widgets.HTML(layout=shared_layout, style=html_style)
+        self.status = widgets.HTML(layout=shared_model("layout"), style=shared_model("html_style"))
         self.cancel_button = widgets.Button(
             description="Cancel",
             tooltip="Stop following this job (the relay may still finish it)",
-            layout=_shared_widget(
+            layout=shared_model(
                 "button_layout",
                 lambda: widgets.Layout(width="auto", flex="0 0 auto", margin="0 0 0 8px"),
             ),
-            style=_shared_widget("button_style", widgets.ButtonStyle),
+            style=shared_model("button_style"),
         )
         self.cancel_button.on_click(self._on_cancel)
         row = widgets.HBox(
             [self.bar, self.cancel_button],
-            layout=_shared_widget("row_layout", lambda: widgets.Layout(align_items="center")),
+            layout=shared_model("row_layout", lambda: widgets.Layout(align_items="center")),
         )
         children: list[widgets.Widget] = [self.header, row, self.status]
         self._output: widgets.Output | None = None
@@ -412,11 +391,11 @@ class JobView(widgets.VBox):
             children.append(self._output)
             clips = self._show_in_output
         self._clips = clips if live_clips else None
-        super().__init__(children, layout=shared_layout)
+        super().__init__(children, clock=clock, budget=budget, loop=loop)
         if job is not None:
             self.attach(job)
         else:
-            self._send(self._changes(self._state(self._clock())))
+            self._send_now()
 
     # -- wiring --------------------------------------------------------------------------------
 
@@ -425,25 +404,16 @@ class JobView(widgets.VBox):
         with self._lock:
             self.job = job
             self._remove_listener = job.add_listener(self._on_event)
-            self._send(self._changes(self._state(self._clock())))
+            self._send_now()
         if job.videos:  # clips it already has, e.g. a resumed job
             self._publish()
-        if job.done():
-            self._final()
-        else:
-            self._refresher.add(self)
+        self._follow(done=job.done())
 
     def not_started(self, reason: str) -> None:
         """Show why this view will get no job."""
         with self._lock:
             self._waiting, self._refused = reason, True
-            self._send(self._changes(self._state(self._clock())))
-
-    def close(self) -> None:
-        self._refresher.discard(self)
-        if self._remove_listener is not None:
-            self._remove_listener()
-        super().close()
+            self._send_now()
 
     def _on_event(self, event: Event) -> None:
         """The job's listener, on the background loop's thread."""
@@ -452,21 +422,11 @@ class JobView(widgets.VBox):
         elif isinstance(event, Completed):
             contextvars.Context().run(self._final)
 
-    def when_final(self, callback: Callable[[JobView], None]) -> None:
-        """Call ``callback(view)`` once the final state is shown (at once if it is already)."""
-        with self._lock:
-            if not self._finished:
-                self._on_final = callback
-                return
-        callback(self)
-
     def _on_cancel(self, _button: object) -> None:
         if self.job is not None and self.job.cancel():
             with self._lock:
                 self._cancelling = True
-                changes = self._changes(self._state(self._clock()))
-                self._send(changes)
-                self._budget.spend(len(changes))
+                self._send(self._changes(self._state(self._clock())), spend=True)
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -480,74 +440,36 @@ class JobView(widgets.VBox):
             cancelling=self._cancelling,
         )
 
-    def _changes(self, state: State) -> list[tuple[widgets.Widget, dict[str, Any]]]:
-        """Each part whose state differs from what it shows, with the traits that differ."""
-        changes = []
-        for name in PARTS:
-            widget = getattr(self, name)
-            changed = {k: v for k, v in state[name].items() if getattr(widget, k) != v}
-            if changed:
-                changes.append((widget, changed))
-        return changes
-
-    def _send(self, changes: list[tuple[widgets.Widget, dict[str, Any]]]) -> None:
-        """Set the traits: one comm message per widget."""
-        self.renders += 1
-        for widget, changed in changes:
-            with widget.hold_sync():
-                for name, value in changed.items():
-                    setattr(widget, name, value)
-
-    def redraw(self, *, clock_ok: bool = True) -> Redraw:
-        """The refresh loop's call: send what changed, within the budget."""
-        return contextvars.Context().run(self._redraw, clock_ok)
+    def _parts(self, state: State) -> Changes:
+        return [(getattr(self, name), state[name]) for name in PARTS]
 
     def _redraw(self, clock_ok: bool) -> Redraw:
-        with self._lock:
-            if self._finished or self.job is None or self.comm is None:
-                return Redraw.FINISHED  # ended, or closed
-            now = self._clock()
-            changes = self._changes(self._state(now))
-            if not changes:
-                return Redraw.NOTHING
-            # Drawn for the time already shown, does it still differ? Then the job said something.
-            news = bool(self._changes(self._state(self._drawn_at)))
-            if (not news and not clock_ok) or not self._budget.allows(len(changes)):
-                return Redraw.NOTHING
-            self._send(changes)
-            self._budget.spend(len(changes))
-            self._drawn_at = now
-            return Redraw.NEWS if news else Redraw.CLOCK
-
-    def _final(self) -> None:
-        """The final state, at once (the budget keeps room for it); then no more redraws."""
-        with self._lock:
-            if self._finished:
-                return
-            self._finished = True
-            changes = self._changes(self._state(self._clock()))
-            self._send(changes)
-            self._budget.spend(len(changes))
-        self._refresher.discard(self)
-        if self._remove_listener is not None:
-            self._remove_listener()
-        if self._on_final is not None:
-            self._on_final(self)
+        if self.job is None:
+            return Redraw.FINISHED  # never given a job: nothing will change
+        now = self._clock()
+        changes = self._changes(self._state(now))
+        if not changes:
+            return Redraw.NOTHING
+        # Drawn for the time already shown, does it still differ? Then the job said something.
+        news = bool(self._changes(self._state(self._drawn_at)))
+        if (not news and not clock_ok) or not self._budget.allows(len(changes)):
+            return Redraw.NOTHING
+        self._send(changes, spend=True)
+        self._drawn_at = now
+        return Redraw.NEWS if news else Redraw.CLOCK
 
     def close_parts(self) -> None:
-        """Close the view and its own widgets (not the shared layouts and styles); a saved
-        notebook keeps no copy of the clips in the widget state (the static output has them)."""
-        self._refresher.discard(self)
+        """Close the view and its own widgets; a saved notebook keeps no copy of the clips in the
+        widget state (the static output has them)."""
         if self._output is not None:
             self._output.outputs = ()
-        for widget in (self.header, self.bar, self.status, self.cancel_button, *self.children):
-            widget.close()
-        self.close()
+        super().close_parts()
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        """The widget, with a stand-in for viewers that cannot show it."""
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
-        return {**bundle, **standin_bundle(self.job, label=self.label)}
+    def _own_widgets(self) -> list[widgets.Widget]:
+        return [self.header, self.bar, self.status, self.cancel_button]
+
+    def _standin(self) -> dict[str, str]:
+        return standin_bundle(self.job, label=self.label)
 
     # -- clips ---------------------------------------------------------------------------------
 

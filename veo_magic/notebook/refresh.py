@@ -53,10 +53,14 @@ class Budget:
 
     def allows(self, count: int) -> bool:
         """Whether ``count`` more messages fit now, leaving room for the final state."""
+        return count <= self.room()
+
+    def room(self) -> int:
+        """How many more messages fit now, leaving room for the final state."""
         now = self._clock()
         while self._sent and self._sent[0] <= now - WINDOW:
             self._sent.popleft()
-        return len(self._sent) + count <= MAX_MESSAGES - FINAL_MESSAGES
+        return max(0, MAX_MESSAGES - FINAL_MESSAGES - len(self._sent))
 
     def spend(self, count: int) -> None:
         now = self._clock()

@@ -17,21 +17,19 @@ from __future__ import annotations
 
 import contextvars
 import html
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
-from ipywidgets.widgets.widget_int import ProgressStyle
-from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .._exceptions import VeoError
 from ..media import still_data_url
 from .display import relative_url
-from .job_view import BAR_STYLES, ERROR_COLOR, MUTED, _clip, _clock, _shared_widget, _static_bar
-from .refresh import Budget, Redraw, Refresher, refresher
+from .job_view import BAR_STYLES, ERROR_COLOR, MUTED, _clip, _clock, _static_bar
+from .live_view import Changes, LiveView, shared_model
+from .refresh import Budget, Redraw, Refresher
 
 if TYPE_CHECKING:
     from ..jobs import Job
@@ -234,51 +232,46 @@ def standin_bundle(board: Storyboard) -> dict[str, str]:
 # -- the widget ----------------------------------------------------------------------------------
 
 
-# One Layout/Style model for every card of every timeline (as the job view does), so a saved
-# notebook holds each once: a headless run keeps the state of every widget it ever saw. The
-# default ones are the job views' own models, shared with them.
-_DEFAULTS = {
-    "layout": widgets.Layout,
-    "html_style": HTMLStyle,
-    "bar_style": ProgressStyle,
-    "button_style": widgets.ButtonStyle,
-}
-_LAYOUTS = {
-    "card_bar_layout": lambda: widgets.Layout(width="100%"),
-    "auto_layout": lambda: widgets.Layout(width="auto", flex="0 0 auto"),
-    "card_layout": lambda: widgets.Layout(
-        width=f"{CARD_WIDTH}px", flex="0 0 auto", margin="0 10px 0 0"
-    ),
-    "row_layout": lambda: widgets.Layout(overflow="auto", padding="4px 0"),
-}
-
-
-def _shared(name: str) -> Any:
-    if name in _DEFAULTS:
-        return _shared_widget(name, _DEFAULTS[name])
-    return _shared_widget(f"timeline_{name}", _LAYOUTS[name])
-
-
 class _Card:
     """One shot's card: its text and picture, a progress bar, Retry."""
 
     def __init__(self, on_retry: Callable[[Any], None]) -> None:
-        self.html = widgets.HTML(layout=_shared("layout"), style=_shared("html_style"))
+        self.html = widgets.HTML(layout=shared_model("layout"), style=shared_model("html_style"))
         self.bar = widgets.IntProgress(
-            min=0, max=100, layout=_shared("card_bar_layout"), style=_shared("bar_style")
+            min=0,
+            max=100,
+            layout=shared_model("timeline_card_bar_layout", lambda: widgets.Layout(width="100%")),
+            style=shared_model("bar_style"),
         )
         self.retry = widgets.Button(
-            description="Retry", layout=_shared("auto_layout"), style=_shared("button_style")
+            description="Retry", layout=_auto_layout(), style=shared_model("button_style")
         )
         self.retry.on_click(on_retry)
-        self.box = widgets.VBox([self.html, self.bar, self.retry], layout=_shared("card_layout"))
+        self.box = widgets.VBox(
+            [self.html, self.bar, self.retry],
+            layout=shared_model(
+                "timeline_card_layout",
+                lambda: widgets.Layout(
+                    width=f"{CARD_WIDTH}px", flex="0 0 auto", margin="0 10px 0 0"
+                ),
+            ),
+        )
 
     def parts(self) -> dict[str, widgets.Widget]:
         return {"html": self.html, "bar": self.bar, "retry": self.retry}
 
 
-class TimelineView(widgets.VBox):
+def _auto_layout() -> widgets.Layout:
+    return shared_model(
+        "timeline_auto_layout", lambda: widgets.Layout(width="auto", flex="0 0 auto")
+    )
+
+
+class TimelineView(LiveView):
     """A storyboard's header with Cancel, and a row of shot cards, each with Retry."""
+
+    # show_timeline replaces the output with the static final state: the widgets are not seen again.
+    final_state_when_replaced = False
 
     def __init__(
         self,
@@ -289,33 +282,28 @@ class TimelineView(widgets.VBox):
         loop: Refresher | None = None,
     ) -> None:
         self.board = board
-        self._clock = clock
-        self._budget = budget or Budget()
-        self._refresher = loop if loop is not None else refresher()
-        self._lock = threading.RLock()
-        self._finished = False
         self._notice = ""
         self._thumbs: dict[Path, str | None] = {}
-        self._on_final: Callable[[TimelineView], None] | None = None
-        self.header = widgets.HTML(layout=_shared("layout"), style=_shared("html_style"))
+        self.header = widgets.HTML(layout=shared_model("layout"), style=shared_model("html_style"))
         self.cancel_button = widgets.Button(
             description="Cancel",
             tooltip="Stop the storyboard: shots under way are cancelled, the rest not rendered",
-            layout=_shared("auto_layout"),
-            style=_shared("button_style"),
+            layout=_auto_layout(),
+            style=shared_model("button_style"),
         )
         self.cancel_button.on_click(lambda _: self._cancel())
         self.cards = [_Card(lambda _, k=index: self._retry(k)) for index in range(len(board.shots))]
-        row = widgets.HBox([card.box for card in self.cards], layout=_shared("row_layout"))
-        top = widgets.HBox([self.header, self.cancel_button], layout=_shared("layout"))
-        super().__init__([top, row], layout=_shared("layout"))
-        self._send(self._changes(self._state()), budgeted=False)
-        self._remove_listener: Callable[[], None] = lambda: None  # the listener may fire at once
+        row = widgets.HBox(
+            [card.box for card in self.cards],
+            layout=shared_model(
+                "timeline_row_layout", lambda: widgets.Layout(overflow="auto", padding="4px 0")
+            ),
+        )
+        top = widgets.HBox([self.header, self.cancel_button], layout=shared_model("layout"))
+        super().__init__([top, row], clock=clock, budget=budget, loop=loop)
+        self._send_now()
         self._remove_listener = board.add_listener(self._on_board)
-        if board.done():
-            self._final()
-        else:
-            self._refresher.add(self)
+        self._follow(done=board.done())
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -324,49 +312,25 @@ class TimelineView(widgets.VBox):
             self._thumbs[clip] = still_data_url(clip)
         return self._thumbs[clip]
 
-    def _state(self) -> State:
-        return timeline_state(self.board, now=self._clock(), thumb=self._thumb, notice=self._notice)
+    def _state(self, now: float) -> State:
+        return timeline_state(self.board, now=now, thumb=self._thumb, notice=self._notice)
 
-    def _changes(self, state: State) -> list[tuple[widgets.Widget, dict[str, Any]]]:
-        parts: list[tuple[widgets.Widget, dict[str, Any]]] = [
-            (self.header, state["header"]),
-            (self.cancel_button, state["cancel"]),
-        ]
+    def _parts(self, state: State) -> Changes:
+        parts: Changes = [(self.header, state["header"]), (self.cancel_button, state["cancel"])]
         for card, card_state in zip(self.cards, state["cards"], strict=True):
             parts += [(widget, card_state[name]) for name, widget in card.parts().items()]
-        changes = []
-        for widget, wanted in parts:
-            changed = {k: v for k, v in wanted.items() if getattr(widget, k) != v}
-            if changed:
-                changes.append((widget, changed))
-        return changes
-
-    def _send(self, changes: list[tuple[widgets.Widget, dict[str, Any]]], *, budgeted: bool) -> int:
-        """Set the traits, one message per widget; within the budget unless told otherwise."""
-        sent = 0
-        for widget, changed in changes:
-            if budgeted:
-                if not self._budget.allows(1):
-                    break
-                self._budget.spend(1)
-            with widget.hold_sync():
-                for name, value in changed.items():
-                    setattr(widget, name, value)
-            sent += 1
-        return sent
-
-    def redraw(self, *, clock_ok: bool = True) -> Redraw:
-        """The refresh loop's call: send what changed, within the budget."""
-        return contextvars.Context().run(self._redraw, clock_ok)
+        return parts
 
     def _redraw(self, clock_ok: bool) -> Redraw:
-        with self._lock:
-            if self._finished or self.comm is None:
-                return Redraw.FINISHED
-            changes = self._changes(self._state())
-            if not changes:
-                return Redraw.NOTHING
-            return Redraw.NEWS if self._send(changes, budgeted=True) else Redraw.NOTHING
+        """As many of the changed parts as the budget allows, in order, a message each."""
+        changes = self._changes(self._state(self._clock()))
+        if not changes:
+            return Redraw.NOTHING
+        fits = changes[: self._budget.room()]
+        if not fits:
+            return Redraw.NOTHING
+        self._send(fits, spend=True)
+        return Redraw.NEWS
 
     # -- events --------------------------------------------------------------------------------
 
@@ -375,53 +339,23 @@ class TimelineView(widgets.VBox):
         if board.done():
             contextvars.Context().run(self._final)
 
-    def when_final(self, callback: Callable[[TimelineView], None]) -> None:
-        """Call ``callback(view)`` once the storyboard has ended (at once if it has)."""
-        with self._lock:
-            if not self._finished:
-                self._on_final = callback
-                return
-        callback(self)
-
-    def _final(self) -> None:
-        with self._lock:
-            if self._finished:
-                return
-            self._finished = True
-            if self._on_final is None:  # else the output is replaced: widgets are not shown again
-                self._send(self._changes(self._state()), budgeted=False)
-        self._refresher.discard(self)
-        self._remove_listener()
-        if self._on_final is not None:
-            self._on_final(self)
-
     def _retry(self, index: int) -> None:
         try:
             self.board.retry(index)
             self._notice = ""
         except VeoError as exc:
             self._notice = f"Retry of shot {index} refused: {exc}"
-        with self._lock:
-            self._send(self._changes(self._state()), budgeted=False)
+        self._send_now()
 
     def _cancel(self) -> None:
         self.board.cancel()
 
-    def close_parts(self) -> None:
-        """Close the view and every widget of its own."""
-        self._refresher.discard(self)
-        for card in self.cards:
-            for widget in (*card.parts().values(), card.box):
-                widget.close()
-        for child in self.children:
-            child.close()
-        self.header.close()
-        self.cancel_button.close()
-        self.close()
+    def _own_widgets(self) -> list[widgets.Widget]:
+        cards = [widget for card in self.cards for widget in (*card.parts().values(), card.box)]
+        return [*cards, self.header, self.cancel_button]
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
-        return {**bundle, **standin_bundle(self.board)}
+    def _standin(self) -> dict[str, str]:
+        return standin_bundle(self.board)
 
 
 def show_timeline(board: Storyboard, *, embed: bool | None = None) -> TimelineView:

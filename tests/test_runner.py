@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -80,10 +81,14 @@ def test_poster_frames_are_made_off_the_jobs_loop(make_client, monkeypatch):
 
 def test_a_fresh_job_teaches_the_journal_how_long_the_relay_takes(make_client, simulator):
     client = make_client("create")
+    started = time.monotonic()
     job = client.generate("a kite over dunes")
+    elapsed = time.monotonic() - started
     row = client.journal.get(job.id)
-    # the middle of the window in which polling saw the task end: near the relay's own length
-    assert row["ready_seconds"] == pytest.approx(simulator.generation_seconds, abs=0.3)
+    # the middle of the window in which polling saw the task end: after half the relay's own
+    # length (the window opens at the submit at the earliest) and within the job's whole life;
+    # bounds, not a timing, so a loaded machine cannot fail it
+    assert simulator.generation_seconds / 2 <= row["ready_seconds"] <= elapsed
     assert client.journal.typical_seconds(client.base_url) == pytest.approx(row["ready_seconds"])
 
 

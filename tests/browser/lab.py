@@ -577,9 +577,13 @@ class LabPage:
     @staticmethod
     def requested_seconds(clip: Path) -> float:
         """The length asked for, from the clip's sidecar (the model's default when not given);
-        for a storyboard's film, the length of its shots as stitched."""
+        for a storyboard's film, the length of its shots as stitched; for an extension, the
+        whole clip (its lineage's total)."""
         facts = json.loads(clip.with_suffix(".json").read_text())
-        return float(facts["request"]["seconds"] if "request" in facts else facts["seconds"])
+        if "request" not in facts:
+            return float(facts["seconds"])
+        lineage = facts["request"].get("lineage") or {}
+        return float(lineage.get("total_seconds") or facts["request"]["seconds"])
 
     def screenshot(self, name: str, cell_marker: str) -> Path | None:
         """With ``VEO_SCREENSHOTS=1``: the cell whose source has ``cell_marker``, clips paused

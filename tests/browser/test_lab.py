@@ -1,5 +1,5 @@
 """In a real JupyterLab and chromium: the tutorials run, the form generates, prompts stay text,
-storyboard films play.
+storyboard films play, every version of an edited clip plays.
 
 Each test opens a notebook in a fresh browser context, runs it with JupyterLab's own command and
 checks what a person sees: progress bars at 100 %, clips that load, last as long as asked and
@@ -170,3 +170,32 @@ def test_storyboard_films_play(lab_page: LabPage, request):
     assert timelines.count() == 4  # the cell, the Python call, the retry, and the resume
     assert page.dialogs == []
     page.screenshot("storyboard", "--storyboard")
+
+
+def test_every_version_of_an_edited_clip_plays(lab_page: LabPage, request):
+    """The editing tutorial: a clip, two edits, a branch, an extension and one more edit from
+    Python; every version plays (an extension as long as its whole clip), each edit's view ends
+    with its versions strip, and ``%veo versions`` shows the whole tree."""
+    page = lab_page
+    page.open(page.lab.tutorial("editing.ipynb"))
+    started = page.run_all()
+    page.wait_all_ran(timeout=240)
+    assert page.errors() == []
+    clips = page.lab.clips(page.path)
+    assert len(clips) == 6, clips  # first, night, fog, autumn, longer, rainy
+    page.wait_bars_full(count=len(clips) - 1)  # the Python edit has no view, only its text
+    record(request, "run all -> every bar at 100 %", time.monotonic() - started)
+    shown = page.check_videos(at_least=len(clips))
+    record_clips(request, shown)
+    assert {c.file for c in shown} == set(clips), "every version is shown and plays"
+    outputs = page.page.locator(".jp-OutputArea-output")
+    strips = outputs.locator(".veo-strip")
+    assert strips.count() == 4  # each --edit / --extend cell's view: night, fog, autumn, longer
+    assert strips.last.locator(".veo-version").count() == 5  # the tree when `longer` ended
+    tree = outputs.locator(".veo-versions:not(.veo-strip)")
+    assert tree.count() >= 2  # `%veo versions longer` and `rainy.versions()`
+    assert tree.first.locator(".veo-version").count() == 5
+    assert tree.first.locator(".veo-compare video").count() == 2  # the newest beside its parent
+    assert page.dialogs == []
+    page.screenshot("versions", "%veo versions longer")
+    page.screenshot("edit-view", "%%veo --extend fog")

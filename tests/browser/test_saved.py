@@ -23,7 +23,7 @@ from tests.test_notebooks import execute
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WRONG = ("queued", "not yet ended", "Error displaying widget", "model not found", "Loading widget")
-JOBS = {"quickstart.ipynb": 2, "prompt_iteration.ipynb": 10}  # jobs each tutorial makes
+JOBS = {"quickstart.ipynb": 2, "prompt_iteration.ipynb": 10, "editing.ipynb": 5}  # job views
 
 
 def executed(lab: Lab, name: str, *, trusted: bool = False) -> str:
@@ -81,6 +81,8 @@ def test_a_saved_notebook_reopens_with_every_final_state(lab_page: LabPage, requ
     assert page.dialogs == []
     if name == "quickstart.ipynb" and not trusted:
         page.screenshot("reopened-lab", "an owl turning")
+    if name == "editing.ipynb" and not trusted:
+        page.screenshot("versions-reopened", "%%veo --extend fog")
 
 
 def test_run_restart_save_and_reopen(lab_page: LabPage, browser):

@@ -514,13 +514,24 @@ def test_veo_check_shows_the_route_report_as_html_and_text(ip, monkeypatch):
 
 
 def test_edit_and_extend_cells_make_versions(ip, capsys, monkeypatch):
+    from IPython.core import display_functions
+
     monkeypatch.setenv("VEO_PROTOCOL", "interactions")
     cell(ip, "--wait --seconds 3 --resolution 360p --out first", "a lighthouse at dusk")
     first = ip.user_ns["first"]
     assert first.status == "succeeded" and first.protocol == "interactions" and first.simulated
+    updates: list[str] = []
+    monkeypatch.setattr(
+        display_functions, "update_display", lambda data, **_: updates.append(data["text/html"])
+    )
     cell(ip, "--edit --wait --out night", "make it night; keep everything else the same")
     night = ip.user_ns["night"]
     assert night.parent is first and night.status == "succeeded"
+    # the edit's own view ends with the strip: both versions' posters, this one beside its parent
+    final = updates[-1]
+    assert 'class="veo-versions veo-strip"' in final and final.count('class="veo-version"') == 2
+    assert f'data-job="{first.id}"' in final and "data:image/" in final
+    assert "this version beside its parent" in final
     assert f"edit of {first.id}" in capsys.readouterr().out
     cell(ip, f"--edit {first.id} --wait --out autumn", "make it autumn")  # a branch
     autumn = ip.user_ns["autumn"]

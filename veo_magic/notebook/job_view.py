@@ -34,9 +34,11 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from .._events import Completed, Downloaded
+from .._exceptions import VeoError
 from .display import clip_html, shown_path
 from .live_view import Changes, LiveView, shared_model
 from .refresh import FINAL_MESSAGES, MAX_MESSAGES, Budget, Redraw, Refresher
+from .versions_view import strip_html
 
 if TYPE_CHECKING:
     from .._events import Event
@@ -497,6 +499,16 @@ class JobView(LiveView):
         return f"<veo_magic JobView job={job.id} {job.status} {job.progress:.0f}%>"
 
 
+def _versions_strip(job: Job, *, embed: bool) -> str:
+    """An edit's or extension's versions, below its final state ("" for a new clip)."""
+    if job.parent_id is None:
+        return ""
+    try:
+        return strip_html(job.versions(), job.id, embed=embed)
+    except (VeoError, KeyError) as exc:  # no journal row to read: say so, lose nothing
+        return f'<div style="{MUTED}">The versions cannot be listed: {html.escape(str(exc))}</div>'
+
+
 def show_job(job: Job, *, embed: bool = False) -> JobView:
     """Display ``job``'s view in the running cell; once the job ends, the output becomes its
     static final state (its clips included), the same in every viewer."""
@@ -510,7 +522,9 @@ def show_job(job: Job, *, embed: bool = False) -> JobView:
 
     def settle(view: JobView) -> None:
         if handle is not None:
-            handle.update(final_bundle(job, label=view.label, embed=embed), raw=True)
+            bundle = final_bundle(job, label=view.label, embed=embed)
+            bundle["text/html"] += _versions_strip(job, embed=embed)
+            handle.update(bundle, raw=True)
         view.close_parts()
 
     view.when_final(settle)

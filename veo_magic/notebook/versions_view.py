@@ -5,6 +5,10 @@ came from): its poster and player, the step that made it (the edit's words betwe
 versions), its status, length and cost, and the cell that edits from it. Below the strip, a
 compare row plays the newest version beside its parent. Plain HTML with the posters inline, so a
 saved notebook shows the strip as it was; every value is escaped.
+
+``strip_html(versions, current)`` is the compact form an edit's own job view ends with: a row of
+small posters (the current version marked), the step between each, and the current version
+played beside its parent.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ import html
 from typing import Any
 
 from ..jobs import Version, Versions
+from ..media import still_data_url
 from .display import clip_html
 
-__all__ = ["VersionsView", "edit_from_here"]
+__all__ = ["VersionsView", "edit_from_here", "strip_html"]
 
 STEP_WORDS = {"new": "first version", "edit": "edit", "extend": "extension"}
 
@@ -34,16 +39,71 @@ def _card(version: Version, depth: int, *, embed: bool) -> str:
     step = STEP_WORDS.get(version.step, version.step)
     said = html.escape(version.prompt)
     command = html.escape(edit_from_here(version.job_id))
+    # The player at a third of a wide cell and the words beside it: a tree of five versions
+    # fits a screen, where full-width players stacked would not.
     return (
         f'<div class="veo-version" data-job="{html.escape(version.job_id)}" '
         f'style="margin-left:{depth * 28}px;border-left:3px solid #8886;padding:4px 10px;'
-        'margin-bottom:8px">'
-        f'<div style="font-size:90%"><b>{html.escape(step)}</b> · '
-        f"<q>{said}</q></div>"
-        f"{clip}"
-        f'<div style="font-size:85%;opacity:.8">{html.escape(version.job_id)} · '
-        f"{html.escape(version.status)} · {version.seconds} s · ${version.cost:.2f} · "
-        f"edit from here: <code>{command}</code></div></div>"
+        'margin-bottom:8px;display:flex;gap:12px;align-items:flex-start">'
+        f'<div style="flex:0 0 320px;max-width:320px">{clip}</div>'
+        f'<div style="font-size:90%"><b>{html.escape(step)}</b> · <q>{said}</q>'
+        f'<div style="opacity:.8">{html.escape(version.job_id)} · '
+        f"{html.escape(version.status)} · {version.seconds} s · ${version.cost:.2f}</div>"
+        f"<div>edit from here: <code>{command}</code></div></div></div>"
+    )
+
+
+def _compare(pair: tuple[Version, Version], *, embed: bool, title: str) -> str:
+    sides = "".join(
+        f'<div style="flex:1;min-width:0"><div style="font-size:90%">'
+        f"{html.escape(STEP_WORDS.get(v.step, v.step))}: <q>{html.escape(v.prompt)}</q>"
+        f"</div>{clip_html(v.files[0], embed=embed, make_poster=False, inline_poster=True)}</div>"
+        for v in pair
+    )
+    return (
+        f'<div class="veo-compare"><b>Compare</b> ({html.escape(title)})'
+        f'<div style="display:flex;gap:12px">{sides}</div></div>'
+    )
+
+
+def _has_clip(version: Version) -> bool:
+    return bool(version.files) and version.files[0].is_file()
+
+
+def _thumb(version: Version, *, current: bool) -> str:
+    still = still_data_url(version.files[0]) if _has_clip(version) else None
+    picture = (
+        f'<img src="{html.escape(still)}" alt="" style="width:100%;border-radius:3px">'
+        if still
+        else f"<div><em>{html.escape(version.status)}</em></div>"
+    )
+    border = "3px solid var(--jp-brand-color1, #1976d2)" if current else "1px solid #8886"
+    return (
+        f'<div class="veo-version" data-job="{html.escape(version.job_id)}" '
+        f'style="flex:0 0 150px;border:{border};border-radius:4px;padding:4px;font-size:80%">'
+        f"{picture}<div><b>{html.escape(STEP_WORDS.get(version.step, version.step))}</b> · "
+        f"<q>{html.escape(version.prompt)}</q></div>"
+        f'<div style="opacity:.8">{html.escape(version.job_id)} · ${version.cost:.2f}</div>'
+        f"<code>{html.escape(edit_from_here(version.job_id))}</code></div>"
+    )
+
+
+def strip_html(versions: Versions, current: str, *, embed: bool = False) -> str:
+    """The versions as a row of posters, ``current`` marked, then it beside its parent."""
+    row = "".join(_thumb(v, current=v.job_id == current) for v in versions)
+    compare = ""
+    try:
+        this = versions[current]
+        parent = versions[this.parent] if this.parent else None
+    except KeyError:
+        this = parent = None
+    if this is not None and parent is not None and _has_clip(this) and _has_clip(parent):
+        compare = _compare((parent, this), embed=embed, title="this version beside its parent")
+    return (
+        f'<div class="veo-versions veo-strip"><b>Versions</b>: {len(versions)}, '
+        f"${versions.spend:.2f} in all (estimated)"
+        f'<div style="display:flex;gap:8px;overflow-x:auto;padding:4px 0">{row}</div>'
+        f"{compare}</div>"
     )
 
 
@@ -56,7 +116,7 @@ class VersionsView:
 
     def compare(self) -> tuple[Version, Version] | None:
         """The newest version with a clip and its parent's, to play side by side."""
-        made = [v for v in self.versions if v.files and v.files[0].is_file()]
+        made = [v for v in self.versions if _has_clip(v)]
         newest = max(made, key=lambda v: v.created_at, default=None)
         if newest is None or newest.parent is None:
             return None
@@ -70,18 +130,11 @@ class VersionsView:
         versions = self.versions
         cards = "".join(_card(v, versions.depth(v.job_id), embed=self.embed) for v in versions)
         pair = self.compare()
-        compare = ""
-        if pair is not None:
-            sides = "".join(
-                f'<div style="flex:1;min-width:0"><div style="font-size:90%">'
-                f"{html.escape(STEP_WORDS.get(v.step, v.step))}: <q>{html.escape(v.prompt)}</q>"
-                f"</div>{clip_html(v.files[0], embed=self.embed, make_poster=False, inline_poster=True)}</div>"
-                for v in pair
-            )
-            compare = (
-                '<div class="veo-compare"><b>Compare</b> (the newest version beside its parent)'
-                f'<div style="display:flex;gap:12px">{sides}</div></div>'
-            )
+        compare = (
+            _compare(pair, embed=self.embed, title="the newest version beside its parent")
+            if pair is not None
+            else ""
+        )
         head = (
             f"<b>Versions of {html.escape(versions.root.job_id)}</b>: {len(versions)}, "
             f"${versions.spend:.2f} in all (estimated)"

@@ -203,9 +203,19 @@ def ffmpeg_args(
     text_filters = []
     if font is not None and text_file is not None and source is not None:
         common = f"fontfile={font}:fontcolor=white:expansion=none"
+        # Bands over the parent's own edit words and caption (an edit of an edit), so each
+        # version reads as its own step; the parent's picture and prompt show around them.
+        band = size * 2 + size // 2
+        text_filters.append(
+            f"drawbox=x=0:y=ih*2/3-{size // 2}:w=iw:h={band}:color=0x202060@0.92:t=fill"
+        )
+        if caption_file is not None:
+            text_filters.append(
+                f"drawbox=x=0:y={20 + size}:w=iw:h={size * 2 // 3 + 8}:color=black@0.92:t=fill"
+            )
         text_filters.append(
             f"drawtext={common}:textfile={text_file}:fontsize={size}:line_spacing={size // 3}"
-            f":box=1:boxcolor=0x202060@0.6:boxborderw={size // 2}:x=(w-text_w)/2:y=h*2/3"
+            f":x=(w-text_w)/2:y=h*2/3"
         )
         if caption_file is not None:
             text_filters.append(

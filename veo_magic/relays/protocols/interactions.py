@@ -18,6 +18,15 @@ sent (the model's default when none was asked), so the bill matches the estimate
 answer at once with the interaction's ``id``: the job's task id, journalled before anything else
 happens, so a restarted process resumes it (``store`` stays true, or nothing could be fetched).
 
+Edits and extensions (``request.lineage``, see ``requests/lineage.py``) are a new turn of the
+parent's interaction: ``previous_interaction_id`` is the parent's id, ``video_config.task`` is
+``edit`` or ``extend``, and ``response_format`` and ``generation_config`` are sent in full again
+(Google keeps no setting between turns). Where there is no interaction to continue (a Veo
+parent) or Google answers 404 (it forgot it: its retention, or ``store`` off), the turn is sent
+statelessly instead: the parent's MP4 as an inline ``{"type": "video", "mime_type":
+"video/mp4", "data": …}`` part after the text (20 MB at most; the Files API upload is not made),
+and a ``Noted`` event says so in the job's notes.
+
 Following it: ``GET /v1beta/interactions/{id}?stream=true`` first. Its events
 (``interaction.created``, ``interaction.status_update``, ``step.start``, ``step.delta`` with the
 video, ``step.stop``, ``interaction.completed``, ``error``) are read as they come; a stream that

@@ -75,6 +75,33 @@ def test_an_edit_is_a_turn_that_resends_every_setting(omni, relay):
     assert sidecar["prompt"] == "make it night; keep everything else the same"
 
 
+def test_a_big_parent_clip_goes_through_the_files_api(omni, relay, monkeypatch):
+    """Past the inline limit, a stateless edit uploads the parent's clip with the Files API's
+    resumable upload (as google-genai's files.upload does) and sends its uri once ACTIVE."""
+    from veo_magic.relays.protocols import interactions
+
+    client = omni()
+    first = _first(client)
+    clip = first.videos[0].read_bytes()
+    monkeypatch.setattr(interactions, "MAX_INLINE_VIDEO_BYTES", len(clip) - 1)  # just too big
+    monkeypatch.setattr(interactions, "UPLOAD_CHUNK_BYTES", len(clip) // 2 + 1)  # two chunks
+    edit = first.edit("make it snow [[sim:forgotten]]").wait(timeout=60)
+    assert edit.status == "succeeded", edit.error
+    uploads = [r for r in relay.requests if r.path == "/upload/v1beta/files"][-3:]
+    assert [r.headers.get("x-goog-upload-command") for r in uploads] == [
+        "start",
+        "upload",
+        "upload, finalize",
+    ]
+    assert uploads[0].headers["x-goog-upload-header-content-length"] == str(len(clip))
+    assert all("x-goog-api-key" not in r.headers for r in uploads[1:])  # the URL is the credential
+    _, video = _creates(relay)[-1].json["input"]
+    assert set(video) == {"type", "mime_type", "uri"}  # no inline data
+    file = video["uri"].rsplit("/", 1)[-1]
+    assert bytes(relay.uploads[file].data) == clip and relay.uploads[file].active
+    assert any("uploaded to the Files API" in note for note in edit.record["notes"])
+
+
 def test_an_option_the_edit_names_replaces_the_parents(omni, relay):
     client = omni()
     first = _first(client)

@@ -115,6 +115,45 @@ def test_extend_makes_each_shot_the_clip_so_far(make_client, relay, tag):
     assert probe(board.film).seconds == pytest.approx(22, abs=0.1)
 
 
+def test_extend_on_omni_is_a_turn_of_each_shots_interaction(make_client, relay, tag):
+    """On ``interactions`` each later shot is Gemini Omni's extension of the shot before: a new
+    turn of its interaction, as long as the shot's own ``seconds``; the film is the last clip."""
+    board = veo.storyboard(
+        [
+            f"a lighthouse at dusk ({tag})",
+            {"prompt": "the beam sweeps the sea", "seconds": 4},
+            "fog",
+        ],
+        client=make_client("interactions"),
+        continuity="extend",
+        seconds=3,
+        resolution="360p",
+    )
+    assert board.estimated_cost == pytest.approx(sum(j.estimated_cost for j in board.jobs))
+    board.wait(timeout=120)
+    assert board.status == "succeeded", [j.error for j in board.jobs]
+    lengths = [probe(job.videos[0]).seconds for job in board.jobs]
+    assert lengths == pytest.approx([3, 7, 10], abs=0.1)
+    ids = [job.task_id for job in board.jobs]
+    bodies = [
+        r.json for r in relay.requests if r.method == "POST" and r.path == "/v1beta/interactions"
+    ]
+    first = next(b for b in bodies if tag in str(b.get("input")))
+    turns = [
+        first,
+        *(next(b for b in bodies if b.get("previous_interaction_id") == i) for i in ids[:2]),
+    ]
+    assert [t["generation_config"]["video_config"]["task"] for t in turns] == [
+        "text_to_video",
+        "extend",
+        "extend",
+    ]
+    assert [t["response_format"]["duration"] for t in turns] == ["3s", "4s", "3s"]
+    assert all(t["response_format"]["resolution"] == "360p" for t in turns)  # resent each turn
+    assert [j.parent_id for j in board.jobs] == [None, board.jobs[0].id, board.jobs[1].id]
+    assert probe(board.film).seconds == pytest.approx(10, abs=0.1)
+
+
 def test_independent_shots_render_at_once_and_join_whole(make_client, relay, tag):
     board = veo.storyboard(shots(tag), client=make_client("videos"), continuity="none", seconds=4)
     board.wait(timeout=120)
@@ -217,6 +256,13 @@ def test_cancel_stops_every_shot(make_client, relay, tag):
         ("gemini", ["a", "b"], {"continuity": "extend", "model": "veo-3.0"}, "only Veo 3.1"),
         ("gemini", ["a"], {"continuity": "extend", "model": "veo-3.0"}, "only Veo 3.1"),
         ("gemini", ["a", {"prompt": "b", "seconds": 4}], {"continuity": "extend"}, "adds 7 s"),
+        (
+            "interactions",
+            ["a", "b", "c", "d"],
+            {"continuity": "extend", "seconds": 10},
+            "shot 3: extend='shot 2' cannot extend a 30 s clip",
+        ),
+        ("interactions", ["a", {"prompt": "b", "seconds": 2}], {"continuity": "extend"}, "3–10"),
         ("videos", ["a", {"prompt": "b", "seconds": 5}], {}, "shot 1: seconds=5"),
         ("chat", ["a", {"prompt": "b", "seconds": 4}], {}, "shot 1: seconds=4"),
         ("videos", ["a", {"prompt": "b", "first_frame": "x.png"}], {}, "shot 0's last frame"),

@@ -41,3 +41,18 @@ def test_an_extension_asks_no_length_of_its_own(vertex_client, google):
     first = vertex_client().generate("a lighthouse at dusk", seconds=4)
     with pytest.raises(veo.VeoInputError, match="always adds 7 s"):
         first.extend(seconds=5)
+
+
+def test_a_storyboard_extends_each_shot_from_the_clip_before(vertex_client, google):
+    """``continuity="extend"`` on Vertex: each later shot sends the shot before's bytes."""
+    client = vertex_client()
+    board = veo.storyboard(
+        [{"prompt": "a lighthouse at dusk", "seconds": 4}, "the beam sweeps the sea"],
+        client=client,
+        continuity="extend",
+    ).wait(timeout=120)
+    assert board.status == "succeeded", [j.error for j in board.jobs]
+    (instance,) = submits(google)[-1].json["instances"]
+    sent = base64.b64decode(instance["video"]["bytesBase64Encoded"])
+    assert sent == board.jobs[0].videos[0].read_bytes()
+    assert_clip(board.film, 1280, 720, 11)  # the film is the last clip: 4 s, then 7 s more

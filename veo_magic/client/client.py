@@ -375,14 +375,20 @@ class Client:
         job._maker = job._maker or self
         return job
 
+    def derived(
+        self, parent: Job | ParentClip, step: Step, prompt: str | None, **options: Any
+    ) -> VideoRequest:
+        """The request of an edit or extension of ``parent`` (a Job, or a stand-in for a clip
+        not made yet: a storyboard's next shot), checked and priced; nothing is sent."""
+        clip = parent if isinstance(parent, ParentClip) else self._parent_clip(parent)
+        text, keywords, lineage = derive(clip, step, self.protocol, prompt, dict(options))
+        return dataclasses.replace(self._build(text, **keywords), lineage=lineage)
+
     def _derive(self, parent: Job | str, step: Step, prompt: str | None, options: Any) -> Job:
         source = parent if isinstance(parent, Job) else self.version(str(parent).strip())
         if source is None:
             raise VeoInputError(step, parent, "is no job of this process or journal")
-        text, keywords, lineage = derive(
-            self._parent_clip(source), step, self.protocol, prompt, dict(options)
-        )
-        request = dataclasses.replace(self._build(text, **keywords), lineage=lineage)
+        request = self.derived(source, step, prompt, **options)
         self.check_budget(request.estimated_cost, what=f"this {step}")
         taken = self._route.take(request)
         job = self.start(self._record(taken))

@@ -847,7 +847,10 @@ def _check_extend(
 
 
 def _vertex_source(extend: object) -> _ExtensionSource:
-    """Vertex extends a clip from its bytes: a finished Job's clip, or an MP4 on disk."""
+    """Vertex extends a clip from its bytes: a finished Job's clip, or an MP4 on disk (or a
+    stand-in for a storyboard's shot not made yet, ``planned``: its clip is read at its turn)."""
+    if getattr(extend, "planned", False):
+        return _ExtensionSource(_extend_label(extend))
     files = getattr(extend, "videos", None)
     if isinstance(files, list):
         if getattr(extend, "status", None) != "succeeded" or not files:

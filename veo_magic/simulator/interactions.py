@@ -17,6 +17,8 @@ none 403, Bearer only 401, ``?key=`` refused), with or without an ``Api-Revision
   from after event N), ``POST …/{id}/cancel``, ``DELETE …/{id}`` (answers ``{}``).
 * ``GET /v1beta/files/{id}`` (``state`` ``PROCESSING`` on the first read, then ``ACTIVE``) and
   ``GET /v1beta/files/{id}:download?alt=media`` (the MP4 itself) for ``delivery: "uri"``.
+* ``POST /upload/v1beta/files``: the Files API's resumable upload (``uploads.py``); an uploaded
+  MP4 is a ``video`` part's ``uri`` once ``ACTIVE`` (a clip too big to send inline).
 
 The event stream (SSE, ``event: <event_type>`` + ``data: <json>``; every event carries an
 ``event_id``, "1", "2", …): ``interaction.created``, ``interaction.status_update``
@@ -62,6 +64,7 @@ from .gemini import GoogleJSONResponse, download, google_error, requires_google_
 from .inputs import SHORT_SIDE, BodyError, inline_image, read_body, veo_frame
 from .state import SimState
 from .tasks import FileRef, ImageInput, Task
+from .uploads import UPLOAD_PATH, file_json, upload, uploaded_file
 
 __all__ = ["MODELS", "ROUTES"]
 
@@ -111,6 +114,7 @@ SAFETY_FAILED = (
 )
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*s\s*$")
 _LOWER_ALNUM = string.ascii_lowercase + string.digits
+_FILE_URI = re.compile(r"/v1beta/files/([a-z0-9]+)(?:$|[?#])")
 
 
 class _Refused(Exception):
@@ -258,10 +262,26 @@ def _image(part: Mapping[str, Any], index: int) -> ImageInput:
     )
 
 
-def _video(part: Mapping[str, Any], index: int) -> bytes:
-    """A ``video`` part's MP4 (inline ``data``; an HTTP ``uri`` is refused, as Google does)."""
-    if isinstance(part.get("uri"), str):
-        raise _Refused("HTTP video input is not supported by the model; send inline data.")
+def _video(part: Mapping[str, Any], index: int, state: SimState) -> bytes:
+    """A ``video`` part's MP4: inline ``data``, or the ``uri`` of an uploaded Files API file
+    once it is ``ACTIVE``; any other ``uri`` is refused, as Google refuses HTTP video input."""
+    uri = part.get("uri")
+    if isinstance(uri, str):
+        found = _FILE_URI.search(uri)
+        up = uploaded_file(state, found[1]) if found else None
+        if up is None:
+            raise _Refused(
+                f"input[{index}]: HTTP video input is not supported by the model; send inline "
+                "data or a Files API uri."
+            )
+        if not up.active:
+            raise _Refused(
+                f"The File {up.file_id} is not in an ACTIVE state and usage is not allowed."
+            )
+        data = bytes(up.data)
+        if data[4:8] != b"ftyp":
+            raise _Refused(f"input[{index}]: files/{up.file_id} is not an MP4.")
+        return data
     raw = part.get("data")
     try:
         data = base64.b64decode(raw, validate=True) if isinstance(raw, str) else b""
@@ -273,7 +293,7 @@ def _video(part: Mapping[str, Any], index: int) -> bytes:
 
 
 def _prompt_and_images(
-    parts: list[Mapping[str, Any]], task: str | None
+    parts: list[Mapping[str, Any]], task: str | None, state: SimState
 ) -> tuple[str, list[ImageInput], bytes | None]:
     texts: list[str] = []
     images: list[ImageInput] = []
@@ -287,7 +307,7 @@ def _prompt_and_images(
         elif kind == "image":
             images.append(_image(part, index))
         elif kind == "video":  # a source clip to edit or extend
-            video = _video(part, index)
+            video = _video(part, index, state)
         else:
             raise _Refused(f"input[{index}].type {kind!r} is not supported for video generation.")
     if task == "reference_to_video":
@@ -497,7 +517,7 @@ async def create(request: Request) -> Response:
         video = _video_format(fields.get("response_format"))
         config = _generation_config(fields.get("generation_config"))
         task_kind = (config.get("video_config") or {}).get("task")
-        prompt, images, clip = _prompt_and_images(_parts(fields.get("input")), task_kind)
+        prompt, images, clip = _prompt_and_images(_parts(fields.get("input")), task_kind, state)
         if not prompt and not images and previous_id is None:
             raise _Refused("input needs a text part or an image.")
         if task_kind in ("edit", "extend") and previous_id is None and clip is None:
@@ -646,6 +666,10 @@ def _file_interaction(request: Request, file: str) -> Interaction | None:
 async def get_file(request: Request) -> Response:
     """``GET /v1beta/files/{id}``: the File, ``PROCESSING`` on its first read, then ``ACTIVE``."""
     file = request.path_params["file"]
+    up = uploaded_file(request.app.state.sim, file)
+    if up is not None:  # an upload: PROCESSING on its first read, then ACTIVE
+        up.reads += 1
+        return GoogleJSONResponse(file_json(up, f"{request.url.scheme}://{request.url.netloc}"))
     rec = _file_interaction(request, file)
     if rec is None:
         return google_error(
@@ -694,6 +718,7 @@ ROUTES = [
         requires_google_key(cancel),
         methods=["POST"],
     ),
+    Route(UPLOAD_PATH, upload, methods=["POST"]),  # its start checks the key, a chunk its id
     Route("/v1beta/files/{file}:download", requires_google_key(download_file), methods=["GET"]),
     Route("/v1beta/files/{file}", requires_google_key(get_file), methods=["GET"]),
 ]

@@ -141,6 +141,11 @@ class Simulator:
         return self._state.accepted_creates
 
     @property
+    def uploads(self) -> Mapping[str, object]:
+        """The Files API's uploads by file id (``uploads.Uploaded``: the bytes, ``final``)."""
+        return self._state.uploads
+
+    @property
     def tasks(self) -> Mapping[str, Task]:
         return MappingProxyType(self._state.tasks)
 

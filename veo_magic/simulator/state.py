@@ -82,6 +82,7 @@ class SimState:
         self.tasks: dict[str, Task] = {}
         self.files: dict[str, FileRef] = {}
         self.interactions: dict[str, Any] = {}  # id -> interactions.Interaction (stored ones)
+        self.uploads: dict[str, Any] = {}  # file id -> uploads.Uploaded (the Files API's)
         self.requests: list[LoggedRequest] = []
         self.accepted_creates = 0
         self.models: tuple[str, ...] | None = None  # what GET /v1/models lists; None: everything

@@ -12,8 +12,10 @@ A storyboard is a list of jobs, one per shot, and a film. ``continuity`` says ho
 * ``"last-frame"``: shot k+1 starts from shot k's last frame, decoded from the downloaded clip at
   its full size (``clip.last.png`` beside it) and sent as the next request's first frame, checked
   against that model's image rules first. The film leaves out the frame each cut would repeat.
-* ``"extend"`` (gemini, Veo 3.1): shot k+1 extends shot k's clip by 7 s. Google returns the
-  whole video each time, so the film is the last shot's clip.
+* ``"extend"``: shot k+1 extends shot k's clip: on ``interactions`` by Gemini Omni (a new turn of
+  shot k's interaction, 3–10 s, the shot's ``seconds``; 30 s in all on 1.2), on ``gemini`` and
+  ``vertex`` by Veo 3.1 (7 s). Google returns the whole video each time, so the film is the last
+  shot's clip.
 * ``"none"``: independent shots, rendered at once, joined in order.
 
 Every shot is validated and priced before anything is sent (later shots against a stand-in for
@@ -366,9 +368,11 @@ class Storyboard:
                 raise VeoError(
                     f"shot {index}: no first frame from shot {index - 1}: {exc}"
                 ) from exc
-        elif index and self.continuity == "extend":
-            options["extend"] = self.jobs[index - 1]
         try:
+            if index and self.continuity == "extend" and self.client.protocol == "interactions":
+                return self.client.derived(self.jobs[index - 1], "extend", shot.prompt, **options)
+            if index and self.continuity == "extend":
+                options["extend"] = self.jobs[index - 1]
             return self.client.request(shot.prompt, **options)
         except VeoInputError as exc:  # e.g. the frame is over the next model's size limit
             raise for_shot(index, exc) from None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._exceptions import VeoInputError
-from ..requests import ImageInput
+from ..requests import ImageInput, ParentClip
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -48,14 +48,15 @@ class Shot:
 
 @dataclass(frozen=True)
 class _PreviousShot:
-    """What a later shot is validated against before shot k exists: a finished gemini clip of
-    the size shot k will have (``VideoRequest`` reads a Job's facts, so it takes this too)."""
+    """What a later shot is validated against before shot k exists: a finished Veo clip of the
+    size shot k will have (``VideoRequest`` reads a Job's facts, so it takes this too)."""
 
     id: str
     record: dict[str, Any]
     protocol: str = "gemini"
     status: str = "succeeded"
     video_urls: list[str] = field(default_factory=lambda: [STAND_IN_URI])
+    planned: bool = True  # no clip yet: Vertex reads its bytes only at its turn
 
 
 def _stand_in_frame(previous: int) -> ImageInput:
@@ -93,7 +94,8 @@ def check_continuity(continuity: object) -> Continuity:
         "is not a way to join shots",
         CONTINUITIES,
         hint="last-frame: each shot starts from the one before's last frame; extend: each shot "
-        "extends the clip (gemini, Veo 3.1); none: independent shots",
+        "extends the clip (interactions: Gemini Omni; gemini, vertex: Veo 3.1); none: independent "
+        "shots",
     )
 
 
@@ -180,9 +182,27 @@ def validate(
     options = dict(shot.options)
     if index and continuity == "last-frame":
         options["first_frame"] = _stand_in_frame(index - 1)
+    elif index and continuity == "extend" and client.protocol == "interactions":
+        # Gemini Omni extends by a new turn of the shot before's interaction, not yet made:
+        # a stand-in with that shot's settings and length checks this one against the cap.
+        assert previous is not None
+        stand_in = ParentClip(
+            job_id=f"shot {index - 1}",
+            protocol="interactions",
+            status="succeeded",
+            task_id=f"shot {index - 1}",
+            files=(),
+            record=previous.describe(),
+        )
+        try:
+            return client.derived(stand_in, "extend", shot.prompt, **options)
+        except VeoInputError as exc:
+            raise for_shot(index, exc) from None
     elif index and continuity == "extend":
         size = previous.describe()["pixel_size"] if previous is not None else None
-        options["extend"] = _PreviousShot(f"shot {index - 1}", {"pixel_size": size})
+        options["extend"] = _PreviousShot(
+            f"shot {index - 1}", {"pixel_size": size}, protocol=client.protocol
+        )
     try:
         return client.request(shot.prompt, **options)
     except VeoInputError as exc:

@@ -24,8 +24,9 @@ parent's interaction: ``previous_interaction_id`` is the parent's id, ``video_co
 (Google keeps no setting between turns). Where there is no interaction to continue (a Veo
 parent) or Google answers 404 (it forgot it: its retention, or ``store`` off), the turn is sent
 statelessly instead: the parent's MP4 as an inline ``{"type": "video", "mime_type":
-"video/mp4", "data": …}`` part after the text (20 MB at most; the Files API upload is not made),
-and a ``Noted`` event says so in the job's notes.
+"video/mp4", "data": …}`` part, or, above 20 MB, uploaded first with the Files API's resumable
+upload (``POST /upload/v1beta/files``, as google-genai's ``files.upload`` does) and sent as the
+part's ``uri`` once the File is ``ACTIVE``; a ``Noted`` event says so in the job's notes.
 
 Following it: ``GET /v1beta/interactions/{id}?stream=true`` first. Its events
 (``interaction.created``, ``interaction.status_update``, ``step.start``, ``step.delta`` with the
@@ -95,8 +96,11 @@ ESTIMATE_NOTE = "our estimate: Gemini Omni reports no progress"
 STREAM_REOPENS = 3  # a stream that drops this often in a row gives way to polling
 FILE_ACTIVE_TIMEOUT = 600.0  # seconds a Files API file may stay PROCESSING
 CANCEL_TIMEOUT = 10.0
-# A parent clip sent inline (a stateless edit): Google's inline request limit is 20 MB (L).
+# A parent clip sent inline (a stateless edit): Google's inline request limit is 20 MB (L);
+# a bigger one goes through the Files API's resumable upload first (``_upload``).
 MAX_INLINE_VIDEO_BYTES = 20 * 10**6
+UPLOAD_PATH = "/upload/v1beta/files"
+UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024  # google-genai's chunk size
 RUNNING = frozenset({"in_progress", "queued", "idle", "requires_action", "requires_continuation"})
 _INTERACTION_ID = re.compile(r"^[^/\s?#]+$")
 # What each ending without a clip says (Google's status words; google-genai 3.6.1's types).
@@ -130,24 +134,34 @@ def _task(request: VideoRequest) -> str:
     return "image_to_video" if request.first_frame is not None else "text_to_video"
 
 
-def _clip_part(source: str) -> dict[str, str]:
-    """The parent's clip as an inline ``video`` part (a stateless edit or extension)."""
+def _clip_part(source: str, uri: str | None = None) -> dict[str, str]:
+    """The parent's clip as a ``video`` part (a stateless edit or extension): its Files API
+    ``uri`` once uploaded, else inline."""
+    if uri is not None:
+        return {"type": "video", "mime_type": "video/mp4", "uri": uri}
     data = Path(source).read_bytes()
     if len(data) > MAX_INLINE_VIDEO_BYTES:
         raise VeoInputError(
             "edit",
             Path(source).name,
             f"is {len(data) / 1e6:.1f} MB: more than the {MAX_INLINE_VIDEO_BYTES // 10**6} MB "
-            "sent inline, and Google no longer knows the interaction that made it",
-            hint="edit a shorter or smaller version of the clip",
+            "sent inline; upload it first and pass its Files API uri",
         )
     encoded = base64.b64encode(data).decode("ascii")
     return {"type": "video", "mime_type": "video/mp4", "data": encoded}
 
 
-def submit_body(request: VideoRequest, *, stateless: bool = False) -> dict[str, Any]:
+def needs_upload(source: str | None) -> bool:
+    """Whether the parent clip at ``source`` is too big to send inline."""
+    return source is not None and Path(source).stat().st_size > MAX_INLINE_VIDEO_BYTES
+
+
+def submit_body(
+    request: VideoRequest, *, stateless: bool = False, clip_uri: str | None = None
+) -> dict[str, Any]:
     """The create body for ``request`` (the module docstring lists the rules); ``stateless``
-    sends an edit's parent clip as a ``video`` part instead of ``previous_interaction_id``."""
+    sends an edit's parent clip as a ``video`` part instead of ``previous_interaction_id``
+    (inline, or ``clip_uri``: the clip uploaded to the Files API)."""
     images = request.images
     lineage = request.lineage
     prompt: object = request.prompt
@@ -161,7 +175,7 @@ def submit_body(request: VideoRequest, *, stateless: bool = False) -> dict[str, 
                 "needs the parent's clip (Google no longer knows its interaction), and it is not "
                 "on disk",
             )
-        parts.insert(0, _clip_part(lineage.source))
+        parts.insert(0, _clip_part(lineage.source, clip_uri))
     if parts:
         prompt = [{"type": "text", "text": request.prompt}, *parts]
     width, height = request.pixel_size
@@ -379,10 +393,14 @@ class InteractionsAdapter:
         """Send the create; an edit whose parent interaction Google no longer knows (404: past
         retention, deleted, or made with ``store`` off) is sent again statelessly, with the
         parent's clip, and says so."""
+        lineage = request.lineage
+        if lineage is not None and lineage.interaction is None:  # a Veo parent: its clip goes
+            uri, note = await self._clip_uri(lineage.source)
+            body = submit_body(request, clip_uri=uri)
+            return await self.relay.create("POST", CREATE_PATH, json=body), note
         try:
             return await self.relay.create("POST", CREATE_PATH, json=submit_body(request)), None
         except VeoAPIError as exc:
-            lineage = request.lineage
             if lineage is None or lineage.interaction is None or not _forgotten(exc):
                 raise
             if lineage.source is None or not Path(lineage.source).is_file():
@@ -393,12 +411,101 @@ class InteractionsAdapter:
                     "and the parent's clip is not on disk to send instead",
                     hint="start again from a version whose clip is in the output folder",
                 ) from None
-        body = submit_body(request, stateless=True)
+        uri, uploaded = await self._clip_uri(lineage.source)
+        body = submit_body(request, stateless=True, clip_uri=uri)
         response = await self.relay.create("POST", CREATE_PATH, json=body)
-        return response, (
+        said = (
             f"Google no longer knows interaction {lineage.interaction}: this {lineage.step} was "
             "sent with the parent's clip instead (stateless)"
         )
+        return response, f"{said}; {uploaded}" if uploaded else said
+
+    async def _clip_uri(self, source: str | None) -> tuple[str | None, str | None]:
+        """The parent clip's Files API uri when it is too big to send inline (uploaded now),
+        with a note saying so; ``(None, None)`` when it goes inline."""
+        if not needs_upload(source):
+            return None, None
+        assert source is not None
+        path = Path(source)
+        uri, name = await self._upload(path)
+        size = path.stat().st_size / 1e6
+        return uri, f"the parent's clip ({size:.1f} MB) was uploaded to the Files API as {name}"
+
+    async def _upload(self, path: Path) -> tuple[str, str]:
+        """Google's resumable upload (as google-genai's ``files.upload`` sends it): a start with
+        the key, the bytes in 8 MB chunks to the upload URL it names (the URL is the upload's
+        credential: the key does not go with them), then the File until it is ``ACTIVE``."""
+        size = path.stat().st_size
+        start = await self.relay.fetch(
+            "POST",
+            UPLOAD_PATH,
+            headers={
+                "X-Goog-Upload-Protocol": "resumable",
+                "X-Goog-Upload-Command": "start",
+                "X-Goog-Upload-Header-Content-Length": str(size),
+                "X-Goog-Upload-Header-Content-Type": "video/mp4",
+            },
+            json={"file": {"display_name": path.name}},
+        )
+        url = start.headers.get("x-goog-upload-url")
+        if not url:
+            raise VeoAPIError(
+                "Google's Files API started no upload (its answer has no X-Goog-Upload-URL)",
+                status_code=start.status_code,
+            )
+        offset, answer = 0, start
+        with path.open("rb") as clip:
+            while offset < size:
+                chunk = await asyncio.to_thread(clip.read, UPLOAD_CHUNK_BYTES)
+                if not chunk:
+                    break
+                last = offset + len(chunk) >= size
+                answer = await self.relay.fetch(
+                    "POST",
+                    url,
+                    public=True,
+                    content=chunk,
+                    headers={
+                        "X-Goog-Upload-Command": "upload, finalize" if last else "upload",
+                        "X-Goog-Upload-Offset": str(offset),
+                    },
+                )
+                offset += len(chunk)
+        body = json_body(answer)
+        file = body.get("file") if isinstance(body, Mapping) else None
+        status = answer.headers.get("x-goog-upload-status")
+        if status != "final" or not isinstance(file, Mapping) or not file.get("uri"):
+            raise VeoAPIError(
+                f"Google's Files API did not finish the upload of {path.name} (status "
+                f"{status!r}); nothing was created or charged",
+                status_code=answer.status_code,
+            )
+        uri, name = str(file["uri"]), str(file.get("name") or "")
+        found = file_id(uri) or name.removeprefix("files/")
+        word, _ = await self._until_active(found, None)
+        if word != "ACTIVE":
+            raise VeoAPIError(
+                f"the upload of {path.name} (files/{found}) stayed {word}; nothing was created "
+                "or charged: try again later"
+            )
+        return uri, f"files/{found}"
+
+    async def _until_active(self, found: str, task_id: str | None) -> tuple[str, Any]:
+        """Read ``files/{found}`` until it is ``ACTIVE`` (or ``FAILED``, or ``FILE_ACTIVE_TIMEOUT``
+        passes); the state it ended on and the File's body."""
+        schedule = self.pacing.schedule(clock=self.clock)
+        waited = self.clock()
+        while True:
+            response = await self.relay.fetch(
+                "GET", f"{API_VERSION}/files/{found}", task_id=task_id
+            )
+            body = json_body(response)
+            word = str(body.get("state") or "") if isinstance(body, Mapping) else ""
+            if word.upper() in ("ACTIVE", ""):
+                return "ACTIVE", body
+            if word.upper() == "FAILED" or self.clock() - waited > FILE_ACTIVE_TIMEOUT:
+                return word.upper(), body
+            await self.relay.sleep(schedule.next_delay(None, response.headers))
 
     def _created(
         self, response: httpx.Response, spill: Spill
@@ -604,30 +711,20 @@ class InteractionsAdapter:
                 "cannot fetch (not a Files API file nor an http(s) link)",
                 state.interaction_id,
             )
-        schedule = self.pacing.schedule(clock=self.clock)
-        waited = self.clock()
-        while True:
-            response = await self.relay.fetch(
-                "GET", f"{API_VERSION}/files/{found}", task_id=state.interaction_id
+        word, body = await self._until_active(found, state.interaction_id)
+        if word == "FAILED":
+            said, _ = _errors(body) if isinstance(body, Mapping) else (None, None)
+            return Failed(
+                f"Google could not prepare the clip of {state.interaction_id} (file "
+                f"files/{found} is FAILED){': ' + said if said else ''}",
+                state.interaction_id,
             )
-            body = json_body(response)
-            word = str(body.get("state") or "") if isinstance(body, Mapping) else ""
-            if word.upper() in ("ACTIVE", ""):
-                break
-            if word.upper() == "FAILED":
-                said, _ = _errors(body) if isinstance(body, Mapping) else (None, None)
-                return Failed(
-                    f"Google could not prepare the clip of {state.interaction_id} (file "
-                    f"files/{found} is FAILED){': ' + said if said else ''}",
-                    state.interaction_id,
-                )
-            if self.clock() - waited > FILE_ACTIVE_TIMEOUT:
-                return Failed(
-                    f"file files/{found} of {state.interaction_id} stayed {word} for "
-                    f"{FILE_ACTIVE_TIMEOUT:.0f} s; resume the job later to fetch it",
-                    state.interaction_id,
-                )
-            await self.relay.sleep(schedule.next_delay(None, response.headers))
+        if word != "ACTIVE":
+            return Failed(
+                f"file files/{found} of {state.interaction_id} stayed {word} for "
+                f"{FILE_ACTIVE_TIMEOUT:.0f} s; resume the job later to fetch it",
+                state.interaction_id,
+            )
         return sample_ready(self.relay, number, f"{API_VERSION}/files/{found}:download?alt=media")
 
     async def _cancel(self, interaction_id: str) -> None:

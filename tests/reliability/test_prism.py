@@ -2,7 +2,7 @@
 
 Stoplight Prism serves OpenAI's published ``/v1/videos`` schema as a validating mock (``--errors``
 turns any request that breaks the schema into an HTTP error). The ``videos`` protocol's create
-(JSON and multipart), retrieve and content requests are sent by the real ``VideosAdapter`` over
+(JSON and multipart), remix, retrieve and content requests are sent by the real ``VideosAdapter`` over
 the real ``Relay`` and download code, and none may be refused. Prism's canned answers cannot
 drive a whole job, so each request is checked on its own.
 """
@@ -208,6 +208,29 @@ def test_content_passes_validation(prism, tmp_path):
     seen.assert_valid()
     assert [(m, p) for m, p, *_ in seen.responses] == [("GET", "/v1/videos/video_123/content")]
     assert not list(tmp_path.iterdir())
+
+
+def test_a_remix_passes_validation(prism):
+    """An edit of a relay's Omni clip is its remix: path and body as OpenAI's schema has them."""
+    from veo_magic.requests import ParentClip
+
+    async def steps(relay, adapter, client):
+        made = client.request("a lighthouse at dusk", model="omni-fast", seconds=4)
+        parent = ParentClip(
+            job_id="j1",
+            protocol="videos",
+            status="succeeded",
+            task_id="video_123",
+            files=(),
+            record=made.describe(),
+        )
+        request = client.derived(parent, "edit", "make it night")
+        event = await first_event(adapter.run(request))
+        assert isinstance(event, Submitted) and event.task_id
+
+    seen = run_with_relay(prism, steps)
+    seen.assert_valid()
+    assert [(m, p) for m, p, *_ in seen.responses] == [("POST", "/v1/videos/video_123/remix")]
 
 
 def test_prism_does_refuse_what_breaks_the_schema(prism):

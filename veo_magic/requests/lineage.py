@@ -3,7 +3,7 @@
 ``derive`` checks that the step can be made on the route and turns it into the keywords of an
 ordinary request plus its ``Lineage``, before anything is sent:
 
-- **edit** (Gemini Omni on ``interactions`` only): a new turn with ``previous_interaction_id`` =
+- **edit** (Gemini Omni on ``interactions``): a new turn with ``previous_interaction_id`` =
   the parent's interaction id. Settings are interaction-scoped on Google's side (GOOGLE.md), so
   every setting the parent had (model, orientation, resolution, length, seed) is sent again
   unless the edit changes it. A parent made elsewhere (a Veo clip) is edited statelessly: its clip
@@ -13,8 +13,10 @@ ordinary request plus its ``Lineage``, before anything is sent:
   ``OMNI_TOTAL_SECONDS`` (30 s on 1.2, M; 40 s quoted for 1.1); on ``vertex`` Veo's extension (an
   instance whose ``video`` is the parent's clip bytes, +7 s); on ``gemini`` Veo's extension of the
   clip's Google URI (``extend=``). Veo's cap is 8 s + 20 extensions of 7 s = 148 s.
-- The relays document no edit or extension of a Veo clip: both are refused, naming the routes
-  that can.
+- On a relay (``videos``), a clip of one of the relay's Omni names is edited by the relay's
+  remix of it (``POST /v1/videos/{id}/remix``: new-api's route, OpenAI's schema), the prompt
+  alone. The relays document no edit of a Veo clip and no extension at all: both are refused,
+  naming the routes that can.
 
 The ``Lineage`` rides on the request (``VideoRequest.lineage``) and is journalled with it, so a
 clip's versions are a tree read from the journal (``jobs.versions``), and a job resumed after a
@@ -90,7 +92,9 @@ class Lineage:
 
     parent: str  # the parent's local job id
     step: Step
-    interaction: str | None = None  # the parent's interaction id (previous_interaction_id)
+    # The parent's id where it was made: its interaction (previous_interaction_id), or on a
+    # relay's videos protocol the video a remix names.
+    interaction: str | None = None
     source: str | None = None  # the parent's clip on disk: a stateless edit, Veo's extension
     total_seconds: int = 0  # the whole clip after this step
     root: str | None = None  # the first version of the clip (None: the parent is)
@@ -177,6 +181,8 @@ def derive(
 def _edit(
     parent: ParentClip, protocol: str, prompt: str | None, options: dict[str, Any]
 ) -> tuple[str, dict[str, Any], Lineage]:
+    if protocol == "videos" and parent.family == "omni":
+        return _remix(parent, prompt, options)
     if protocol not in EDIT_PROTOCOLS:
         raise VeoInputError(
             "edit",
@@ -206,6 +212,48 @@ def _edit(
         interaction=parent.task_id if stateful else None,
         source=_first_file(parent) if stateful else _source(parent, "edit", "sent to Omni"),
         total_seconds=int(str(keywords["seconds"]).rstrip("s")),  # an edit is as long as asked
+        root=_root(parent),
+    )
+    return str(prompt), keywords, lineage
+
+
+def _remix(
+    parent: ParentClip, prompt: str | None, options: dict[str, Any]
+) -> tuple[str, dict[str, Any], Lineage]:
+    """A relay's Omni clip, edited by the relay's remix of it (``POST /v1/videos/{id}/remix``,
+    new-api's route and OpenAI's schema): the prompt alone, the clip keeps its settings."""
+    if parent.protocol != "videos" or not parent.task_id:
+        raise VeoInputError(
+            "edit",
+            parent.job_id,
+            "cannot be remixed by this relay: it was not made here on the videos protocol",
+            EDIT_PROTOCOLS,
+            hint="edit it with Gemini Omni itself: veo_magic.Client(protocol='interactions')",
+        )
+    changed = sorted(k for k, v in options.items() if v is not None and v is not False)
+    if changed:
+        raise VeoInputError(
+            changed[0],
+            options[changed[0]],
+            "cannot be changed by a relay's remix: it takes only the prompt, and the clip keeps "
+            "its settings",
+            hint="drop the option, or edit on protocol='interactions', which resends each one",
+        )
+    if not prompt or not str(prompt).strip():
+        raise VeoInputError(
+            "prompt", prompt, "is empty: an edit says what to change",
+            hint='for example "make it night; keep everything else the same"',
+        )  # fmt: skip
+    keywords = _inherited(parent, {})
+    keywords.pop("seed", None)  # the remix keeps the parent's; the relay takes no other field
+    if isinstance(parent.record.get("seconds"), int):
+        keywords["seconds"] = parent.record["seconds"]
+    lineage = Lineage(
+        parent=parent.job_id,
+        step="edit",
+        interaction=parent.task_id,  # the relay's video id: what the remix names
+        source=_first_file(parent),
+        total_seconds=parent.seconds,
         root=_root(parent),
     )
     return str(prompt), keywords, lineage

@@ -307,6 +307,7 @@ async def _start(
     remixed_from: str | None = None,
     parameters: dict[str, Any] | None = None,
     billed: int | None = None,
+    derived: tuple[str, bytes] | None = None,
 ) -> Response:
     """Make the task (charged from here on) and answer its first Video object. ``billed``:
     the seconds new-api charges for (its ``seconds``), which need not be the clip's."""
@@ -327,6 +328,8 @@ async def _start(
         images=images,
         remixed_from=remixed_from,
         request={"parameters": parameters} if parameters is not None else {},
+        derived=derived,
+        note=f"remix of {remixed_from}" if derived else "",
     )
     if (fault := await accept(state, task)) is not None:
         return fault
@@ -601,4 +604,8 @@ async def remix(request: Request) -> Response:
         seconds=source.seconds,
         images=[],
         remixed_from=source.id,
+        # drawn over the source's own frames, as an edit is (its clip, once rendered)
+        derived=("edit", path.read_bytes())
+        if source.clips and (path := source.clips[0].path) is not None and path.is_file()
+        else None,
     )

@@ -20,6 +20,9 @@ What is sent:
 
 ``seconds`` is always a string (an integer is rejected upstream) and is left out when the
 request leaves it to the model. The created ``id`` (else ``task_id``) is kept exactly as sent.
+
+An edit of a clip the relay made with one of its Omni names (``request.lineage``) is the relay's
+remix of it: ``POST /v1/videos/{id}/remix`` with ``{"prompt"}`` only, followed like a create.
 A success with no URL in any known field yields ``/v1/videos/{id}/content``, relay-relative and
 fetched with the key.
 """
@@ -110,6 +113,12 @@ class VideosAdapter(TaskAdapter):
         return relay_reader(content_url=f"{task_path(task_id)}/content")
 
     async def create(self, request: VideoRequest) -> httpx.Response:
+        lineage = request.lineage
+        if lineage is not None and lineage.step == "edit" and lineage.interaction:
+            # A relay's Omni clip edited in place: its remix, the prompt alone (OpenAI's
+            # CreateVideoRemixBody; new-api's POST /v1/videos/:video_id/remix).
+            remix = f"{task_path(lineage.interaction)}/remix"
+            return await self.relay.create("POST", remix, json={"prompt": request.prompt})
         fields = create_fields(request)
         if not request.images:
             return await self.relay.create("POST", CREATE_PATH, json=fields)

@@ -90,3 +90,33 @@ def test_the_demo_finds_the_quickstart_notebook_of_the_checkout() -> None:
 
     assert Path(__file__).resolve().parents[1] / "notebooks" / "quickstart.ipynb" == demo.NOTEBOOK
     assert demo.NOTEBOOK.is_file()
+
+
+def test_edit_extend_and_versions_from_a_shell(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:
+    """A clip, an edit of it and an extension of the edit, each by its job id; then the tree."""
+    import json
+
+    monkeypatch.setenv("VEO_SIM_SECONDS", "0.3")
+    out = ["--out-dir", str(tmp_path / "out")]
+    made = ["--protocol", "interactions", "--seconds", "3", "--resolution", "360p"]
+    assert main(["generate", "a lighthouse at dusk", *made, *out]) == 0
+    clip = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    first = json.loads(clip.with_suffix(".json").read_text())["job_id"]
+    assert main(["edit", first, "make it night", *out]) == 0  # the protocol comes from the row
+    said = capsys.readouterr()
+    edited = Path(said.out.strip().splitlines()[-1])
+    assert "edit of" in said.err and edited.is_file() and edited != clip
+    night = json.loads(edited.with_suffix(".json").read_text())["job_id"]
+    assert main(["extend", night, "the beam sweeps the sea", "--seconds", "4", *out]) == 0
+    longer = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (
+        json.loads(longer.with_suffix(".json").read_text())["request"]["lineage"]["total_seconds"]
+        == 7
+    )
+    assert main(["versions", first, *out]) == 0
+    tree = capsys.readouterr().out
+    assert "3 version(s)" in tree and "make it night" in tree and "the beam sweeps" in tree
+    assert main(["edit", "nope", "make it night", *out]) == 2
+    assert "is no job in this output folder's journal" in capsys.readouterr().err

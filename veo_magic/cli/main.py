@@ -92,6 +92,35 @@ def _parser() -> argparse.ArgumentParser:
     _client_options(res)
     res.set_defaults(command="resume", run=_resume)
 
+    edit = sub.add_parser(
+        "edit",
+        help="A new version of a finished clip, changed as the prompt says (Gemini Omni on "
+        "interactions; a relay's Omni clip by its remix). Nothing is overwritten.",
+    )
+    edit.add_argument("job", help="The clip's local job id or task id (see `veo-magic jobs`).")
+    edit.add_argument("prompt", help="What changes, e.g. 'make it night; keep everything else'.")
+    add_request_options(edit)
+    _client_options(edit)
+    edit.set_defaults(command="edit", run=_edit)
+
+    ext = sub.add_parser(
+        "extend",
+        help="Continue a finished clip (Omni on interactions: 3-10 s, --seconds; Veo 3.1 on "
+        "vertex or gemini: +7 s).",
+    )
+    ext.add_argument("job", help="The clip's local job id or task id (see `veo-magic jobs`).")
+    ext.add_argument("prompt", nargs="?", default=None, help="What happens next (optional).")
+    add_request_options(ext)
+    _client_options(ext)
+    ext.set_defaults(command="extend", run=_extend)
+
+    versions = sub.add_parser(
+        "versions", help="A clip's versions (edits, extensions, branches) and what they cost."
+    )
+    versions.add_argument("job", help="Any version's local job id or task id.")
+    _client_options(versions)
+    versions.set_defaults(command="versions", run=_versions)
+
     jobs = sub.add_parser("jobs", help="List recorded jobs and the spend so far.")
     jobs.add_argument("--limit", type=int, default=20)
     _client_options(jobs)
@@ -194,6 +223,48 @@ def _generate(args: argparse.Namespace) -> int:
             kwargs["extend"] = row["video_urls"][0]
     job = client.submit(args.prompt, **kwargs)
     return _follow(job)
+
+
+def _parent_client(args: argparse.Namespace, protocol: str | None):
+    """A client on the protocol the clip ``args.job`` was made on (its journal row), unless
+    ``--protocol`` names another (an Omni client edits a Veo clip statelessly)."""
+    client = _client(args, protocol)
+    row = client.journal.get(args.job)
+    if row is None:
+        raise VeoInputError(
+            "job", args.job, "is no job in this output folder's journal",
+            hint="list them with `veo-magic jobs` (and --out-dir if they were saved elsewhere)",
+        )  # fmt: skip
+    if protocol is None and row["protocol"] != client.protocol:
+        client.close()
+        client = _client(args, row["protocol"])
+    return client
+
+
+def _derived_options(args: argparse.Namespace) -> tuple[dict, str | None]:
+    kwargs = request_kwargs(args)
+    kwargs.pop("extend", None)  # the clip is the positional JOB
+    return kwargs, kwargs.pop("protocol", None)
+
+
+def _edit(args: argparse.Namespace) -> int:
+    kwargs, protocol = _derived_options(args)
+    job = _parent_client(args, protocol).edit(args.job, args.prompt, **kwargs)
+    print(f"edit of {args.job}: estimated ${job.estimated_cost:.2f}", file=sys.stderr)
+    return _follow(job)
+
+
+def _extend(args: argparse.Namespace) -> int:
+    kwargs, protocol = _derived_options(args)
+    seconds = kwargs.pop("seconds", None)
+    job = _parent_client(args, protocol).extend(args.job, seconds, args.prompt, **kwargs)
+    print(f"extension of {args.job}: estimated ${job.estimated_cost:.2f}", file=sys.stderr)
+    return _follow(job)
+
+
+def _versions(args: argparse.Namespace) -> int:
+    print(_parent_client(args, None).versions(args.job))
+    return 0
 
 
 def _resume(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ import time
 import pytest
 
 from tests.browser.lab import Clip, Lab, LabPage, record
+from veo_magic.notebook.versions_panel import PROMPT_HINT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -193,9 +194,46 @@ def test_every_version_of_an_edited_clip_plays(lab_page: LabPage, request):
     assert strips.count() == 4  # each --edit / --extend cell's view: night, fog, autumn, longer
     assert strips.last.locator(".veo-version").count() == 5  # the tree when `longer` ended
     tree = outputs.locator(".veo-versions:not(.veo-strip)")
-    assert tree.count() >= 2  # `%veo versions longer` and `rainy.versions()`
+    assert tree.count() == 2  # `%veo versions longer` and `rainy.versions()`
     assert tree.first.locator(".veo-version").count() == 5
     assert tree.first.locator(".veo-compare video").count() == 2  # the newest beside its parent
     assert page.dialogs == []
-    page.screenshot("versions", "%veo versions longer")
     page.screenshot("edit-view", "%%veo --extend fog")
+
+
+def test_the_live_versions_panel_compares_and_edits(lab_page: LabPage, request):
+    """``%veo versions JOB --live``: compare any two, then an edit from the first version with
+    no cell written; it renders below and joins the tree, beside its parent, and plays."""
+    page = lab_page
+    cells = [
+        "%load_ext veo_magic",
+        "%veo config protocol=interactions",
+        "%%veo --seconds 3 --resolution 360p --wait --out first\na lighthouse at dusk",
+        "%%veo --edit --wait --out night\nmake it night",
+        "%veo versions night --live",
+    ]
+    page.open(page.lab.notebook("versions_live.ipynb", cells))
+    page.run_all()
+    page.wait_all_ran(timeout=120)
+    assert page.errors() == []
+    panel = page.page.locator(".jp-OutputArea-output").filter(
+        has=page.page.locator(f"input[placeholder='{PROMPT_HINT}']")
+    )
+    assert panel.count() == 1
+    assert panel.locator(".veo-version").count() == 2
+    assert panel.locator(".veo-compare video").count() == 2  # night beside first
+    started = time.monotonic()
+    panel.locator("select").nth(2).select_option(index=0)  # From: the first version
+    panel.locator(f"input[placeholder='{PROMPT_HINT}']").fill("make it snow")
+    panel.get_by_role("button", name="Edit").click()
+    panel.locator(".veo-version").nth(2).wait_for(timeout=60_000)  # it joined the tree
+    record(request, "Edit clicked -> the new version in the tree", time.monotonic() - started)
+    assert page.errors() == []
+    clips = page.lab.clips(page.path)
+    assert len(clips) == 3
+    snow = next(clip for clip in clips if "make-it-snow" in clip.name)
+    assert snow.name in panel.locator(".veo-compare").inner_html()  # beside its parent
+    shown = page.check_videos(at_least=len(clips))
+    assert snow in {c.file for c in shown}, "the new version plays"
+    assert page.dialogs == []
+    page.screenshot("versions", "%veo versions night --live")

@@ -544,6 +544,9 @@ def test_edit_and_extend_cells_make_versions(ip, capsys, monkeypatch):
     assert page.count('class="veo-version"') == 4 and "make it autumn" in page
     assert f"%%veo --edit {autumn.id}" in page and "Compare" in page
     assert "4 version(s)" in repr(view)
+    panel = ip.run_line_magic("veo", f"versions {longer.id} --live")  # the panel
+    assert "4 version(s)" in repr(panel) and panel.tree_html.count('class="veo-version"') == 4
+    assert (panel.left.value, panel.right.value) == (night.id, longer.id)  # newest, its parent
     with pytest.raises(UsageError, match="cell body says what to change"):
         cell(ip, "--edit", "  ")
     with pytest.raises(UsageError, match="no job 'nope'"):
@@ -559,3 +562,33 @@ def test_an_edit_cell_on_a_veo_route_is_refused_naming_interactions(ip):
 
         session.current_session()._shown.clear()
         cell(ip, "--edit", "make it night")
+
+
+def test_the_versions_panel_compares_any_two_and_edits_from_any(ip, monkeypatch):
+    monkeypatch.setenv("VEO_PROTOCOL", "interactions")
+    cell(ip, "--wait --seconds 3 --resolution 360p --out first", "a lighthouse at dusk")
+    cell(ip, "--edit --wait --out night", "make it night")
+    first, night = ip.user_ns["first"], ip.user_ns["night"]
+    panel = ip.run_line_magic("veo", "versions night --live")
+    assert [value for _, value in panel.left.options] == [first.id, night.id]
+    panel.left.value, panel.right.value = night.id, first.id  # any two, either way round
+    assert panel.compare_html.count("<video") == 2
+    assert panel.compare_html.index(night.id) < panel.compare_html.index(first.id)
+    panel.base.value = first.id
+    panel.edit_button.click()  # nothing said: refused in words, nothing started
+    assert "Say what changes first" in panel.problem.value and panel.jobs == []
+    panel.prompt.value = "make it <b>autumn</b>"
+    panel.edit_button.click()
+    (autumn,) = panel.jobs
+    assert autumn.parent_id == first.id and panel.problem.value == ""
+    assert len(panel.views.children) == 1  # its view while it renders
+    autumn.wait(timeout=60)
+    assert autumn._done.wait(5)
+    assert panel.views.children == ()  # it ended: it joined the tree
+    assert panel.tree_html.count('class="veo-version"') == 3
+    assert "&lt;b&gt;autumn&lt;/b&gt;" in panel.tree_html and "<b>autumn" not in panel.tree_html
+    assert (panel.left.value, panel.right.value) == (first.id, autumn.id)  # beside its parent
+    panel.base.value = night.id
+    panel.extend_button.click()
+    (_, longer) = panel.jobs
+    assert longer.wait(timeout=60).parent_id == night.id and longer.step == "extend"

@@ -46,7 +46,7 @@ SUBCOMMANDS = {
     "resume": "resume ID [--wait] [--out NAME]   follow a job, relay task or storyboard to its end",
     "retry": "retry BOARD K [--prompt TEXT] [--wait]   render storyboard shot K again, and the shots after it",
     "cancel": "cancel ID|all             stop following running job(s) started here",
-    "versions": "versions JOB              a clip's versions (edits, extensions, branches) and their cost",
+    "versions": "versions JOB [--live]     a clip's versions; --live: compare any two, edit any",
     "models": "models                    known models and their prices",
     "check": "check                     what the route sells and whether the key works (no cost)",
     "login": "login [BASE_URL]          enter the relay's key (hidden; kept in memory only)",
@@ -505,15 +505,20 @@ class VeoMagics(Magics):
         parser = MagicArgumentParser(prog="%veo versions", add_help=False)
         parser.add_argument("job", nargs="?", default="")
         parser.add_argument("--embed", action="store_true")
+        parser.add_argument("--live", action="store_true")
         args = parser.parse_args(argv)
         from .display import embed_by_default
+        from .versions_panel import VersionsPanel
         from .versions_view import VersionsView
 
         namespace = self.shell.user_ns if self.shell is not None else {}
         job = self._named_job(args.job, namespace)
+        embed = args.embed or embed_by_default()
         with usage_errors():
-            versions = _session().client.versions(job)
-        return VersionsView(versions, embed=args.embed or embed_by_default())
+            if args.live:  # the panel: compare any two, edit or extend any (a live widget)
+                return VersionsPanel(_session().client, job.id, embed=embed)
+            # The strip: static HTML, the same in a saved notebook as now.
+            return VersionsView(_session().client.versions(job), embed=embed)
 
     def _cmd_models(self, argv: list[str]) -> None:
         from ..catalog import model_lines

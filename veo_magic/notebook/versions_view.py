@@ -88,6 +88,24 @@ def _thumb(version: Version, *, current: bool) -> str:
     )
 
 
+def _row(version: Version, depth: int) -> str:
+    """One version as a line of the live panel's tree: its poster, step, words, cost."""
+    still = still_data_url(version.files[0]) if _has_clip(version) else None
+    picture = (
+        f'<img src="{html.escape(still)}" alt="" style="width:120px;border-radius:3px">'
+        if still
+        else f'<div style="width:120px"><em>{html.escape(version.status)}</em></div>'
+    )
+    step = html.escape(STEP_WORDS.get(version.step, version.step))
+    return (
+        f'<div class="veo-version" data-job="{html.escape(version.job_id)}" '
+        f'style="margin:0 0 6px {depth * 28}px;display:flex;gap:10px;align-items:center">'
+        f'{picture}<div style="font-size:90%"><b>{step}</b> · <q>{html.escape(version.prompt)}</q>'
+        f'<div style="opacity:.8">{html.escape(version.job_id)} · {html.escape(version.status)} · '
+        f"{version.seconds} s · ${version.cost:.2f}</div></div></div>"
+    )
+
+
 def strip_html(versions: Versions, current: str, *, embed: bool = False) -> str:
     """The versions as a row of posters, ``current`` marked, then it beside its parent."""
     row = "".join(_thumb(v, current=v.job_id == current) for v in versions)
@@ -126,6 +144,20 @@ class VersionsView:
             return None
         return (parent, newest) if parent.files and parent.files[0].is_file() else None
 
+    def _head(self) -> str:
+        versions = self.versions
+        return (
+            f"<div><b>Versions of {html.escape(versions.root.job_id)}</b>: {len(versions)}, "
+            f"${versions.spend:.2f} in all (estimated)</div>"
+        )
+
+    def tree_html(self) -> str:
+        """The live panel's tree: a poster a version (its compare plays them), indented by
+        branch, under the same head."""
+        versions = self.versions
+        rows = "".join(_row(v, versions.depth(v.job_id)) for v in versions)
+        return f'<div class="veo-versions">{self._head()}{rows}</div>'
+
     def _repr_html_(self) -> str:
         versions = self.versions
         cards = "".join(_card(v, versions.depth(v.job_id), embed=self.embed) for v in versions)
@@ -135,11 +167,7 @@ class VersionsView:
             if pair is not None
             else ""
         )
-        head = (
-            f"<b>Versions of {html.escape(versions.root.job_id)}</b>: {len(versions)}, "
-            f"${versions.spend:.2f} in all (estimated)"
-        )
-        return f'<div class="veo-versions">{head}{cards}{compare}</div>'
+        return f'<div class="veo-versions">{self._head()}{cards}{compare}</div>'
 
     def __repr__(self) -> str:
         return str(self.versions)

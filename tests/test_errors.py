@@ -12,7 +12,7 @@ from veo_magic import VeoBudgetError, VeoError, VeoInputError
 
 PACKAGE = Path(veo_magic.__file__).resolve().parent
 # Front ends: they add how to act, each in its own syntax.
-FRONT_ENDS = ("cli.py", "notebook/")
+FRONT_ENDS = ("cli/", "notebook/")
 
 
 # Being rewritten by the lead, who converts their calls when merging: remove from this list then.

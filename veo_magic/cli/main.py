@@ -92,27 +92,29 @@ def _parser() -> argparse.ArgumentParser:
     _client_options(res)
     res.set_defaults(command="resume", run=_resume)
 
-    edit = sub.add_parser(
-        "edit",
-        help="A new version of a finished clip, changed as the prompt says (Gemini Omni on "
-        "interactions; a relay's Omni clip by its remix). Nothing is overwritten.",
-    )
-    edit.add_argument("job", help="The clip's local job id or task id (see `veo-magic jobs`).")
-    edit.add_argument("prompt", help="What changes, e.g. 'make it night; keep everything else'.")
-    add_request_options(edit)
-    _client_options(edit)
-    edit.set_defaults(command="edit", run=_edit)
-
-    ext = sub.add_parser(
-        "extend",
-        help="Continue a finished clip (Omni on interactions: 3-10 s, --seconds; Veo 3.1 on "
-        "vertex or gemini: +7 s).",
-    )
-    ext.add_argument("job", help="The clip's local job id or task id (see `veo-magic jobs`).")
-    ext.add_argument("prompt", nargs="?", default=None, help="What happens next (optional).")
-    add_request_options(ext)
-    _client_options(ext)
-    ext.set_defaults(command="extend", run=_extend)
+    # A new version of a finished clip: edit (what changes) or extend (what happens next).
+    for name, about, prompt, run in (
+        (
+            "edit",
+            "A new version of a finished clip, changed as the prompt says (Gemini Omni on "
+            "interactions; a relay's Omni clip by its remix). Nothing is overwritten.",
+            {"help": "What changes, e.g. 'make it night; keep everything else'."},
+            _edit,
+        ),
+        (
+            "extend",
+            "Continue a finished clip (Omni on interactions: 3-10 s, --seconds; Veo 3.1 on "
+            "vertex or gemini: +7 s).",
+            {"nargs": "?", "default": None, "help": "What happens next (optional)."},
+            _extend,
+        ),
+    ):
+        step = sub.add_parser(name, help=about)
+        step.add_argument("job", help="The clip's local job id or task id (see `veo-magic jobs`).")
+        step.add_argument("prompt", **prompt)
+        add_request_options(step)
+        _client_options(step)
+        step.set_defaults(command=name, run=run)
 
     versions = sub.add_parser(
         "versions", help="A clip's versions (edits, extensions, branches) and what they cost."

@@ -51,10 +51,9 @@ OMNI_EXTENSION_SECONDS = (3, 10)  # one extension call (GOOGLE.md, M)
 OMNI_DEFAULT_EXTENSION = 7  # as long as one Veo extension, when no length is asked
 # The whole clip, extensions included (GOOGLE.md, M; 1.1's 40 s is quoted by third parties).
 OMNI_TOTAL_SECONDS = {"1.2": 30, "1.1": 40, "1.0": 40}
+# Veo 3.1's extension (Google's docs): 7 s a call, up to 20 times after an 8 s clip.
 EXTENDED_BY_VEO_SECONDS = 7
-EXTENDED_BY_VEO_TOTAL_SECONDS = (
-    8 + 20 * EXTENDED_BY_VEO_SECONDS
-)  # Google's docs: 7 s, up to 20 times
+EXTENDED_BY_VEO_TOTAL_SECONDS = 8 + 20 * EXTENDED_BY_VEO_SECONDS
 # Interaction-scoped settings a turn must carry again (GOOGLE.md: "resend each turn").
 INHERITED = ("model", "orientation", "resolution", "seed")
 

@@ -20,11 +20,11 @@ What is sent:
 
 ``seconds`` is always a string (an integer is rejected upstream) and is left out when the
 request leaves it to the model. The created ``id`` (else ``task_id``) is kept exactly as sent.
+A success with no URL in any known field yields ``/v1/videos/{id}/content``, relay-relative and
+fetched with the key.
 
 An edit of a clip the relay made with one of its Omni names (``request.lineage``) is the relay's
 remix of it: ``POST /v1/videos/{id}/remix`` with ``{"prompt"}`` only, followed like a create.
-A success with no URL in any known field yields ``/v1/videos/{id}/content``, relay-relative and
-fetched with the key.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ class FakeRequest:
     negative_prompt: str | None = None
     seed: int | None = None
     options: dict[str, object] = field(default_factory=dict)
+    lineage: object = None  # a new clip: no edit or extension
 
     @property
     def images(self) -> tuple[ImageInput, ...]:

@@ -172,6 +172,32 @@ def test_an_edit_after_a_restart_chains_to_the_journalled_interaction(omni, rela
     assert edit.parent.id == first.id
 
 
+def test_an_edit_in_a_new_process_chains_to_the_journalled_interaction(
+    omni, relay, api_key, out_dir
+):
+    """A real restart: another Python process, with nothing but the output folder, resumes the
+    clip by its task id and edits it; the turn names the journalled interaction."""
+    import subprocess
+    import sys
+
+    first = _first(omni())
+    script = (
+        "import sys, veo_magic as veo\n"
+        "c = veo.Client(api_key=sys.argv[1], base_url=sys.argv[2], protocol='interactions',"
+        " output_dir=sys.argv[3], poll_interval=(0.05, 0.3))\n"
+        "edit = c.resume(sys.argv[4]).edit('add a red boat').wait(timeout=60)\n"
+        "print(edit.parent_id, edit.status, edit.videos[0])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, api_key, relay.base_url + "/v1", str(out_dir), first.task_id],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    parent, status, clip = done.stdout.split()
+    assert (parent, status) == (first.id, "succeeded") and clip != str(first.videos[0])
+    assert _creates(relay)[-1].json["previous_interaction_id"] == first.task_id
+
+
 def test_versions_are_a_tree_that_survives_a_restart(omni):
     client = omni()
     first = _first(client)

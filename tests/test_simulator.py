@@ -1176,6 +1176,13 @@ def test_slow_scenario_scales_the_clock(simulator):
     assert simulator.tasks[video["id"]].generation_seconds == pytest.approx(3.0)
 
 
+def test_a_stuck_task_runs_until_it_is_cancelled(simulator):
+    with http(simulator) as client:
+        video = create_video(client, "x [[sim:stuck]]")
+        assert client.get(f"/v1/videos/{video['id']}").json()["status"] in ("queued", "in_progress")
+    assert simulator.tasks[video["id"]].generation_seconds >= 3600  # no test outlives it
+
+
 def test_task_error_shape_for_unknown_ids(simulator):
     simulator.set_scenario("task_error_shape")
     with http(simulator) as client:

@@ -65,8 +65,16 @@ def assert_final(page: LabPage, jobs: int) -> None:
     assert len(posters) >= jobs and all(posters), "every job's poster is a picture"
 
 
-@pytest.mark.parametrize("trusted", [False, True], ids=["untrusted", "trusted"])
-@pytest.mark.parametrize("name", list(JOBS))
+# Each tutorial as a student's copy opens it (untrusted: HTML sanitized); the first two also as
+# one's own (trusted: widgets rendered), which the editing tutorial's static outputs need not.
+REOPENED = [(name, False) for name in JOBS] + [(name, True) for name in list(JOBS)[:2]]
+
+
+@pytest.mark.parametrize(
+    ("name", "trusted"),
+    REOPENED,
+    ids=[f"{name}-{'trusted' if trusted else 'untrusted'}" for name, trusted in REOPENED],
+)
 def test_a_saved_notebook_reopens_with_every_final_state(lab_page: LabPage, request, name, trusted):
     """Opened without running a cell (a student's copy is untrusted; one's own is trusted),
     then again after a kernel restart."""

@@ -369,7 +369,7 @@ def test_cancel(ip, capsys):
         ip.run_line_magic("veo", "cancel nope")
     with pytest.raises(UsageError, match="usage"):
         ip.run_line_magic("veo", "cancel")
-    cell(ip, "", "a slow fox [[sim:slow]]")
+    cell(ip, "", "a stuck fox [[sim:stuck]]")
     job = last_job()
     ip.run_line_magic("veo", f"cancel {job.id}")
     assert "cancelled job" in capsys.readouterr().out
@@ -377,9 +377,9 @@ def test_cancel(ip, capsys):
     assert job.status == "cancelled"
     ip.run_line_magic("veo", f"cancel {job.id}")
     assert "already ended" in capsys.readouterr().out
-    # slow (2.5 s), so that a loaded machine still cancels both before either ends
-    cell(ip, "", "fox one [[sim:slow]]")
-    cell(ip, "", "fox two [[sim:slow]]")
+    # stuck (they never end by themselves), so that a loaded machine cannot finish them first
+    cell(ip, "", "fox one [[sim:stuck]]")
+    cell(ip, "", "fox two [[sim:stuck]]")
     ip.run_line_magic("veo", "cancel all")
     said = capsys.readouterr().out
     both = started_jobs()[-2:]

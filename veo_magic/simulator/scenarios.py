@@ -127,6 +127,11 @@ _ALL = (
         clock_scale=5.0,
     ),
     Scenario(
+        "stuck",
+        "the task never ends by itself (a day per clip): only a cancel stops it",
+        clock_scale=86_400.0,
+    ),
+    Scenario(
         "refuse",
         "content policy: the task fails with Google's unsafe-prompt message",
         outcome="refused",

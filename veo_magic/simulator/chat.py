@@ -276,12 +276,16 @@ async def _sse(
     content: list[str] = []
     struck = numbered = False
     async for piece in pieces:
-        content.append(piece)
-        yield chunk({"content": piece})
-        if malformed and len(content) % 3 == 0:
-            yield b'event: ping\ndata: {"type":"ping"}\n\n'
         fault = task.scenario.stream
-        reached, numbered = _reached(task, piece, numbered)
+        # The answer of a task that ended between two lines never gets out before the fault.
+        early = bool(fault) and not struck and _answer_unseen(task, piece)
+        reached = CUT_AT
+        if not early:
+            content.append(piece)
+            yield chunk({"content": piece})
+            if malformed and len(content) % 3 == 0:
+                yield b'event: ping\ndata: {"type":"ping"}\n\n'
+            reached, numbered = _reached(task, piece, numbered)
         if fault and not struck and reached >= CUT_AT:
             struck = True
             if fault == "cut":
@@ -304,6 +308,13 @@ def _reached(task: Task, piece: str, numbered: bool) -> tuple[float, bool]:
     return (0.0 if numbered or task.phase() != "running" else task.fraction()), numbered
 
 
+def _answer_unseen(task: Task, piece: str) -> bool:
+    """Whether ``piece`` is the answer of a task that ended before any line reached the cut (a
+    loaded machine: the clock passed 40 % and 100 % between two lines): the fault strikes first,
+    so the answer never reaches the client, however fast the task was."""
+    return task.phase() == "succeeded" and _SHOWN.search(piece) is None
+
+
 async def _idle(request: Request, state: SimState) -> None:
     """Send nothing, keep the connection open, until the client leaves or the server stops."""
     assert state.shutdown is not None
@@ -321,7 +332,10 @@ async def _reply(state: SimState, task: Task, pieces: AsyncIterator[str]) -> Res
     async for piece in pieces:
         content.append(piece)
         fault = task.scenario.stream
-        reached, numbered = _reached(task, piece, numbered)
+        if fault and not struck and _answer_unseen(task, piece):
+            reached = CUT_AT  # the task ended between two lines: the fault strikes first
+        else:
+            reached, numbered = _reached(task, piece, numbered)
         if fault and not struck and reached >= CUT_AT:
             struck = True
             if fault == "cut":  # headers out, then the line goes dead: no id reaches the client

@@ -25,17 +25,6 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long tests that start their own kernels or processes (slow, not browser) first, so
-    pytest-xdist hands them out while every worker is free and the run does not end waiting on
-    one of them; every other test keeps its place (the browser tests share a server a worker)."""
-
-    def late(item: pytest.Item) -> bool:
-        return item.get_closest_marker("slow") is None or bool(item.get_closest_marker("browser"))
-
-    items.sort(key=late)
-
-
 @pytest.fixture(autouse=True)
 def retry_mode(request: pytest.FixtureRequest) -> Iterator[None]:
     """Every test: retries happen (5 attempts) but never wait, unless its ``retry_mode`` mark

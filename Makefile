@@ -57,8 +57,8 @@ deps-genai3:
 
 # Across the machine's cores and beyond: most tests wait on a loopback relay, a kernel or a
 # browser, so four workers on two cores keep `make test` within minutes (pytest-xdist; six
-# were no faster on two cores: 460 s against 450 s). Work stealing: a worker that runs out
-# takes tests from another's queue, so the run does not end waiting on one slow block.
+# were no faster: 460 s against 450 s, run one after another). Work stealing: a worker that
+# runs out takes tests from another's queue, so the run does not end on one slow block (409 s).
 XDIST ?= -n 4 --dist worksteal
 
 test:

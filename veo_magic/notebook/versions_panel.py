@@ -27,9 +27,8 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from .._exceptions import VeoError
-from .display import clip_html
 from .job_view import ERROR_COLOR, JobView
-from .versions_view import STEP_WORDS, VersionsView
+from .versions_view import VersionsView, compare_side, has_clip, step_words
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -54,7 +53,7 @@ def _shown(output: widgets.Output) -> str:
 
 def _label(version: Version) -> str:
     prompt = version.prompt if len(version.prompt) <= 40 else version.prompt[:39] + "…"
-    return f"{STEP_WORDS.get(version.step, version.step)} · {prompt} ({version.job_id})"
+    return f"{step_words(version)} · {prompt} ({version.job_id})"
 
 
 class VersionsPanel(widgets.VBox):
@@ -106,10 +105,10 @@ class VersionsPanel(widgets.VBox):
     def _draw(self, newest: str | None = None) -> None:
         """The tree and the menus from ``self.versions``; the compare shows ``newest`` (or the
         newest version) beside its parent."""
-        _show(self.tree, self.static().tree_html())
-        made = [v for v in self.versions if v.files and v.files[0].is_file()]
-        options = [(_label(v), v.job_id) for v in made]
-        shown = self.static().compare()
+        view = self.static()
+        _show(self.tree, view.tree_html())
+        options = [(_label(v), v.job_id) for v in self.versions if has_clip(v)]
+        shown = view.compare()
         pair: tuple[str | None, str | None] = (None, None)
         if newest is not None and self.versions[newest].parent:
             pair = (self.versions[newest].parent, newest)
@@ -132,11 +131,7 @@ class VersionsPanel(widgets.VBox):
             return
         chosen = [self.versions[i] for i in (self.left.value, self.right.value) if i is not None]
         sides = "".join(
-            '<div style="flex:1;min-width:0"><div style="font-size:90%">'
-            f"{html.escape(STEP_WORDS.get(v.step, v.step))}: <q>{html.escape(v.prompt)}</q> "
-            f"({html.escape(v.job_id)}, ${v.cost:.2f})</div>"
-            f"{clip_html(v.files[0], embed=self.embed, make_poster=False, inline_poster=True)}"
-            "</div>"
+            compare_side(v, embed=self.embed, detail=f" ({v.job_id}, ${v.cost:.2f})")
             for v in chosen
         )
         _show(

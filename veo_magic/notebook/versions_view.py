@@ -20,7 +20,7 @@ from ..jobs import Version, Versions
 from ..media import still_data_url
 from .display import clip_html
 
-__all__ = ["VersionsView", "edit_from_here", "strip_html"]
+__all__ = ["VersionsView", "compare_side", "edit_from_here", "has_clip", "step_words", "strip_html"]
 
 STEP_WORDS = {"new": "first version", "edit": "edit", "extend": "extension"}
 
@@ -30,13 +30,44 @@ def edit_from_here(job_id: str) -> str:
     return f"%%veo --edit {job_id}"
 
 
+def step_words(version: Version) -> str:
+    """How the version was made, in words ("first version", "edit", "extension")."""
+    return STEP_WORDS.get(version.step, version.step)
+
+
+def has_clip(version: Version) -> bool:
+    """Whether the version's clip is on disk, to show."""
+    return bool(version.files) and version.files[0].is_file()
+
+
+def _player(version: Version, *, embed: bool) -> str:
+    return clip_html(version.files[0], embed=embed, make_poster=False, inline_poster=True)
+
+
+def _poster(version: Version, *, width: str, missing: str = "") -> str:
+    """The version's still inline (``width`` wide), or its status where it has no clip."""
+    still = still_data_url(version.files[0]) if has_clip(version) else None
+    if still:
+        return f'<img src="{html.escape(still)}" alt="" style="width:{width};border-radius:3px">'
+    return f"<div{missing}><em>{html.escape(version.status)}</em></div>"
+
+
+def compare_side(version: Version, *, embed: bool, detail: str = "") -> str:
+    """One side of a compare: the step's words (and ``detail``, escaped), then the player."""
+    said = f"{html.escape(step_words(version))}: <q>{html.escape(version.prompt)}</q>"
+    return (
+        f'<div style="flex:1;min-width:0"><div style="font-size:90%">{said}'
+        f"{html.escape(detail)}</div>{_player(version, embed=embed)}</div>"
+    )
+
+
 def _card(version: Version, depth: int, *, embed: bool) -> str:
     clip = (
-        clip_html(version.files[0], embed=embed, make_poster=False, inline_poster=True)
-        if version.files and version.files[0].is_file()
+        _player(version, embed=embed)
+        if has_clip(version)
         else f"<div><em>{html.escape(version.status)}</em></div>"
     )
-    step = STEP_WORDS.get(version.step, version.step)
+    step = step_words(version)
     said = html.escape(version.prompt)
     command = html.escape(edit_from_here(version.job_id))
     # The player at a third of a wide cell and the words beside it: a tree of five versions
@@ -54,34 +85,20 @@ def _card(version: Version, depth: int, *, embed: bool) -> str:
 
 
 def _compare(pair: tuple[Version, Version], *, embed: bool, title: str) -> str:
-    sides = "".join(
-        f'<div style="flex:1;min-width:0"><div style="font-size:90%">'
-        f"{html.escape(STEP_WORDS.get(v.step, v.step))}: <q>{html.escape(v.prompt)}</q>"
-        f"</div>{clip_html(v.files[0], embed=embed, make_poster=False, inline_poster=True)}</div>"
-        for v in pair
-    )
+    sides = "".join(compare_side(v, embed=embed) for v in pair)
     return (
         f'<div class="veo-compare"><b>Compare</b> ({html.escape(title)})'
         f'<div style="display:flex;gap:12px">{sides}</div></div>'
     )
 
 
-def _has_clip(version: Version) -> bool:
-    return bool(version.files) and version.files[0].is_file()
-
-
 def _thumb(version: Version, *, current: bool) -> str:
-    still = still_data_url(version.files[0]) if _has_clip(version) else None
-    picture = (
-        f'<img src="{html.escape(still)}" alt="" style="width:100%;border-radius:3px">'
-        if still
-        else f"<div><em>{html.escape(version.status)}</em></div>"
-    )
+    picture = _poster(version, width="100%")
     border = "3px solid var(--jp-brand-color1, #1976d2)" if current else "1px solid #8886"
     return (
         f'<div class="veo-version" data-job="{html.escape(version.job_id)}" '
         f'style="flex:0 0 150px;border:{border};border-radius:4px;padding:4px;font-size:80%">'
-        f"{picture}<div><b>{html.escape(STEP_WORDS.get(version.step, version.step))}</b> · "
+        f"{picture}<div><b>{html.escape(step_words(version))}</b> · "
         f"<q>{html.escape(version.prompt)}</q></div>"
         f'<div style="opacity:.8">{html.escape(version.job_id)} · ${version.cost:.2f}</div>'
         f"<code>{html.escape(edit_from_here(version.job_id))}</code></div>"
@@ -90,13 +107,8 @@ def _thumb(version: Version, *, current: bool) -> str:
 
 def _row(version: Version, depth: int) -> str:
     """One version as a line of the live panel's tree: its poster, step, words, cost."""
-    still = still_data_url(version.files[0]) if _has_clip(version) else None
-    picture = (
-        f'<img src="{html.escape(still)}" alt="" style="width:120px;border-radius:3px">'
-        if still
-        else f'<div style="width:120px"><em>{html.escape(version.status)}</em></div>'
-    )
-    step = html.escape(STEP_WORDS.get(version.step, version.step))
+    picture = _poster(version, width="120px", missing=' style="width:120px"')
+    step = html.escape(step_words(version))
     return (
         f'<div class="veo-version" data-job="{html.escape(version.job_id)}" '
         f'style="margin:0 0 6px {depth * 28}px;display:flex;gap:10px;align-items:center">'
@@ -115,7 +127,7 @@ def strip_html(versions: Versions, current: str, *, embed: bool = False) -> str:
         parent = versions[this.parent] if this.parent else None
     except KeyError:
         this = parent = None
-    if this is not None and parent is not None and _has_clip(this) and _has_clip(parent):
+    if this is not None and parent is not None and has_clip(this) and has_clip(parent):
         compare = _compare((parent, this), embed=embed, title="this version beside its parent")
     return (
         f'<div class="veo-versions veo-strip"><b>Versions</b>: {len(versions)}, '
@@ -134,7 +146,7 @@ class VersionsView:
 
     def compare(self) -> tuple[Version, Version] | None:
         """The newest version with a clip and its parent's, to play side by side."""
-        made = [v for v in self.versions if _has_clip(v)]
+        made = [v for v in self.versions if has_clip(v)]
         newest = max(made, key=lambda v: v.created_at, default=None)
         if newest is None or newest.parent is None:
             return None

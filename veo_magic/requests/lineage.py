@@ -192,13 +192,7 @@ def _edit(
             hint="make the clip with veo_magic.Client(protocol='interactions') (Gemini Omni); "
             "an Omni client also edits this clip statelessly: client.edit(job, prompt)",
         )
-    if not prompt or not str(prompt).strip():
-        raise VeoInputError(
-            "prompt",
-            prompt,
-            "is empty: an edit says what to change",
-            hint='for example "make it night; keep everything else the same"',
-        )
+    _check_edit_prompt(prompt)
     keywords = _inherited(parent, options)
     if parent.family != "omni":
         keywords.pop("model", None)  # a Veo clip is edited by Omni: the client's model
@@ -214,6 +208,16 @@ def _edit(
         root=_root(parent),
     )
     return str(prompt), keywords, lineage
+
+
+def _check_edit_prompt(prompt: str | None) -> None:
+    if not prompt or not str(prompt).strip():
+        raise VeoInputError(
+            "prompt",
+            prompt,
+            "is empty: an edit says what to change",
+            hint='for example "make it night; keep everything else the same"',
+        )
 
 
 def _remix(
@@ -238,11 +242,7 @@ def _remix(
             "its settings",
             hint="drop the option, or edit on protocol='interactions', which resends each one",
         )
-    if not prompt or not str(prompt).strip():
-        raise VeoInputError(
-            "prompt", prompt, "is empty: an edit says what to change",
-            hint='for example "make it night; keep everything else the same"',
-        )  # fmt: skip
+    _check_edit_prompt(prompt)
     keywords = _inherited(parent, {})
     keywords.pop("seed", None)  # the remix keeps the parent's; the relay takes no other field
     if isinstance(parent.record.get("seconds"), int):
